@@ -1,0 +1,53 @@
+"""The harness and its Python API.
+
+    import compare
+    experiment = compare.load_experiment("exercise3", {"mode": "minibatch", "seed": 3})
+    report = compare.run(experiment)          # raises compare.ParityError on a disagreement
+    report.ok, report.updates_checked, report.max_abs_diff, report.numpy.loss_log
+
+Importing `compare` does not import torch: checking against a recorded trace must work without it. The
+functions that need torch import it when called.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compare.errors import DivergenceError, ExperimentError, ParityError
+from compare.experiment import Experiment
+from compare.sources import load_experiment, preset_names
+
+__version__ = "0.1.0"
+
+__all__ = ["DivergenceError", "Experiment", "ExperimentError", "ParityError", "load_experiment",
+           "preset_names", "run", "train_numpy", "train_torch"]
+
+
+def _experiment(experiment: Experiment | str, overrides: dict[str, Any]) -> Experiment:
+    if isinstance(experiment, Experiment):
+        if overrides:
+            raise ExperimentError("overrides apply to a preset name or path; build the Experiment with them")
+        return experiment
+    return load_experiment(experiment, overrides)
+
+
+def run(experiment: Experiment | str = "hiring", **overrides: Any) -> Any:
+    """Both implementations in lockstep, checked after every update: a `compare.harness.ParityReport`."""
+    from compare.harness import run_parity
+    return run_parity(_experiment(experiment, overrides))
+
+
+def train_numpy(experiment: Experiment | str = "hiring", **overrides: Any) -> Any:
+    """The manual NumPy backprop alone (NumPy's own sample order): a `compare.history.History`."""
+    from compare.initial import initial_parameters
+    from numpy_impl.trainer import train
+    e = _experiment(experiment, overrides)
+    return train(e, *initial_parameters(e, torch_allowed=False))
+
+
+def train_torch(experiment: Experiment | str = "hiring", **overrides: Any) -> Any:
+    """The torch nn.Module + SGD + DataLoader alone: a `compare.history.History`."""
+    from compare.initial import initial_parameters
+    from torch_impl.trainer import train
+    e = _experiment(experiment, overrides)
+    return train(e, *initial_parameters(e))

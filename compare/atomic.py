@@ -1,0 +1,43 @@
+"""Every file we write goes to a temporary name in the same folder and is renamed into place, so an
+interrupted run never leaves half a file behind (a rename within a folder is atomic on POSIX)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from compare.errors import ExperimentError
+
+
+def ensure_output_dir(path: str | Path, flag: str = "--out") -> Path:
+    """Create the folder (and parents) or fail with one line; checked before any training starts."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise ExperimentError(f"{flag} {folder}: exists and is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExperimentError(f"{flag} {folder}: cannot create ({exc.strerror})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ExperimentError(f"{flag} {folder}: not writable")
+    return folder
+
+
+def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
+    """Call `write(temporary_path)`, then rename the result to `path`. The temporary file is removed if
+    `write` fails or is interrupted."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return target

@@ -1,0 +1,40 @@
+"""The three ways a command can end badly, each with its exit status.
+
+`ExperimentError` (exit 2): bad input or usage, one line, nothing written.
+`ParityError` (exit 1): the implementations (or a user's file) disagree. It subclasses
+`AssertionError` so that pytest prints it well when a user's own test calls `compare.check`.
+`DivergenceError` (exit 3): NaN or inf on both sides alike: the run diverged, nobody is wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ExperimentError(ValueError):
+    """Bad input: an experiment file, a flag, a user's file. Exit 2."""
+
+    exit_code = 2
+
+
+class ParityError(AssertionError):
+    """Two implementations disagree. Exit 1. `failure` holds the details as plain data;
+    `report` (when set) is the run's report up to the failure."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, failure: dict[str, Any] | None = None, report: Any = None):
+        super().__init__(message)
+        self.failure = failure or {}
+        self.report = report
+
+
+class DivergenceError(ArithmeticError):
+    """NaN or inf appeared in the training itself (both sides alike). Exit 3."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, update: int | None = None, report: Any = None):
+        super().__init__(message)
+        self.update = update
+        self.report = report

@@ -1,0 +1,160 @@
+"""The lockstep harness: both implementations from identical weights, the same batches, and every
+parameter compared after every update.
+
+The fast path per update is four vectorised NumPy operations on flat buffers (gather torch's parameters into
+the seed order with a fixed index map, subtract, abs, max); only when the largest difference exceeds `atol`
+does the exact tolerance rule run, and only on a real disagreement does `compare.failure` build the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from compare.errors import DivergenceError, ParityError
+from compare.experiment import Experiment
+from compare.failure import describe_mismatch, parameter_index
+from compare.history import History
+from compare.initial import initial_parameters
+from compare.tolerances import Tolerance, tolerance_for
+
+
+@dataclass
+class ParityReport:
+    """What a harness run found. `per_update[k]` is the largest |numpy - torch| after update k + 1."""
+
+    experiment: Experiment
+    tolerance: Tolerance
+    numpy: History
+    torch: History
+    updates_checked: int
+    per_update: np.ndarray
+    max_abs_diff_log: list[tuple[int, float]] = field(default_factory=list)
+    failure: dict | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    @property
+    def max_abs_diff(self) -> float:
+        return float(self.per_update[:self.updates_checked].max()) if self.updates_checked else 0.0
+
+
+def torch_to_seed_index(sizes: tuple[int, ...]) -> np.ndarray:
+    """index[k] = position in torch's flat buffer of the k-th number of NumPy's flat buffer.
+
+    NumPy: per layer W (in, out) row-major then b (out); torch: weight (out, in) row-major then bias (out).
+    So NumPy's W[i, j] is torch's weight[j, i]."""
+    index = []
+    offset = 0
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        i, j = np.meshgrid(np.arange(n_in), np.arange(n_out), indexing="ij")   # (n_in, n_out)
+        index.append((offset + j * n_in + i).ravel())
+        offset += n_in * n_out
+        index.append(offset + np.arange(n_out))
+        offset += n_out
+    return np.concatenate(index).astype(np.intp)
+
+
+class Lockstep:
+    """Both trainers, the index map and the comparison buffers of one harness run."""
+
+    def __init__(self, experiment: Experiment, weights: list[np.ndarray] | None = None,
+                 biases: list[np.ndarray] | None = None, *, numpy_factory: Callable | None = None):
+        from numpy_impl.trainer import NumpyTrainer
+        from torch_impl.trainer import TorchTrainer
+
+        self.experiment = e = experiment
+        if weights is None:
+            weights, biases = initial_parameters(e)
+        self.initial = ([np.array(w) for w in weights], [np.array(b) for b in biases])
+        self.numpy = (numpy_factory or NumpyTrainer)(e, weights, biases)
+        self.torch = TorchTrainer(e, weights, biases)
+        self.tolerance = tolerance_for(e.dtype)
+        self.index = torch_to_seed_index(e.sizes)
+        self.theirs = np.empty_like(self.numpy.theta)   # torch's parameters in NumPy's order
+        self.diff = np.empty_like(self.numpy.theta)
+
+    def max_abs_diff(self) -> float:
+        """Largest |numpy - torch| over every parameter (NaN if any side has a NaN)."""
+        np.take(self.torch.flat_parameters(), self.index, out=self.theirs)
+        np.subtract(self.numpy.theta, self.theirs, out=self.diff)
+        np.abs(self.diff, out=self.diff)
+        return float(self.diff.max())
+
+    def violations(self) -> np.ndarray:
+        """Flat NumPy-order positions that break the tolerance rule (after `max_abs_diff`)."""
+        tol = self.tolerance
+        bound = tol.atol + tol.rtol * np.abs(self.theirs)
+        return np.flatnonzero(~(self.diff <= bound))     # NaN compares False: a violation
+
+
+def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
+               biases: list[np.ndarray] | None = None, *, numpy_factory: Callable | None = None,
+               on_epoch: Callable[[int, float | None], None] | None = None) -> ParityReport:
+    """Train both implementations in lockstep; return the report, or raise ParityError (exit 1) at the first
+    disagreement or DivergenceError (exit 3) when both sides hit NaN/inf alike."""
+    e = experiment
+    run = Lockstep(e, weights, biases, numpy_factory=numpy_factory)
+    per_update = np.zeros(e.total_updates)
+    numpy_log: list[tuple[int, float]] = []
+    torch_log: list[tuple[int, float]] = []
+    diff_log: list[tuple[int, float]] = []
+    atol = run.tolerance.atol
+    update = 0
+
+    def report(failure: dict | None = None) -> ParityReport:
+        w_np, b_np = run.numpy.parameters()
+        w_th, b_th = run.torch.parameters()
+        n_out = run.numpy.evaluate()[1][-1].copy()
+        init_w, init_b = run.initial
+        return ParityReport(
+            e, run.tolerance,
+            History("numpy", e, numpy_log, n_out, update, init_w, init_b, w_np, b_np),
+            History("torch", e, torch_log, run.torch.outputs(), update, init_w, init_b, w_th, b_th),
+            update, per_update, diff_log, failure)
+
+    if run.max_abs_diff() != 0.0:   # identical starting points, bit for bit, or nothing below means much
+        bad = int(np.flatnonzero(run.diff != 0)[0])
+        raise ParityError(f"initial weights differ before the first update: {parameter_index(e.sizes, bad)}")
+    since_last = 0.0
+    for epoch in range(e.epochs):
+        for batch, (X, T, indices) in enumerate(run.torch.loader):
+            run.torch.step(X, T)
+            samples = indices.numpy()
+            run.numpy.step(samples)
+            m = run.max_abs_diff()
+            per_update[update] = m
+            update += 1
+            if m <= atol:   # the fast path: every element within atol, so within atol + rtol |torch|
+                since_last = m if m > since_last else since_last
+                continue
+            bad = run.violations()
+            if bad.size == 0:
+                since_last = max(since_last, m)
+                continue
+            numpy_finite, torch_finite = run.numpy.is_finite(), run.torch.is_finite()
+            where = f"update {update} (epoch {epoch}, batch {batch}, samples {samples.tolist()})"
+            if not numpy_finite and not torch_finite:
+                raise DivergenceError(f"training diverged: NaN or inf in both implementations after {where}",
+                                      update=update, report=report())
+            failure = describe_mismatch(run, bad, update=update, epoch=epoch, batch=batch, samples=samples)
+            raise ParityError(failure["message"], failure, report(failure))
+        if epoch % e.report_every == 0 or epoch == e.epochs - 1:
+            diff_log.append((epoch, since_last))
+            since_last = 0.0
+        if epoch % e.report_every == 0:
+            numpy_loss, torch_loss = run.numpy.log_loss(), run.torch.log_loss()
+            if not (np.isfinite(numpy_loss) or np.isfinite(torch_loss)):
+                raise DivergenceError(f"training diverged: the loss is {numpy_loss} after epoch {epoch} "
+                                      f"(update {update})", update=update, report=report())
+            numpy_log.append((epoch, numpy_loss))
+            torch_log.append((epoch, torch_loss))
+            if on_epoch is not None:
+                on_epoch(epoch, numpy_loss)
+        elif on_epoch is not None:
+            on_epoch(epoch, None)
+    return report()

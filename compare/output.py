@@ -1,0 +1,54 @@
+"""Turning results into what users see: the seed-style text log, and the JSON object of a run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from compare.environment import environment
+from compare.history import History
+
+
+def loss_line(epoch: int, loss: float) -> str:
+    return f"epoch {epoch:>6}  loss {loss!r}"
+
+
+def outputs_block(history: History) -> str:
+    """The final outputs (8 significant digits, as the seed prints) and predictions, per sample."""
+    e = history.experiment
+    width = max(len(n) for n in e.names)
+    lines = ["output:"]
+    with np.printoptions(precision=8, suppress=False, floatmode="maxprec"):
+        for name, out, pred, target in zip(e.names, history.outputs, history.predictions, e.targets):
+            lines.append(f"  {name:<{width}}  {np.array2string(out, separator=' ')}  predict "
+                         f"{np.array2string(pred)}  target {np.array2string(target)}")
+    return "\n".join(lines)
+
+
+def run_json(history: History, parity: dict[str, Any] | None = None) -> dict[str, Any]:
+    e = history.experiment
+    out: dict[str, Any] = {
+        "experiment": e.name, "implementation": history.implementation, "mode": e.mode,
+        "order": e.resolved_order, "batch_size": e.effective_batch_size, "seed": e.seed, "loss": e.loss,
+        "epochs": e.epochs, "updates_per_epoch": e.updates_per_epoch, "updates": history.updates,
+        "loss_log": [[int(ep), float(v)] for ep, v in history.loss_log],
+        "outputs": history.outputs.tolist(), "predictions": history.predictions.tolist(),
+        "environment": environment(e.dtype),
+    }
+    if parity is not None:
+        out["parity"] = parity
+    return out
+
+
+def parity_json(report: Any, failure: dict[str, Any] | None) -> dict[str, Any]:
+    return {"ok": failure is None, "updates_checked": int(report.updates_checked),
+            "max_abs_diff": float(report.max_abs_diff),
+            "max_abs_diff_log": [[int(ep), float(v)] for ep, v in report.max_abs_diff_log],
+            "tolerance": {"atol": report.tolerance.atol, "rtol": report.tolerance.rtol},
+            "failure": failure}
+
+
+def verdict(report: Any) -> str:
+    return (f"parity OK: {report.updates_checked} updates checked, every weight and bias after every update; "
+            f"largest |numpy - torch| = {report.max_abs_diff:.3g} (tolerance {report.tolerance.describe()})")

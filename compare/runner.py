@@ -1,0 +1,188 @@
+"""The flow every training command shares: parse, load, (--show), train, print, plot, save, exit status.
+
+`python -m compare`, `python -m numpy_impl` and `python -m torch_impl` differ only in what trains.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from compare.atomic import atomic_write, ensure_output_dir
+from compare.errors import DivergenceError, ExperimentError, ParityError
+from compare.experiment import MODES, Experiment
+from compare.initial import initial_parameters
+from compare.options import Parser, add_run_options, overrides_from
+from compare.output import loss_line, outputs_block, parity_json, run_json, verdict
+from compare.show import to_toml
+from compare.sources import load_experiment
+
+IMPLEMENTATIONS = ("compare", "numpy", "torch")
+
+
+class Terminated(Exception):
+    """SIGTERM, turned into an exception so that `finally` blocks and atomic writes clean up."""
+
+
+def version_string(prog: str) -> str:
+    from compare import __version__
+    return f"{prog} {__version__} (Python {sys.version.split()[0]}, numpy {np.__version__})"
+
+
+def guarded(body: Callable[[], int]) -> int:
+    """Run a command body; map our exceptions to exit statuses and one line on stderr."""
+    def on_term(signum: int, frame: Any) -> None:
+        raise Terminated()
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        return body()
+    except ExperimentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted (SIGINT): nothing half-written was left behind", file=sys.stderr)
+        return 130
+    except Terminated:
+        print("terminated (SIGTERM): nothing half-written was left behind", file=sys.stderr)
+        return 143
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def build_parser(prog: str, description: str) -> Parser:
+    parser = Parser(prog=prog, description=description)
+    add_run_options(parser)
+    parser.add_argument("--save-weights", default=None, metavar="FILE.npz",
+                        help="save initial_W1, initial_b1, ..., final_W1, final_b1, ... (seed layout)")
+    parser.add_argument("--version", action="version", version=version_string(prog))
+    return parser
+
+
+def load_runs(args: Any) -> list[Experiment]:
+    """One experiment per mode to run (three for --mode all, each validated for its own mode)."""
+    overrides, flags = overrides_from(args)
+    base = load_experiment(args.experiment, overrides, flags)
+    if args.mode != "all":
+        return [base]
+    if base.n_samples < 3:
+        raise ExperimentError(f"--mode all: needs at least 3 samples (batch, stochastic and mini-batch differ "
+                              f"only then), found {base.n_samples} in {base.source}")
+    return [load_experiment(args.experiment, {**overrides, "mode": m}, {**flags, "mode": "--mode all"})
+            for m in MODES]
+
+
+def save_weights(path: Path, initial: tuple[list, list], final: tuple[list, list]) -> None:
+    arrays = {}
+    for stage, (weights, biases) in (("initial", initial), ("final", final)):
+        for layer, (W, b) in enumerate(zip(weights, biases), start=1):
+            arrays[f"{stage}_W{layer}"] = np.asarray(W)
+            arrays[f"{stage}_b{layer}"] = np.asarray(b).reshape(-1)   # files hold biases 1-D
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+    atomic_write(path, write)
+
+
+def check_save_path(path: str | None, runs: int) -> Path | None:
+    if path is None:
+        return None
+    if runs > 1:
+        raise ExperimentError("--save-weights: one file per run; not with --mode all (run each mode alone)")
+    target = Path(path)
+    if target.is_dir():
+        raise ExperimentError(f"--save-weights {target}: is a folder, expected a file name")
+    if not target.parent.is_dir():
+        raise ExperimentError(f"--save-weights {target}: folder {target.parent} does not exist")
+    return target
+
+
+def run_command(implementation: str, argv: list[str] | None, prog: str, description: str) -> int:
+    return guarded(lambda: _run(implementation, argv, prog, description))
+
+
+def _run(implementation: str, argv: list[str] | None, prog: str, description: str) -> int:
+    args = build_parser(prog, description).parse_args(argv)
+    runs = load_runs(args)
+    if args.show:
+        print("\n".join(to_toml(e) for e in runs), end="")
+        return 0
+    out_dir = ensure_output_dir(args.out) if args.out else None
+    save_path = check_save_path(args.save_weights, len(runs))
+    talk = not (args.json or args.quiet)
+    results: list[dict[str, Any]] = []
+    code = 0
+    for experiment in runs:
+        weights, biases = initial_parameters(experiment, torch_allowed=implementation != "numpy")
+        if talk:
+            print(experiment.describe(), flush=True)
+
+        def on_epoch(epoch: int, loss: float | None) -> None:
+            if talk and loss is not None:
+                print(loss_line(epoch, loss), flush=True)
+        try:
+            history, report = train_one(implementation, experiment, weights, biases, on_epoch)
+        except ParityError as exc:
+            report = exc.report
+            if report is not None:
+                results.append(run_json(report.numpy, parity_json(report, exc.failure)))
+            print(str(exc), file=sys.stderr)
+            code = 1
+            break
+        except DivergenceError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            code = 3
+            break
+        parity = parity_json(report, None) if report is not None else None
+        results.append(run_json(history, parity))
+        if talk:
+            print(outputs_block(history))
+        if report is not None and not args.json:
+            print(verdict(report))
+        elif args.quiet:
+            print(f"{prog}: {experiment.name} {experiment.mode}: {history.updates} updates, final loss "
+                  f"{history.loss_log[-1][1]!r}" if history.loss_log else f"{history.updates} updates")
+        if out_dir is not None:
+            write_plots(out_dir, experiment, history, report)
+        if save_path is not None:
+            save_weights(save_path, (history.initial_weights, history.initial_biases),
+                         (history.final_weights, history.final_biases))
+    if args.json and (results or code == 1):
+        print(json.dumps({"runs": results} if len(runs) > 1 else results[0]))
+    return code
+
+
+def train_one(implementation: str, experiment: Experiment, weights: list, biases: list,
+              on_epoch: Callable[[int, float | None], None]) -> tuple[Any, Any]:
+    """(history, parity report or None) for one experiment."""
+    if implementation == "compare":
+        from compare.harness import run_parity
+        report = run_parity(experiment, weights, biases, on_epoch=on_epoch)
+        return report.numpy, report
+    if implementation == "numpy":
+        from numpy_impl.trainer import train
+    else:
+        from torch_impl.trainer import train
+    return train(experiment, weights, biases, on_epoch=on_epoch), None
+
+
+def write_plots(out_dir: Path, experiment: Experiment, history: Any, report: Any) -> None:
+    from compare import plots
+    stem = f"{experiment.name}_{experiment.mode}"
+    if report is not None:
+        plots.loss_curves(out_dir / f"{stem}_loss.png", f"{experiment.name}, {experiment.mode}: loss",
+                          {"numpy (manual backprop)": report.numpy.loss_log,
+                           "torch (nn.Module + SGD)": report.torch.loss_log})
+        plots.parity_curve(out_dir / f"{stem}_parity.png", f"{experiment.name}, {experiment.mode}: "
+                           "numpy vs torch after every update", report.per_update[:report.updates_checked],
+                           report.tolerance.atol)
+    else:
+        plots.loss_curves(out_dir / f"{stem}_{history.implementation}_loss.png",
+                          f"{experiment.name}, {experiment.mode}: loss ({history.implementation})",
+                          {history.implementation: history.loss_log})

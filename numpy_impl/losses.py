@@ -1,0 +1,78 @@
+"""Losses: their value, and the output layer's delta (dL_i/dZ_L per sample) that starts backprop.
+
+Per sample i, with outputs a = A_L[i], targets t = T[i], K outputs; the batch loss is the mean over samples.
+
+- `sum`  (the seed's):  L_i = sum_k (t_k - a_k)^2 / 2           dL_i/da = a - t
+- `mean` (MSELoss/2):   L_i = sum_k (t_k - a_k)^2 / (2K)        dL_i/da = (a - t) / K
+- `bce`  (BCELoss):     L_i = -(1/K) sum_k [t log a + (1-t) log(1-a)],  a = sigmoid(z)
+      dL_i/da = (a - t) / (K a (1 - a)), and da/dz = a (1 - a), so delta = (a - t) / K: the sigmoid's
+      derivative cancels, which is why BCE does not stall on a saturated output the way MSE does.
+- `cross_entropy` (CrossEntropyLoss on logits z, a = softmax(z), one-hot t):
+      L_i = -sum_k t_k log a_k = -z_c + log sum_j exp(z_j)  (c the true class)
+      dL_i/dz_k = a_k - t_k  (the softmax Jacobian times -t/a collapses because sum_k t_k = 1).
+
+Then delta_L = dL_i/da * f'(Z_L) for the MSE losses, and the closed forms above for BCE and CE.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numpy_impl.activations import derivative
+
+BCE_EPSILON = 1e-12  # torch's clamp in binary_cross_entropy_backward
+
+
+def log_softmax(Z: np.ndarray) -> np.ndarray:
+    # log-sum-exp with the row maximum taken out: exact in exact arithmetic, never overflows
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def value(loss: str, Z_L: np.ndarray, A_L: np.ndarray, T: np.ndarray) -> float:
+    """The loss that training descends, averaged over the batch."""
+    B, K = T.shape
+    if loss == "sum":
+        return float(np.sum((T - A_L) ** 2) / 2 / B)
+    if loss == "mean":
+        return float(np.mean((T - A_L) ** 2) / 2)
+    if loss == "bce":
+        # torch's BCELoss clamps each log at -100 so that a saturated output gives a large, finite loss
+        with np.errstate(divide="ignore"):
+            log_a = np.maximum(np.log(A_L), -100.0)
+            log_1a = np.maximum(np.log(1 - A_L), -100.0)
+        return float(-np.mean(T * log_a + (1 - T) * log_1a))
+    if loss == "cross_entropy":
+        return float(-np.sum(T * log_softmax(Z_L)) / B)
+    raise ValueError(f"unknown loss {loss!r}")
+
+
+def log_value(loss: str, Z_L: np.ndarray, A_L: np.ndarray, T: np.ndarray) -> float:
+    """What the seed prints: mean((T - A)^2 / 2) over all samples and outputs for both MSE conventions;
+    the loss's own data-set mean for bce and cross_entropy."""
+    if loss in ("sum", "mean"):
+        return float(np.mean(np.square(T - A_L) / 2))
+    return value(loss, Z_L, A_L, T)
+
+
+def output_delta(loss: str, Z_L: np.ndarray, A_L: np.ndarray, T: np.ndarray, output_activation: str,
+                 slope: float = 0.01) -> np.ndarray:
+    """delta_L = dL_i/dZ_L for every sample i of the batch: (B, K)."""
+    K = T.shape[1]
+    if loss == "sum":
+        return (A_L - T) * derivative(output_activation, Z_L, A_L, slope)
+    if loss == "mean":
+        return (A_L - T) * derivative(output_activation, Z_L, A_L, slope) / K
+    if loss == "bce":
+        delta = (A_L - T) / K
+        # torch's BCELoss divides by max(a (1 - a), 1e-12) before the sigmoid multiplies by a (1 - a): where
+        # the output has saturated (a (1 - a) < 1e-12) the two no longer cancel and torch's gradient is
+        # scaled by a (1 - a) / 1e-12. We follow it, or parity would break exactly where BCE saturates.
+        slope_a = A_L * (1 - A_L)
+        saturated = slope_a < BCE_EPSILON
+        if saturated.any():
+            delta = np.where(saturated, delta * slope_a / BCE_EPSILON, delta)
+        return delta
+    if loss == "cross_entropy":
+        return A_L - T
+    raise ValueError(f"unknown loss {loss!r}")

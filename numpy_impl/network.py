@@ -1,0 +1,52 @@
+"""The forward pass and the backward pass of a fully connected network, as pure functions.
+
+Nothing here mutates its arguments: the gradients can be checked on their own, before any update, and only
+the optimizer (`numpy_impl.optimizer`) changes weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numpy_impl.activations import activate, derivative
+from numpy_impl.losses import output_delta
+
+
+def forward(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, *,
+            hidden_activation: str = "sigmoid", output_activation: str = "sigmoid",
+            leaky_slope: float = 0.01) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Zs = [Z1, ..., ZL] and activations = [X, A1, ..., AL] for a batch X: (B, n_0)."""
+    Zs: list[np.ndarray] = []
+    activations = [X]
+    last = len(weights) - 1
+    for l, (W, b) in enumerate(zip(weights, biases)):
+        Z = activations[-1] @ W + b                                   # (B, n_{l+1})
+        f = output_activation if l == last else hidden_activation
+        Zs.append(Z)
+        activations.append(activate(f, Z, leaky_slope))               # (B, n_{l+1})
+    return Zs, activations
+
+
+def backward(weights: list[np.ndarray], Zs: list[np.ndarray], activations: list[np.ndarray],
+             T: np.ndarray, *, loss: str = "sum", hidden_activation: str = "sigmoid",
+             output_activation: str = "sigmoid",
+             leaky_slope: float = 0.01) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """dL/dW[l] and dL/db[l] for every layer, L the batch mean of the per-sample loss.
+
+    delta_L = dL_i/dZ_L                                  (numpy_impl.losses.output_delta)
+    dW[l]   = A[l-1].T @ delta[l] / B,   db[l] = sum_i delta[l] / B
+    delta[l-1] = (delta[l] @ W[l].T) * f'(Z[l-1])        (the chain rule, one layer down)
+    """
+    B = T.shape[0]
+    L = len(weights)
+    dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+    db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+    delta = output_delta(loss, Zs[-1], activations[-1], T, output_activation, leaky_slope)  # (B, n_L)
+    for l in range(L - 1, -1, -1):
+        dW[l] = activations[l].T.dot(delta) / B                       # (n_l, n_{l+1})
+        db[l] = np.sum(delta, axis=0, keepdims=True) / B              # (1, n_{l+1})
+        if l > 0:
+            # Z[l-1] is Zs[l-1] and its activation is activations[l] (activations[0] is X)
+            delta = delta.dot(weights[l].T) * derivative(hidden_activation, Zs[l - 1], activations[l],
+                                                         leaky_slope)  # (B, n_l)
+    return dW, db

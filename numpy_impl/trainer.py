@@ -1,0 +1,126 @@
+"""The NumPy training step and loop.
+
+`NumpyTrainer.step(indices)` is THE step: `train` below drives it with NumPy's own sample order, and the
+harness (`compare.harness`) drives the same object with the indices torch's DataLoader yields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import numpy as np
+
+from compare.errors import DivergenceError
+from compare.experiment import Experiment
+from compare.history import History
+from numpy_impl import losses
+from numpy_impl.network import backward, forward
+from numpy_impl.optimizer import SGD
+from numpy_impl.schedule import epoch_batches
+
+ForwardFn = Callable[[list, list, np.ndarray], tuple[list, list]]            # (W, b, X) -> (Zs, activations)
+BackwardFn = Callable[[list, list, list, np.ndarray], tuple[list, list]]     # (W, Zs, activations, T) -> (dW, db)
+
+
+class NumpyTrainer:
+    """The network's parameters, the optimizer's state and the data, in `dtype`.
+
+    All parameters live in one flat buffer `theta` (W1, b1, W2, b2, ... in the seed layout, row-major);
+    `weights[l]` and `biases[l]` are views into it, so the harness compares the whole model in one
+    vectorised operation and the optimizer's in-place updates show up there at once.
+    """
+
+    def __init__(self, experiment: Experiment, weights: list[np.ndarray], biases: list[np.ndarray], *,
+                 forward_fn: ForwardFn | None = None, backward_fn: BackwardFn | None = None):
+        self.experiment = e = experiment
+        dtype = np.dtype(e.dtype)
+        shapes = list(zip(e.sizes[:-1], e.sizes[1:]))
+        self.theta = np.empty(sum(n_in * n_out + n_out for n_in, n_out in shapes), dtype)
+        self.weights: list[np.ndarray] = []
+        self.biases: list[np.ndarray] = []
+        offset = 0
+        for (n_in, n_out), W0, b0 in zip(shapes, weights, biases):
+            W = self.theta[offset:offset + n_in * n_out].reshape(n_in, n_out)   # (n_in, n_out)
+            offset += n_in * n_out
+            b = self.theta[offset:offset + n_out].reshape(1, n_out)            # (1, n_out)
+            offset += n_out
+            if np.shape(W0) != W.shape or np.shape(b0) != b.shape:
+                raise ValueError(f"initial layer {len(self.weights) + 1}: expected W {W.shape} and b {b.shape},"
+                                 f" found {np.shape(W0)} and {np.shape(b0)}")
+            W[...] = W0
+            b[...] = b0
+            self.weights.append(W)
+            self.biases.append(b)
+        self.X = np.ascontiguousarray(e.inputs, dtype=dtype)                   # (N, n_0)
+        self.T = np.ascontiguousarray(e.targets, dtype=dtype)                  # (N, n_L)
+        acts = dict(hidden_activation=e.hidden_activation, output_activation=e.output_activation,
+                    leaky_slope=e.leaky_slope)
+        self.forward: ForwardFn = forward_fn or partial(forward, **acts)
+        self.backward: BackwardFn = backward_fn or partial(backward, loss=e.loss, **acts)
+        params = [p for pair in zip(self.weights, self.biases) for p in pair]  # torch's order: W1, b1, ...
+        self.optimizer = SGD(params, lr=e.lr, momentum=e.momentum, dampening=e.dampening,
+                             nesterov=e.nesterov, weight_decay=e.weight_decay, maximize=e.maximize)
+        self.updates = 0
+
+    def gradients(self, X: np.ndarray, T: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """dL/dW, dL/db on one batch, weights untouched."""
+        Zs, activations = self.forward(self.weights, self.biases, X)
+        return self.backward(self.weights, Zs, activations, T)
+
+    def step(self, indices: np.ndarray) -> tuple[list, list, list, list]:
+        """One update on the samples `indices` (rows of the data set). Returns what it computed on the way,
+        (Zs, activations, dW, db), so that a caller can inspect every stage of this very update for free."""
+        X = self.X[indices]                                                    # (B, n_0)
+        T = self.T[indices]                                                    # (B, n_L)
+        Zs, activations = self.forward(self.weights, self.biases, X)
+        dW, db = self.backward(self.weights, Zs, activations, T)
+        self.optimizer.step([g for pair in zip(dW, db) for g in pair])
+        self.updates += 1
+        return Zs, activations, dW, db
+
+    def is_finite(self) -> bool:
+        # one reduction on the fast path; the exact test only when it is not finite (it may overflow)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(self.theta.dot(self.theta)):
+                return True
+        return bool(np.isfinite(self.theta).all())
+
+    def evaluate(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The forward pass on the whole data set."""
+        return self.forward(self.weights, self.biases, self.X)
+
+    def log_loss(self) -> float:
+        Zs, activations = self.evaluate()
+        return losses.log_value(self.experiment.loss, Zs[-1], activations[-1], self.T)
+
+    def parameters(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Copies of the weights and biases (seed layout)."""
+        return [W.copy() for W in self.weights], [b.copy() for b in self.biases]
+
+
+def train(experiment: Experiment, weights: list[np.ndarray], biases: list[np.ndarray], *,
+          on_epoch: Callable[[int, float | None], None] | None = None) -> History:
+    """Train with NumPy's own sample order; return the history. Raises DivergenceError on NaN/inf."""
+    trainer = NumpyTrainer(experiment, weights, biases)
+    rng = np.random.default_rng(experiment.seed)
+    e = experiment
+    log: list[tuple[int, float]] = []
+    for epoch in range(e.epochs):
+        for batch, indices in enumerate(epoch_batches(rng, e.n_samples, e.effective_batch_size,
+                                                      e.resolved_order, e.effective_samples_per_epoch,
+                                                      e.drop_last)):
+            trainer.step(indices)
+            if not trainer.is_finite():
+                raise DivergenceError(f"training diverged: NaN or inf in the weights after update "
+                                      f"{trainer.updates} (epoch {epoch}, batch {batch}, samples "
+                                      f"{indices.tolist()})", update=trainer.updates)
+        loss = None
+        if epoch % e.report_every == 0:
+            loss = trainer.log_loss()
+            log.append((epoch, loss))
+        if on_epoch is not None:
+            on_epoch(epoch, loss)
+    final_w, final_b = trainer.parameters()
+    return History("numpy", experiment, log, trainer.evaluate()[1][-1].copy(), trainer.updates,
+                   [np.array(w) for w in weights], [np.array(b) for b in biases], final_w, final_b)

@@ -1,0 +1,132 @@
+"""The torch training step and loop.
+
+`TorchTrainer.step(X, T)` is THE step (zero_grad, forward, loss, backward, optimizer.step): `train` below
+drives it from the DataLoader, and the harness drives the same object from the same DataLoader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from compare.errors import DivergenceError, ExperimentError
+from compare.experiment import Experiment
+from compare.history import History
+from torch_impl.data import make_loader
+from torch_impl.layout import linear_to_seed, seed_to_linear
+from torch_impl.losses import make_log_loss, make_loss
+from torch_impl.model import MLP
+
+
+def torch_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ExperimentError("--device cuda: CUDA is not available on this machine (torch "
+                              f"{torch.__version__}, built {'with' if torch.version.cuda else 'without'} CUDA)")
+    return torch.device(name)
+
+
+class TorchTrainer:
+    """The `nn.Module`, its loss, `torch.optim.SGD` and the `DataLoader`.
+
+    The parameters are views into one flat tensor `flat` (per layer: weight (out, in) row-major, then bias),
+    so the harness can read the whole model at once; the optimizer updates them in place as usual.
+    """
+
+    def __init__(self, experiment: Experiment, weights: list[np.ndarray], biases: list[np.ndarray]):
+        self.experiment = e = experiment
+        self.dtype = getattr(torch, e.dtype)
+        self.device = torch_device(e.device)
+        self.model = MLP(e.sizes, e.hidden_activation, e.output_activation, e.leaky_slope, self.dtype,
+                         self.device)
+        count = sum(n_in * n_out + n_out for n_in, n_out in zip(e.sizes[:-1], e.sizes[1:]))
+        self.flat = torch.empty(count, dtype=self.dtype, device=self.device)
+        offset = 0
+        with torch.no_grad():
+            for linear, W, b in zip(self.model.linears, weights, biases):
+                weight, bias = seed_to_linear(W, b)
+                n_out, n_in = weight.shape
+                weight_view = self.flat[offset:offset + n_out * n_in].view(n_out, n_in)  # (out, in)
+                offset += n_out * n_in
+                bias_view = self.flat[offset:offset + n_out]                              # (out,)
+                offset += n_out
+                weight_view.copy_(torch.from_numpy(weight))
+                bias_view.copy_(torch.from_numpy(bias))
+                linear.weight = nn.Parameter(weight_view)
+                linear.bias = nn.Parameter(bias_view)
+        # read through this view for free on the CPU; on CUDA the harness copies instead
+        self.flat_numpy = self.flat.detach().numpy() if self.device.type == "cpu" else None
+        self.X = torch.tensor(e.inputs, dtype=self.dtype)                                # (N, n_0)
+        self.T = torch.tensor(e.targets, dtype=self.dtype)                               # (N, n_L)
+        self.loader = make_loader(e, self.X, self.T)
+        self.X_device, self.T_device = self.X.to(self.device), self.T.to(self.device)
+        self.loss_fn = make_loss(e.loss)
+        self.log_loss_fn = make_log_loss(e.loss)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=e.lr, momentum=e.momentum,
+                                         dampening=e.dampening, nesterov=e.nesterov,
+                                         weight_decay=e.weight_decay, maximize=e.maximize)
+        self.updates = 0
+
+    def step(self, X: torch.Tensor, T: torch.Tensor) -> torch.Tensor:
+        """One update on a batch; returns the batch loss (before the update)."""
+        if self.device.type != "cpu":
+            X, T = X.to(self.device), T.to(self.device)
+        self.optimizer.zero_grad()
+        loss = self.loss_fn(self.model(X), T)
+        loss.backward()
+        self.optimizer.step()
+        self.updates += 1
+        return loss
+
+    def flat_parameters(self) -> np.ndarray:
+        """All parameters (torch layout) as a NumPy array: a live view on the CPU, a copy elsewhere."""
+        if self.flat_numpy is not None:
+            return self.flat_numpy
+        return self.flat.detach().cpu().numpy()
+
+    def is_finite(self) -> bool:
+        with torch.no_grad():
+            if torch.isfinite(self.flat.dot(self.flat)):
+                return True
+            return bool(torch.isfinite(self.flat).all())
+
+    @torch.no_grad()
+    def outputs(self) -> np.ndarray:
+        """A_L on the whole data set (probabilities for a softmax output)."""
+        return self.model.probabilities(self.model(self.X_device)).cpu().numpy().copy()
+
+    @torch.no_grad()
+    def log_loss(self) -> float:
+        return float(self.log_loss_fn(self.model(self.X_device), self.T_device))
+
+    def parameters(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Copies of the weights and biases, converted to the seed layout."""
+        pairs = [linear_to_seed(lin.weight.detach().cpu().numpy(), lin.bias.detach().cpu().numpy())
+                 for lin in self.model.linears]
+        return [w for w, _ in pairs], [b for _, b in pairs]
+
+
+def train(experiment: Experiment, weights: list[np.ndarray], biases: list[np.ndarray], *,
+          on_epoch: Callable[[int, float | None], None] | None = None) -> History:
+    """Train the torch way; return the history. Raises DivergenceError on NaN/inf."""
+    trainer = TorchTrainer(experiment, weights, biases)
+    e = experiment
+    log: list[tuple[int, float]] = []
+    for epoch in range(e.epochs):
+        for batch, (X, T, indices) in enumerate(trainer.loader):
+            trainer.step(X, T)
+            if not trainer.is_finite():
+                raise DivergenceError(f"training diverged: NaN or inf in the weights after update "
+                                      f"{trainer.updates} (epoch {epoch}, batch {batch}, samples "
+                                      f"{indices.tolist()})", update=trainer.updates)
+        loss = None
+        if epoch % e.report_every == 0:
+            loss = trainer.log_loss()
+            log.append((epoch, loss))
+        if on_epoch is not None:
+            on_epoch(epoch, loss)
+    final_w, final_b = trainer.parameters()
+    return History("torch", experiment, log, trainer.outputs(), trainer.updates,
+                   [np.array(w) for w in weights], [np.array(b) for b in biases], final_w, final_b)
