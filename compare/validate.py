@@ -40,6 +40,10 @@ MAX_EPOCHS = 10_000_000
 MAX_WIDTH = 100_000
 
 
+class Found(str):
+    """A description of what was found ("shape 2x1"), printed without quotes."""
+
+
 class Where:
     """Names a key for messages: `file.toml: train.lr`, or `--lr` when a flag set it."""
 
@@ -53,7 +57,8 @@ class Where:
 
 
 def _fail(where: str, expected: str, found: Any) -> ExperimentError:
-    text = repr(found)
+    """`found` is shown with repr(); a `Found` (a description, not a value) is shown as it is."""
+    text = str(found) if isinstance(found, Found) else repr(found)
     if len(text) > 80:
         text = text[:77] + "..."
     return ExperimentError(f"{where}: expected {expected}, found {text}")
@@ -114,7 +119,7 @@ def to_matrix(value: Any, where: str, shape: tuple[int | None, int | None]) -> n
     """A 2-D list (or array) of finite numbers of the given shape (None: any length) -> float64 array."""
     if isinstance(value, np.ndarray):
         if value.dtype == object or value.dtype.kind not in "iuf":
-            raise _fail(where, "an array of numbers", f"dtype {value.dtype}")
+            raise _fail(where, "an array of numbers", Found(f"dtype {value.dtype}"))
         array = value.astype(np.float64)
     else:
         if not isinstance(value, list) or not all(isinstance(row, list) for row in value):
@@ -125,11 +130,11 @@ def to_matrix(value: Any, where: str, shape: tuple[int | None, int | None]) -> n
                     raise _fail(f"{where}[{i}][{j}]", "a number", x)
         lengths = {len(row) for row in value}
         if len(lengths) > 1:
-            raise _fail(where, "rows of equal length", f"lengths {sorted(lengths)}")
+            raise _fail(where, "rows of equal length", Found(f"lengths {sorted(lengths)}"))
         array = np.array(value, dtype=np.float64).reshape(len(value), lengths.pop() if lengths else 0)
     want = "x".join("N" if n is None else str(n) for n in shape)
     if array.ndim != 2 or any(n is not None and n != m for n, m in zip(shape, array.shape)):
-        raise _fail(where, f"shape {want}", f"shape {'x'.join(map(str, array.shape))}")
+        raise _fail(where, f"shape {want}", Found(f"shape {'x'.join(map(str, array.shape))}"))
     bad = np.argwhere(~np.isfinite(array))
     if bad.size:
         i, j = bad[0]
@@ -210,7 +215,7 @@ def build(doc: Mapping[str, Any], where: Where, *, default_name: str = "experime
     inputs = to_matrix(need(data, "data", "inputs"), where("data.inputs"), (None, sizes[0]))
     n = inputs.shape[0]
     if n < 1:
-        raise _fail(where("data.inputs"), "at least one sample", "none")
+        raise _fail(where("data.inputs"), "at least one sample", Found("none"))
     targets = to_matrix(need(data, "data", "targets"), where("data.targets"), (n, sizes[-1]))
     _check_targets(targets, loss, where("data.targets"))
     names_raw = data.get("names", [f"sample {i}" for i in range(n)])
@@ -239,9 +244,8 @@ def build(doc: Mapping[str, Any], where: Where, *, default_name: str = "experime
         layers = len(sizes) - 1
         for key, raw in (("weights", w_raw), ("biases", b_raw)):
             if not isinstance(raw, (list, tuple)) or len(raw) != layers:
-                raise _fail(where(f"init.{key}"), f"{layers} arrays (one per layer, sizes {list(sizes)})",
-                            f"{len(raw) if isinstance(raw, (list, tuple)) else raw!r}"
-                            + (" arrays" if isinstance(raw, (list, tuple)) else ""))
+                found = Found(f"{len(raw)} arrays") if isinstance(raw, (list, tuple)) else raw
+                raise _fail(where(f"init.{key}"), f"{layers} arrays (one per layer, sizes {list(sizes)})", found)
         weights = tuple(to_matrix(w, f"{where('init.weights')}[{i}]", (sizes[i], sizes[i + 1]))
                         for i, w in enumerate(w_raw))
         biases = tuple(to_bias(b, f"{where('init.biases')}[{i}]", sizes[i + 1]) for i, b in enumerate(b_raw))
