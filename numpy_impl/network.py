@@ -29,9 +29,12 @@ def forward(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, 
 
 def backward(weights: list[np.ndarray], Zs: list[np.ndarray], activations: list[np.ndarray],
              T: np.ndarray, *, loss: str = "sum", hidden_activation: str = "sigmoid",
-             output_activation: str = "sigmoid",
-             leaky_slope: float = 0.01) -> tuple[list[np.ndarray], list[np.ndarray]]:
+             output_activation: str = "sigmoid", leaky_slope: float = 0.01,
+             deltas: list[np.ndarray] | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """dL/dW[l] and dL/db[l] for every layer, L the batch mean of the per-sample loss.
+
+    `deltas`, when a list is given, receives delta[l] of every layer (deltas[l]: (B, n_{l+1}), per sample,
+    as below) so that `compare explain` can show the very deltas this pass used; nothing else changes.
 
     delta_L = dL_i/dZ_L                                  (numpy_impl.losses.output_delta)
     dW[l]   = A[l-1].T @ delta[l] / B,   db[l] = sum_i delta[l] / B
@@ -42,7 +45,11 @@ def backward(weights: list[np.ndarray], Zs: list[np.ndarray], activations: list[
     dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
     db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
     delta = output_delta(loss, Zs[-1], activations[-1], T, output_activation, leaky_slope)  # (B, n_L)
+    if deltas is not None:
+        deltas[:] = [None] * L
     for l in range(L - 1, -1, -1):
+        if deltas is not None:
+            deltas[l] = delta
         dW[l] = activations[l].T.dot(delta) / B                       # (n_l, n_{l+1})
         db[l] = np.sum(delta, axis=0, keepdims=True) / B              # (1, n_{l+1})
         if l > 0:
