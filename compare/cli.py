@@ -10,6 +10,7 @@ from compare.runner import run_command
 
 SUBCOMMANDS = {
     "presets": "compare.cmd_presets",
+    "explain": "compare.cmd_explain",
 }
 
 DESCRIPTION = ("Train the experiment twice from identical weights, by hand-written NumPy backprop and by a "
