@@ -20,6 +20,8 @@ from compare.experiment import MODES, Experiment
 from compare.initial import initial_parameters
 from compare.options import Parser, add_run_options, overrides_from
 from compare.output import loss_line, outputs_block, parity_json, run_json, verdict
+from compare.progress import Progress
+from compare.progress import wanted as progress_wanted
 from compare.show import to_toml
 from compare.sources import load_experiment
 
@@ -123,11 +125,16 @@ def _run(implementation: str, argv: list[str] | None, prog: str, description: st
         if talk:
             print(experiment.describe(), flush=True)
 
+        bar = Progress(experiment.epochs, f"{experiment.name} {experiment.mode}",
+                       enabled=progress_wanted(args.quiet))
+
         def on_epoch(epoch: int, loss: float | None) -> None:
+            bar.advance(loss=loss)
             if talk and loss is not None:
-                print(loss_line(epoch, loss), flush=True)
+                bar.write(loss_line(epoch, loss))   # through the bar, which redraws below the line
         try:
-            history, report = train_one(implementation, experiment, weights, biases, on_epoch)
+            with bar:
+                history, report = train_one(implementation, experiment, weights, biases, on_epoch)
         except ParityError as exc:
             report = exc.report
             if report is not None:
