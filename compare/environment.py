@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 
 
-def environment(dtype: str) -> dict[str, Any]:
-    torch = sys.modules.get("torch")  # report torch only if this process uses it; never import it here
+def environment(dtype: str, uses_torch: bool = True) -> dict[str, Any]:
+    """`uses_torch=False` for numpy_impl's results: torch did not compute them even if it is loaded."""
+    torch = sys.modules.get("torch") if uses_torch else None  # never import torch here
     return {"python": platform.python_version(), "numpy": np.__version__,
             "torch": getattr(torch, "__version__", None) if torch else None, "dtype": dtype,
             "threads": torch.get_num_threads() if torch else None, "platform": platform.platform()}

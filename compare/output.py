@@ -34,7 +34,7 @@ def run_json(history: History, parity: dict[str, Any] | None = None) -> dict[str
         "epochs": e.epochs, "updates_per_epoch": e.updates_per_epoch, "updates": history.updates,
         "loss_log": [[int(ep), float(v)] for ep, v in history.loss_log],
         "outputs": history.outputs.tolist(), "predictions": history.predictions.tolist(),
-        "environment": environment(e.dtype),
+        "environment": environment(e.dtype, uses_torch=history.implementation != "numpy" or parity is not None),
     }
     if parity is not None:
         out["parity"] = parity
