@@ -19,10 +19,10 @@ def outputs_block(history: History) -> str:
     e = history.experiment
     width = max(len(n) for n in e.names)
     lines = ["output:"]
-    with np.printoptions(precision=8, suppress=False, floatmode="maxprec"):
-        for name, out, pred, target in zip(e.names, history.outputs, history.predictions, e.targets):
-            lines.append(f"  {name:<{width}}  {np.array2string(out, separator=' ')}  predict "
-                         f"{np.array2string(pred)}  target {np.array2string(target)}")
+    show = lambda a, fmt: np.array2string(a, separator=" ", formatter={"all": fmt.format})  # noqa: E731
+    for name, out, pred, target in zip(e.names, history.outputs, history.predictions, e.targets):
+        lines.append(f"  {name:<{width}}  {show(out, '{:.8f}')}  predict {show(pred, '{}')}  "
+                     f"target {show(target, '{:g}')}")
     return "\n".join(lines)
 
 
@@ -46,9 +46,13 @@ def parity_json(report: Any, failure: dict[str, Any] | None) -> dict[str, Any]:
             "max_abs_diff": float(report.max_abs_diff),
             "max_abs_diff_log": [[int(ep), float(v)] for ep, v in report.max_abs_diff_log],
             "tolerance": {"atol": report.tolerance.atol, "rtol": report.tolerance.rtol},
+            "resync": bool(getattr(report, "resync", False)),
             "failure": failure}
 
 
 def verdict(report: Any) -> str:
+    drift = ("per-update error: NumPy resynced to torch before every update (--resync)"
+             if getattr(report, "resync", False) else "accumulated drift, both sides running free")
     return (f"parity OK: {report.updates_checked} updates checked, every weight and bias after every update; "
-            f"largest |numpy - torch| = {report.max_abs_diff:.3g} (tolerance {report.tolerance.describe()})")
+            f"largest |numpy - torch| = {report.max_abs_diff:.3g} (tolerance {report.tolerance.describe()}; "
+            f"{drift})")
