@@ -1,8 +1,17 @@
 """Activation functions and their derivatives, written as the lesson writes them.
 
-Each derivative takes both `Z` and `A = f(Z)` and uses whichever the textbook formula uses: the sigmoid's
-from `A` (the seed's `dsigmoid(A) = A * (1 - A)`), tanh's from `A`, ReLU's from `Z`. At a kink we follow
-torch: ReLU'(0) = 0, leaky ReLU'(0) = slope.
+Each derivative takes both `Z` and `A = f(Z)` and uses whichever the textbook formula uses:
+
+    sigmoid     f(z) = 1 / (1 + e^-z)            f'(z) = a (1 - a)          from A (the seed's `dsigmoid`)
+    tanh        f(z) = tanh z                    f'(z) = 1 - a^2            from A
+    relu        f(z) = max(z, 0)                 f'(z) = 1 if z > 0 else 0  from Z
+    leaky_relu  f(z) = z if z > 0 else s z       f'(z) = 1 if z > 0 else s  from Z (s = leaky_slope)
+    identity    f(z) = z                         f'(z) = 1
+    softmax     (output only, with cross-entropy: delta_L = A - T, see numpy_impl.losses)
+
+At a kink we follow torch: ReLU'(0) = 0 and leaky ReLU'(0) = s (torch's backward tests z > 0). ReLU is not
+differentiable at 0; any value in [0, 1] is a valid subgradient, and agreeing with torch is what keeps parity
+when a pre-activation is exactly 0 (it happens: a ReLU input of 0 with a zero bias).
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ def sigmoid(Z: np.ndarray) -> np.ndarray:
 
 
 def sigmoid_prime(Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """a (1 - a): exactly 0 once the sigmoid has saturated to 0 or 1, never NaN."""
     return A * (1 - A)
 
 
@@ -26,6 +36,7 @@ def tanh(Z: np.ndarray) -> np.ndarray:
 
 
 def tanh_prime(Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """1 - a^2 (d tanh z / dz = 1 / cosh^2 z = 1 - tanh^2 z)."""
     return 1 - A * A
 
 
@@ -34,7 +45,17 @@ def relu(Z: np.ndarray) -> np.ndarray:
 
 
 def relu_prime(Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """1 where z > 0, else 0 (0 at z = 0, as torch)."""
     return (Z > 0).astype(Z.dtype)
+
+
+def leaky_relu(Z: np.ndarray, slope: float = 0.01) -> np.ndarray:
+    return np.where(Z > 0, Z, slope * Z)
+
+
+def leaky_relu_prime(Z: np.ndarray, A: np.ndarray, slope: float = 0.01) -> np.ndarray:
+    """1 where z > 0, else the slope (the slope at z = 0, as torch)."""
+    return np.where(Z > 0, 1.0, slope).astype(Z.dtype)
 
 
 def identity(Z: np.ndarray) -> np.ndarray:
@@ -52,16 +73,16 @@ def softmax(Z: np.ndarray) -> np.ndarray:
 
 
 def activate(name: str, Z: np.ndarray, slope: float = 0.01) -> np.ndarray:
-    """f(Z) for the activation `name`."""
+    """f(Z) for the activation `name` (`slope` is read by leaky_relu only)."""
     if name == "leaky_relu":
-        return np.where(Z > 0, Z, slope * Z)
+        return leaky_relu(Z, slope)
     return _FUNCTIONS[name](Z)
 
 
 def derivative(name: str, Z: np.ndarray, A: np.ndarray, slope: float = 0.01) -> np.ndarray:
     """f'(Z) elementwise, from Z or A as the textbook does."""
     if name == "leaky_relu":
-        return np.where(Z > 0, 1.0, slope).astype(Z.dtype)
+        return leaky_relu_prime(Z, A, slope)
     if name == "softmax":
         raise ValueError("softmax has a Jacobian, not an elementwise derivative; with cross-entropy the "
                          "output delta is A - T (see numpy_impl.losses)")

@@ -4,14 +4,28 @@ Per sample i, with outputs a = A_L[i], targets t = T[i], K outputs; the batch lo
 
 - `sum`  (the seed's):  L_i = sum_k (t_k - a_k)^2 / 2           dL_i/da = a - t
 - `mean` (MSELoss/2):   L_i = sum_k (t_k - a_k)^2 / (2K)        dL_i/da = (a - t) / K
-- `bce`  (BCELoss):     L_i = -(1/K) sum_k [t log a + (1-t) log(1-a)],  a = sigmoid(z)
-      dL_i/da = (a - t) / (K a (1 - a)), and da/dz = a (1 - a), so delta = (a - t) / K: the sigmoid's
-      derivative cancels, which is why BCE does not stall on a saturated output the way MSE does.
-- `cross_entropy` (CrossEntropyLoss on logits z, a = softmax(z), one-hot t):
-      L_i = -sum_k t_k log a_k = -z_c + log sum_j exp(z_j)  (c the true class)
-      dL_i/dz_k = a_k - t_k  (the softmax Jacobian times -t/a collapses because sum_k t_k = 1).
+  and then, by the chain rule through a = f(z) elementwise,  delta_L = dL_i/da * f'(Z_L).
 
-Then delta_L = dL_i/da * f'(Z_L) for the MSE losses, and the closed forms above for BCE and CE.
+- `bce` (BCELoss, mean over outputs too), a = sigmoid(z):
+      L_i = -(1/K) sum_k [t_k log a_k + (1 - t_k) log(1 - a_k)]
+      dL_i/da_k = -(1/K) [t_k / a_k - (1 - t_k) / (1 - a_k)]
+                = (1/K) [-t_k (1 - a_k) + (1 - t_k) a_k] / (a_k (1 - a_k))
+                = (1/K) (a_k - t_k) / (a_k (1 - a_k))
+      da_k/dz_k = a_k (1 - a_k)                      (the sigmoid's derivative, from A)
+      delta_L   = dL_i/da * da/dz = (A_L - T) / K    the a (1 - a) cancels:
+  BCE does not stall on a saturated output the way MSE does (there delta keeps the factor a (1 - a) -> 0).
+
+- `cross_entropy` (CrossEntropyLoss on the logits z, a = softmax(z), one-hot t with sum_k t_k = 1):
+      L_i = -sum_k t_k log a_k,   log a_k = z_k - log sum_j exp(z_j)
+          = -sum_k t_k z_k + log sum_j exp(z_j)      (using sum_k t_k = 1)
+      dL_i/dz_m = -t_m + exp(z_m) / sum_j exp(z_j) = a_m - t_m
+      delta_L   = A_L - T
+  The same answer through the softmax Jacobian da_k/dz_m = a_k (1[k = m] - a_m):
+      sum_k (-t_k / a_k) a_k (1[k = m] - a_m) = -t_m + a_m sum_k t_k = a_m - t_m.
+
+The stable forms, as torch computes them: log-softmax with the row maximum taken out (log-sum-exp, never
+overflows); BCE's logs clamped at -100 in the value, and its backward divides by max(a (1 - a), 1e-12),
+which we copy in `output_delta` (see there).
 """
 
 from __future__ import annotations

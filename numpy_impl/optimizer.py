@@ -1,17 +1,35 @@
-"""`torch.optim.SGD`'s update, in torch's own order of operations (torch/optim/sgd.py, _single_tensor_sgd).
+"""`torch.optim.SGD`'s update, in torch's own order of operations (torch/optim/sgd.py, `_single_tensor_sgd`).
 
-For each parameter p with gradient g = dL/dp:
+For each parameter p with gradient g = dL/dp, one step is
 
-    g <- -g                         if maximize (ascend instead of descend)
-    g <- g + weight_decay * p       L2 penalty, added to the gradient BEFORE momentum
-    if momentum:
-        buf <- g                    on the first step (no dampening applied to it)
-        buf <- momentum * buf + (1 - dampening) * g      afterwards
-        g   <- g + momentum * buf   if nesterov, else g <- buf
+    g <- -g                          if maximize
+    g <- g + weight_decay * p        if weight_decay != 0
+    if momentum != 0:
+        buf <- g                                        on the first step (a copy; no dampening)
+        buf <- momentum * buf + (1 - dampening) * g     on every later step
+        g   <- g + momentum * buf    if nesterov, else  g <- buf
     p <- p - lr * g
 
-With all options at zero this is the seed's update W <- W - lr * dW. The momentum buffers are the only state,
-held in this object and visible (`buffers`), never global.
+Where each line comes from:
+
+- maximize: ascending L is descending -L, and d(-L)/dp = -g. It comes FIRST, so weight decay below still
+  pulls p towards 0 when maximizing (it is not negated with the gradient).
+- weight decay is the gradient of an L2 penalty added to the loss: d/dp [L + (wd / 2) |p|^2] = g + wd * p.
+  torch adds it to the gradient BEFORE momentum, so the penalty is accumulated in the buffer like any other
+  gradient (this is "L2 regularisation", not the decoupled decay of AdamW).
+- momentum keeps a running velocity v_t = mu * v_{t-1} + (1 - tau) * g_t. Unrolled, v_t is a weighted sum
+  of all past gradients with weights (1 - tau) * mu^k, so a steady gradient g gives a step of
+  lr * (1 - tau) * g / (1 - mu): momentum 0.9 is a ten times larger effective learning rate along directions
+  where the gradient keeps its sign, while alternating components cancel. torch starts the buffer at g_1
+  itself (not at 0 and not at (1 - tau) g_1): dampening applies from the second step on.
+- Nesterov evaluates the velocity "one step ahead": the classical look-ahead update
+  p <- p - lr (g + mu v) uses the current gradient plus the velocity it is about to add, without a second
+  forward pass (Sutskever et al. 2013, in the form torch uses). torch refuses it without momentum (there is
+  nothing to look ahead with) or with dampening (the reformulation assumes v_t = mu v_{t-1} + g_t).
+
+With all options at their defaults (momentum 0, weight_decay 0, maximize false) this is the seed's update
+W <- W - lr * dW. The momentum buffers are the only state, held in this object (`buffers`, same order as
+`params`), never global.
 """
 
 from __future__ import annotations
@@ -20,8 +38,17 @@ import numpy as np
 
 
 class SGD:
+    """Plain NumPy `torch.optim.SGD`: same arguments, same checks, same update, parameters changed in place."""
+
     def __init__(self, params: list[np.ndarray], lr: float, momentum: float = 0.0, dampening: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0, maximize: bool = False):
+        # torch's own checks and words (torch.optim.SGD.__init__)
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         self.params = params

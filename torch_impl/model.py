@@ -19,14 +19,20 @@ def make_activation(name: str, slope: float) -> nn.Module:
 
 
 class MLP(nn.Module):
-    """sizes = (n_0, ..., n_L); `forward` returns the network's output (logits for a softmax output)."""
+    """sizes = (n_0, ..., n_L); `forward` returns the network's output (logits for a softmax output).
+
+    The layers are created with `nn.utils.skip_init`: their parameters are uninitialised memory until the
+    caller loads them (`TorchTrainer` loads the experiment's initial weights). A plain `nn.Linear(...)` would
+    draw weights it throws away from torch's GLOBAL generator, changing the global RNG state behind the
+    user's back; the experiment's `torch-default` weights come from a seeded generator instead
+    (`torch_impl.init`)."""
 
     def __init__(self, sizes: tuple[int, ...], hidden_activation: str = "sigmoid",
                  output_activation: str = "sigmoid", leaky_slope: float = 0.01,
                  dtype: torch.dtype = torch.float64, device: str = "cpu"):
         super().__init__()
         self.output_activation = output_activation
-        self.linears = nn.ModuleList(nn.Linear(n_in, n_out, dtype=dtype, device=device)
+        self.linears = nn.ModuleList(nn.utils.skip_init(nn.Linear, n_in, n_out, dtype=dtype, device=device)
                                      for n_in, n_out in zip(sizes[:-1], sizes[1:]))
         last = len(self.linears) - 1
         self.activations = nn.ModuleList(
