@@ -91,6 +91,14 @@ def add_run_options(parser: argparse.ArgumentParser, *, out_help: str = "write p
                      help="print the resolved experiment (file + flags + defaults) as TOML and exit")
 
 
+def add_resync_option(parser: argparse.ArgumentParser) -> None:
+    """`--resync` (the harness only): per-update error instead of accumulated drift."""
+    parser.add_argument("--resync", action="store_true",
+                        help="before every update, copy torch's weights and momentum buffers into NumPy, so that "
+                             "each check measures one update's error rather than the drift accumulated since "
+                             "the start (the verdict and the JSON say which was used)")
+
+
 def overrides_from(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
     """(overrides for load_experiment, the flag that set each key) from parsed arguments."""
     keys = [k for k, *_ in RUN_OPTIONS if k != "mode"] + ["init"]

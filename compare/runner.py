@@ -18,7 +18,7 @@ from compare.atomic import atomic_write, ensure_output_dir
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment import MODES, Experiment
 from compare.initial import initial_parameters
-from compare.options import Parser, add_run_options, overrides_from
+from compare.options import Parser, add_resync_option, add_run_options, overrides_from
 from compare.output import loss_line, outputs_block, parity_json, run_json, verdict
 from compare.progress import Progress
 from compare.progress import wanted as progress_wanted
@@ -110,11 +110,16 @@ def run_command(implementation: str, argv: list[str] | None, prog: str, descript
 
 
 def _run(implementation: str, argv: list[str] | None, prog: str, description: str) -> int:
-    args = build_parser(prog, description).parse_args(argv)
+    parser = build_parser(prog, description)
+    if implementation == "compare":
+        add_resync_option(parser)
+    args = parser.parse_args(argv)
     runs = load_runs(args)
     if args.show:
         print("\n".join(to_toml(e) for e in runs), end="")
         return 0
+    if implementation != "numpy":   # before anything is written
+        check_device(runs[0], "--device" if args.device is not None else None)
     out_dir = ensure_output_dir(args.out) if args.out else None
     save_path = check_save_path(args.save_weights, len(runs))
     talk = not (args.json or args.quiet)
@@ -134,7 +139,8 @@ def _run(implementation: str, argv: list[str] | None, prog: str, description: st
                 bar.write(loss_line(epoch, loss))   # through the bar, which redraws below the line
         try:
             with bar:
-                history, report = train_one(implementation, experiment, weights, biases, on_epoch)
+                history, report = train_one(implementation, experiment, weights, biases, on_epoch,
+                                            resync=getattr(args, "resync", False))
         except ParityError as exc:
             report = exc.report
             if report is not None:
@@ -165,12 +171,24 @@ def _run(implementation: str, argv: list[str] | None, prog: str, description: st
     return code
 
 
+def check_device(experiment: Experiment, flag: str | None) -> None:
+    """`device = "cuda"` where torch has no CUDA: exit 2, naming the flag or the file's key."""
+    if experiment.device == "cpu":
+        return
+    import torch
+    if not torch.cuda.is_available():
+        where = flag or f"{experiment.source}: train.device"
+        raise ExperimentError(f"{where}: expected a device this machine has (cpu; CUDA is not available to torch "
+                              f"{torch.__version__}, built {'with' if torch.version.cuda else 'without'} CUDA), "
+                              f"found \"{experiment.device}\"")
+
+
 def train_one(implementation: str, experiment: Experiment, weights: list, biases: list,
-              on_epoch: Callable[[int, float | None], None]) -> tuple[Any, Any]:
+              on_epoch: Callable[[int, float | None], None], *, resync: bool = False) -> tuple[Any, Any]:
     """(history, parity report or None) for one experiment."""
     if implementation == "compare":
         from compare.harness import run_parity
-        report = run_parity(experiment, weights, biases, on_epoch=on_epoch)
+        report = run_parity(experiment, weights, biases, on_epoch=on_epoch, resync=resync)
         return report.numpy, report
     if implementation == "numpy":
         from numpy_impl.trainer import train
