@@ -94,9 +94,11 @@ class Lockstep:
 
 def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
                biases: list[np.ndarray] | None = None, *, numpy_factory: Callable | None = None,
-               on_epoch: Callable[[int, float | None], None] | None = None) -> ParityReport:
+               on_epoch: Callable[[int, float | None], None] | None = None, label: str = "numpy") -> ParityReport:
     """Train both implementations in lockstep; return the report, or raise ParityError (exit 1) at the first
-    disagreement or DivergenceError (exit 3) when both sides hit NaN/inf alike."""
+    disagreement or DivergenceError (exit 3) when both sides hit NaN/inf alike. At a disagreement the update
+    is replayed with every stage captured (`compare.replay`) to name the first wrong stage; `label` names
+    the NumPy side in the message ("numpy", or "yours" for a user's file)."""
     e = experiment
     run = Lockstep(e, weights, biases, numpy_factory=numpy_factory)
     per_update = np.zeros(e.total_updates)
@@ -141,7 +143,9 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
             if not numpy_finite and not torch_finite:
                 raise DivergenceError(f"training diverged: NaN or inf in both implementations after {where}",
                                       update=update, report=report())
-            failure = describe_mismatch(run, bad, update=update, epoch=epoch, batch=batch, samples=samples)
+            from compare.replay import replay_failure
+            failure = (replay_failure(e, run.initial, update, numpy_factory=numpy_factory, label=label)
+                       or describe_mismatch(run, bad, update=update, epoch=epoch, batch=batch, samples=samples))
             raise ParityError(failure["message"], failure, report(failure))
         if epoch % e.report_every == 0 or epoch == e.epochs - 1:
             diff_log.append((epoch, since_last))

@@ -128,6 +128,22 @@ def load_user_code(path: str | Path) -> UserCode:
     return UserCode(Path(path), backward, forward, keywords)
 
 
+def user_code_from_functions(backward: Callable[..., Any], forward: Callable[..., Any] | None = None) -> UserCode:
+    """The same as `load_user_code`, for functions already in hand (the Python API, `compare.check`)."""
+    if not callable(backward):
+        raise UserCodeError(f"backward: expected a function backward(weights, biases, activations, targets), "
+                            f"found a {type(backward).__name__}")
+    if forward is not None and not callable(forward):
+        raise UserCodeError(f"forward: expected a function forward(weights, biases, X), found a "
+                            f"{type(forward).__name__}")
+    code = getattr(backward, "__code__", None)
+    path = Path(code.co_filename) if code is not None else Path(getattr(backward, "__qualname__", "backward"))
+    keywords = _check_signature(path, "backward", backward, 4, "weights, biases, activations, targets")
+    if forward is not None:
+        _check_signature(path, "forward", forward, 3, "weights, biases, X")
+    return UserCode(path, backward, forward, keywords)
+
+
 def _check_signature(path: Any, name: str, fn: Callable, positional: int, names: str) -> tuple[str, ...]:
     """The experiment keywords `fn` accepts; UserCodeError if it cannot take `positional` arguments."""
     try:

@@ -1,0 +1,244 @@
+"""What a wrong number's pattern suggests: pure functions from arrays to sentences.
+
+Given the first wrong array (yours) and the reference (torch's), these recognise the classic mistakes of a
+hand-derived backprop: the exact negative, a constant factor that is the batch size, the number of outputs
+or 2, a transposed matrix, layers in reverse order, and, using the reference's own intermediate values
+(`Reference`: the forward pass, autograd's dL/dZ and the weights before the update), a few mistaken formulas
+rebuilt from the correct ingredients: the activation's derivative missing or taken at Z, delta propagated
+through W instead of W.T, dW built from another layer's activations, the bias gradient from one row. When
+several explanations fit the same numbers (a factor 2 with a batch of 2 and 2 outputs), all are named.
+
+Nothing here reads files, prints or imports torch; every function returns a list of sentences (maybe empty).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from numpy_impl.activations import activate, derivative
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The correct side's record of one update (seed layout, float64), layers indexed from 0 here."""
+
+    activations: list[np.ndarray]        # [X, A1, ..., AL]
+    Zs: list[np.ndarray]                 # [Z1, ..., ZL]
+    dZ: list[np.ndarray] | None          # dL/dZ[l] of the batch loss (= delta[l] / B); None if unknown
+    weights: list[np.ndarray]            # before the update
+    biases: list[np.ndarray]
+    dW: list[np.ndarray]
+    db: list[np.ndarray]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What the hints need to know about the run."""
+
+    batch_size: int
+    n_outputs: int
+    loss: str = "sum"
+    hidden_activation: str = "sigmoid"
+    output_activation: str = "sigmoid"
+    leaky_slope: float = 0.01
+    rtol: float = 1e-6        # how exactly a pattern must fit (float64; a float32 run uses more)
+
+
+def same(a: np.ndarray, b: np.ndarray, rtol: float = 1e-6) -> bool:
+    """Equal up to rounding, relative to the larger array's scale."""
+    if a.shape != b.shape or not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return False
+    scale = max(float(np.abs(a).max(initial=0.0)), float(np.abs(b).max(initial=0.0)), 1e-300)
+    return bool(np.all(np.abs(a - b) <= rtol * scale))
+
+
+def constant_factor(ours: np.ndarray, theirs: np.ndarray, rtol: float = 1e-6) -> float | None:
+    """r when ours = r * theirs at every element (theirs not all zero), else None."""
+    if ours.shape != theirs.shape or not np.isfinite(ours).all():
+        return None
+    big = np.abs(theirs) > 1e-3 * np.abs(theirs).max(initial=0.0)
+    if not big.any():
+        return None
+    ratios = ours[big] / theirs[big]
+    r = float(np.median(ratios))
+    if r == 0.0 or not same(ours, r * theirs, rtol):
+        return None
+    return r
+
+
+def _near(r: float, target: float, rtol: float) -> bool:
+    return abs(r - target) <= max(rtol, 1e-9) * 10 * abs(target)
+
+
+def factor_hints(ours: np.ndarray, theirs: np.ndarray, setting: Setting, name: str = "it", *,
+                 generic: bool = True) -> list[str]:
+    """Explanations of ours = r * theirs for the r that fits, naming every one that does. A single number is
+    always some multiple of another, so for one element only the known factors are named; `generic` adds a
+    sentence for a constant factor that none of them explains."""
+    r = constant_factor(ours, theirs, setting.rtol)
+    if r is None or _near(r, 1.0, setting.rtol):
+        return []
+    single = int(np.count_nonzero(np.abs(theirs) > 1e-3 * np.abs(theirs).max(initial=0.0))) == 1
+    B, K, loss, tol = setting.batch_size, setting.n_outputs, setting.loss, setting.rtol
+    m = abs(r)
+    explained = []
+    if B > 1 and _near(m, B, tol):
+        explained.append(f"a factor of the batch size B = {B}: the average over the batch is missing (divide "
+                         "the sums over samples by B)")
+    if B > 1 and _near(m, 1 / B, tol):
+        explained.append(f"a factor 1/B, B = {B} the batch size: averaged over the batch twice (divide by B once)")
+    if K > 1 and _near(m, K, tol):
+        explained.append(f"a factor of the number of outputs K = {K}: the other loss convention: yours is the "
+                         f"gradient of loss \"sum\" (per sample, the sum over outputs of (t - a)^2 / 2); the "
+                         f"experiment uses loss \"{loss}\"" if loss == "mean" else
+                         f"a factor of the number of outputs K = {K}: an extra factor K")
+    if K > 1 and _near(m, 1 / K, tol):
+        explained.append(f"a factor 1/K, K = {K} outputs: the other loss convention: yours is the gradient of "
+                         f"loss \"mean\" (also divided by the number of outputs); the experiment uses loss "
+                         f"\"{loss}\"" if loss == "sum" else f"a factor 1/K, K = {K} outputs: divided by K once "
+                         "too often")
+    if _near(m, 2.0, tol):
+        explained.append("a factor 2: MSE instead of MSE/2 (the derivative of (t - a)^2 is 2 (a - t); the "
+                         "loss is (t - a)^2 / 2, whose derivative is a - t)")
+    if _near(m, 0.5, tol):
+        explained.append("a factor 1/2: the derivative of (t - a)^2 / 2 is a - t, not (a - t) / 2")
+    n = round(1 / m) if m < 1 else 0
+    if n > 1 and n != B and n != K and _near(m, 1 / n, tol):
+        explained.append(f"divided by {n} where this batch has B = {B} sample{'s' if B > 1 else ''}: a batch size "
+                         "fixed in the code? (a last, partial batch is smaller; divide by the batch's own length)")
+    negative = ("deltas built from T - A (the seed writes the update as W + lr * delta) returned as gradients; "
+                "the gradient is dL/dW, built from A - T")
+    if r < 0 and _near(m, 1.0, tol):
+        return [f"yours is the exact negative of torch's at every element of {name}: {negative}"]
+    if explained:
+        lead = f"yours = torch's x {r:.6g} at every element of {name}"
+        if r < 0:
+            lead += f"; the sign is flipped ({negative}) and"
+        if len(explained) > 1:
+            lead += f"; {len(explained)} explanations fit this factor, check each"
+        return [lead + ": " + "; OR ".join(explained)]
+    if single or not generic:
+        return []
+    sign = "; the sign is flipped too" if r < 0 else ""
+    return [f"yours = torch's x {r:.6g} at every element of {name}: a constant factor missing or extra (not the "
+            f"batch size {B}, the number of outputs {K} or 2){sign}"]
+
+
+def transposed_hint(ours: np.ndarray, theirs: np.ndarray, setting: Setting, name: str) -> list[str]:
+    if ours.ndim == 2 and ours.shape == theirs.T.shape and not same(theirs, theirs.T, setting.rtol) \
+            and same(ours, theirs.T, setting.rtol):
+        return [f"yours is torch's {name} transposed: dW = A_prev.T @ delta has W's shape (inputs, outputs); "
+                "delta.T @ A_prev is its transpose (on a square layer the shapes cannot tell them apart)"]
+    return []
+
+
+def _fprime(name: str, Z: np.ndarray, A: np.ndarray, slope: float) -> np.ndarray | None:
+    if name == "softmax":
+        return None
+    return derivative(name, Z, A, slope)
+
+
+def _mistaken_deltas(i: int, ref: Reference, s: Setting) -> list[tuple[str, np.ndarray]]:
+    """(description, the dL/dZ of layer i+1 that a classic mistake computes), from correct ingredients."""
+    L = len(ref.weights)
+    assert ref.dZ is not None
+    Z, A = ref.Zs[i], ref.activations[i + 1]
+    name = s.output_activation if i == L - 1 else s.hidden_activation
+    fprime = _fprime(name, Z, A, s.leaky_slope)
+    if fprime is None:
+        return []
+    if i == L - 1:   # dL/dA_L, recovered from autograd's dL/dZ_L where f' is not zero
+        with np.errstate(divide="ignore", invalid="ignore"):
+            upstream = np.where(fprime != 0, ref.dZ[i] / fprime, 0.0)
+    else:
+        upstream = ref.dZ[i + 1] @ ref.weights[i + 1].T
+    layer = i + 1
+    out = [(f"the derivative of layer {layer}'s activation ({name}) is missing from delta{layer}", upstream)]
+    if name == "sigmoid":
+        out.append((f"the sigmoid's derivative in delta{layer} is taken at Z (Z (1 - Z)) instead of at the "
+                    "activation A = sigmoid(Z) (A (1 - A))", upstream * Z * (1 - Z)))
+    if i < L - 1 and ref.weights[i + 1].shape[0] == ref.weights[i + 1].shape[1]:
+        out.append((f"delta{layer} is propagated through W{layer + 1} instead of W{layer + 1}.T "
+                    f"(delta{layer} = (delta{layer + 1} @ W{layer + 1}.T) * f'(Z{layer}); on a square W the "
+                    "shapes still fit)", (ref.dZ[i + 1] @ ref.weights[i + 1]) * fprime))
+    return out
+
+
+def formula_hints(i: int, parameter: str, ours: np.ndarray, ref: Reference, s: Setting) -> list[str]:
+    """Mistaken formulas for layer i+1's gradient (parameter "W" or "b") that reproduce `ours` exactly."""
+    hints = []
+    layer = i + 1
+    L = len(ref.weights)
+    reference = ref.dW if parameter == "W" else ref.db
+    for j in range(L):   # gradients returned in another layer order
+        if j != i and reference[j].shape == ours.shape and same(ours, reference[j], s.rtol):
+            hints.append(f"your d{parameter}{layer} equals torch's d{parameter}{j + 1}: the gradients come back in "
+                         f"the wrong layer order (return [d{parameter}1, ..., d{parameter}{L}], layer 1 first)")
+    if ref.dZ is None:
+        return hints
+    dZ = ref.dZ[i]                               # (B, n_{i+1}), already divided by B
+    B = dZ.shape[0]
+    if parameter == "W":
+        for j, A in enumerate(ref.activations):  # dW built from another layer's activations
+            if j != i and A.shape[1] == ours.shape[0] and same(ours, A.T @ dZ, s.rtol):
+                what = "X (the inputs)" if j == 0 else f"A{j}"
+                hints.append(f"your dW{layer} is activations[{j}].T @ delta{layer}: built from {what} instead of "
+                             f"activations[{i}] ({'X' if i == 0 else f'A{i}'}), the input of layer {layer}")
+    else:
+        for r in range(B if B > 1 else 0):      # the bias gradient from one row instead of the sum over rows
+            row = dZ[r:r + 1]
+            for scale, how in ((1.0, "divided by B"), (float(B), "")):
+                if same(ours, row * scale, s.rtol):
+                    hints.append(f"your db{layer} is row {r} of delta{layer}{' ' + how if how else ''}: the bias "
+                                 f"gradient sums delta over ALL rows of the batch (np.sum(delta, axis=0, "
+                                 "keepdims=True) / B)")
+    for text, dZ_wrong in _mistaken_deltas(i, ref, s):
+        candidate = ref.activations[i].T @ dZ_wrong if parameter == "W" else dZ_wrong.sum(axis=0, keepdims=True)
+        if same(ours, candidate, s.rtol):
+            hints.append(text)
+    return hints
+
+
+def layer_hints(first: tuple[int, str], wrong: list[tuple[int, str]], L: int) -> list[str]:
+    """Where to look, from which parameters are wrong: `first` (layer from 1, "W"/"b") is the first wrong in
+    backprop order, `wrong` all wrong ones."""
+    layer, parameter = first
+    hints = []
+    below = [f"d{p}{l}" for l, p in wrong if l < layer]
+    same_layer = {p for l, p in wrong if l == layer}
+    if layer < L:
+        hints.append(f"the layers above layer {layer} agree, so delta{layer + 1} is right: look at how delta goes "
+                     f"down from layer {layer + 1} to layer {layer}: delta{layer} = (delta{layer + 1} @ "
+                     f"W{layer + 1}.T) * f'(Z{layer})")
+    if same_layer == {"W"}:
+        hints.append(f"db{layer} agrees, so delta{layer} is right: look at dW{layer}'s own formula "
+                     f"(dW{layer} = activations[{layer - 1}].T @ delta{layer} / B)")
+    elif same_layer == {"b"}:
+        hints.append(f"dW{layer} agrees, so delta{layer} is right: look at db{layer}'s own formula "
+                     f"(the sum of delta{layer} over the batch's rows, / B)")
+    if below and same_layer == {"W"}:
+        hints.append(f"also wrong below it: {', '.join(below)}; delta{layer} is right, so look at their own "
+                     "formulas too")
+    elif below:
+        hints.append(f"also wrong below it: {', '.join(below)}: a consequence of the wrong delta{layer} passed "
+                     f"down, most likely; fix layer {layer} first")
+    elif L > 1 and layer == L:
+        hints.append(f"only layer {layer} is wrong while the others agree: look at layer {layer}'s formula")
+    return hints
+
+
+def forward_hints(i: int, ours: np.ndarray, ref: Reference, s: Setting) -> list[str]:
+    """Mistaken forward formulas for layer i+1's activation that reproduce `ours`."""
+    layer = i + 1
+    L = len(ref.weights)
+    name = s.output_activation if i == L - 1 else s.hidden_activation
+    A_prev, W, b = ref.activations[i], ref.weights[i], ref.biases[i]
+    candidates = [(f"A{layer} is Z{layer}: the activation ({name}) is not applied", ref.Zs[i])]
+    if name != "softmax":
+        candidates.append((f"the bias b{layer} is missing from Z{layer}", activate(name, A_prev @ W, s.leaky_slope)))
+        if W.shape[0] == W.shape[1]:
+            candidates.append((f"Z{layer} uses W{layer}.T: the seed's layout is Z = A_prev @ W + b with W (inputs, "
+                               "outputs)", activate(name, A_prev @ W.T + b, s.leaky_slope)))
+    return [text for text, candidate in candidates if same(ours, candidate, s.rtol)]
