@@ -56,6 +56,8 @@ def quantity_block(q: Quantity, ex: Explanation, digits: int, marked: tuple[Quan
         mark = ""
         if marked is not None and marked[0] is q and marked[1] == "user":
             mark = "   <-- FIRST DIFFERENCE: your derivation goes wrong here"
+            if q.stage == "backward":
+                mark += f" (or in delta{q.layer}, printed above: your file does not return it)"
         elif not agrees(q.user, q.torch, tol):
             mark = "   (differs)"
         lines.append(f"{INDENT}max |yours - torch| = {diff_text(q.user_max_abs_diff)}{mark}")
@@ -118,8 +120,8 @@ def summary(ex: Explanation) -> str:
     who = "yours" if side == "user" else "numpy"
     where = f"{q.name}[{', '.join(map(str, i))}]"
     layer = f", layer {q.layer}" if q.layer else ""
-    return (f"update {ex.update}: first difference at {where} ({q.stage}{layer}): {who} {value[i]!r}, "
-            f"torch {q.torch[i]!r} (formula: {q.formula})")
+    return (f"update {ex.update}: first difference at {where} ({q.stage}{layer}): {who} {float(value[i])!r}, "
+            f"torch {float(q.torch[i])!r} (formula: {q.formula})")
 
 
 def _worst(a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
