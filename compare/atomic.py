@@ -29,15 +29,34 @@ def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
     """Call `write(temporary_path)`, then rename the result to `path`. The temporary file is removed if
     `write` fails or is interrupted."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise ExperimentError(f"{target}: cannot write ({exc.strerror})") from None
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; give the file what open() would have
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):   # a full disk, a folder made read-only meanwhile: one line, exit 2
+            raise ExperimentError(f"{target}: cannot write ({exc.strerror or exc})") from None
         raise
     return target
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def safe_file_stem(text: str, limit: int = 100) -> str:
+    """`text` (an experiment's name) made safe as part of a file name: no folder separators, no leading dot,
+    no control characters, not too long. Letters of any script stay."""
+    stem = "".join(c if c.isprintable() and c not in '/\\:*?"<>|' else "_" for c in text).strip(" .")
+    return stem[:limit] or "experiment"

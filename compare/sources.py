@@ -22,6 +22,7 @@ from compare.experiment import RESERVED_WORDS, Experiment
 from compare.validate import SCHEMA, Where, build, to_bias, to_matrix
 
 PRESET_DIR = Path(presets.__file__).resolve().parent
+MAX_DEPTH = 8
 SECTION_OF = {key: section for section, keys in SCHEMA.items() if section for key in keys}
 
 
@@ -57,9 +58,28 @@ def read_toml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ExperimentError(f"{path}: not UTF-8 (byte {exc.start})") from None
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ExperimentError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:   # tomllib parses nested arrays and tables recursively
+        raise ExperimentError(f"{path}: nested too deeply (an experiment nests at most {MAX_DEPTH} "
+                              "levels)") from None
+    check_depth(doc, path)
+    return doc
+
+
+def check_depth(doc: Mapping[str, Any], path: Path) -> None:
+    """Refuse absurd nesting before anything recursive (deepcopy, repr) sees it. The deepest valid key,
+    `init.weights[l][i][j]`, nests 4 levels."""
+    stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
+    while stack:
+        value, key, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ExperimentError(f"{path}: {key or 'document'}: nested more than {MAX_DEPTH} levels deep")
+        if isinstance(value, Mapping):
+            stack.extend((v, f"{key}.{k}" if key else str(k), depth + 1) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, f"{key}[{i}]", depth + 1) for i, v in enumerate(value))
 
 
 def read_csv(path: Path, input_columns: Any, target_columns: Any, where: Where) -> tuple[list, list]:
@@ -73,8 +93,8 @@ def read_csv(path: Path, input_columns: Any, target_columns: Any, where: Where) 
             rows = list(csv.reader(handle))
     except FileNotFoundError:
         raise ExperimentError(f"{where('data.csv')}: no such file {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExperimentError(f"{where('data.csv')}: cannot read {path} ({exc})") from None
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:   # ValueError: a NUL in the name
+        raise ExperimentError(f"{where('data.csv')}: cannot read {str(path)!r} ({exc})") from None
     if not rows:
         raise ExperimentError(f"{path}: empty CSV file, expected a header row")
     header = [h.strip() for h in rows[0]]
@@ -103,14 +123,20 @@ def read_weights_npz(path: Path, sizes: tuple[int, ...], flag: str = "--init") -
     """`W1, b1, W2, b2, ...` in the seed layout from a plain `.npz` (pickled objects refused)."""
     layers = len(sizes) - 1
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):   # a bare .npy array
+            raise ExperimentError(f"{flag} {path}: a single array, expected an .npz archive of W1, b1, W2, "
+                                  "b2, ...")
+        with loaded as npz:
             arrays = {k: npz[k] for k in npz.files}
     except FileNotFoundError:
         raise ExperimentError(f"{flag} {path}: no such file") from None
+    except ExperimentError:
+        raise
     except ValueError as exc:  # numpy says "Object arrays cannot be loaded when allow_pickle=False"
         raise ExperimentError(f"{flag} {path}: refused ({exc})") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise ExperimentError(f"{flag} {path}: not a readable .npz file ({exc})") from None
+    except (OSError, zipfile.BadZipFile, EOFError, MemoryError) as exc:   # MemoryError: a forged shape
+        raise ExperimentError(f"{flag} {path}: not a readable .npz file ({type(exc).__name__}: {exc})") from None
     weights, biases = [], []
     # `--save-weights` writes initial_W1 ... and final_W1 ...: its initial weights load back as they are
     prefix = "" if "W1" in arrays or "initial_W1" not in arrays else "initial_"

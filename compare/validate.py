@@ -8,7 +8,9 @@ a wrong one downstream.
 from __future__ import annotations
 
 import difflib
+import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,6 +40,11 @@ SCHEMA: dict[str, tuple[str, ...]] = {
 }
 MAX_EPOCHS = 10_000_000
 MAX_WIDTH = 100_000
+# A teaching tool runs small networks; these bounds turn a typo (`epochs = 10000000000`, a width of 10^5 in
+# every layer) into one clear line instead of hours of training or an exhausted memory.
+MAX_UPDATES = 10_000_000          # epochs x updates per epoch (the harness keeps one float per update)
+MAX_PARAMETERS = 1_000_000        # weights + biases
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class Found(str):
@@ -56,8 +63,17 @@ class Where:
         return f"{self.source}: {path}" if path else self.source
 
 
+def key_path(section: str, key: Any) -> str:
+    """`train.lr`; a key that is not a bare TOML key is quoted, so that a message stays one line."""
+    text = str(key) if BARE_KEY.fullmatch(str(key)) else json.dumps(str(key))
+    return f"{section}.{text}" if section else text
+
+
 def _fail(where: str, expected: str, found: Any) -> ExperimentError:
     """`found` is shown with repr(); a `Found` (a description, not a value) is shown as it is."""
+    if isinstance(found, int) and not isinstance(found, bool) and found.bit_length() > 256:
+        # repr() refuses integers of more than 4300 digits
+        found = Found(f"an integer of about {int(found.bit_length() * math.log10(2)) + 1} digits")
     text = str(found) if isinstance(found, Found) else repr(found)
     if len(text) > 80:
         text = text[:77] + "..."
@@ -72,7 +88,7 @@ def check_keys(doc: Mapping[str, Any], where: Where) -> None:
             raise _fail(where(section), "a table [" + section + "]", table)
         for key in table:
             if key not in allowed:
-                path = f"{section}.{key}" if section else key
+                path = key_path(section, key)
                 close = difflib.get_close_matches(str(key), allowed, n=1)
                 hint = f" (did you mean `{close[0]}`?)" if close else f" (valid: {', '.join(allowed)})"
                 raise ExperimentError(f"{where(path)}: unknown key{hint}")
@@ -81,6 +97,8 @@ def check_keys(doc: Mapping[str, Any], where: Where) -> None:
 def _number(value: Any, where: str, *, lo: float | None = None, lo_open: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _fail(where, "a number", value)
+    if isinstance(value, int) and value.bit_length() > 1000:   # float() would overflow
+        raise _fail(where, "a finite number", value)
     value = float(value)
     if not math.isfinite(value):
         raise _fail(where, "a finite number", value)
@@ -128,6 +146,8 @@ def to_matrix(value: Any, where: str, shape: tuple[int | None, int | None]) -> n
             for j, x in enumerate(row):
                 if isinstance(x, bool) or not isinstance(x, (int, float)):
                     raise _fail(f"{where}[{i}][{j}]", "a number", x)
+                if isinstance(x, int) and x.bit_length() > 1000:   # float() would overflow
+                    raise _fail(f"{where}[{i}][{j}]", "a finite number", x)
         lengths = {len(row) for row in value}
         if len(lengths) > 1:
             raise _fail(where, "rows of equal length", Found(f"lengths {sorted(lengths)}"))
@@ -173,6 +193,10 @@ def build(doc: Mapping[str, Any], where: Where, *, default_name: str = "experime
         raise _fail(where("network.sizes"), "a list of at least 2 layer widths", sizes_raw)
     sizes = tuple(_integer(s, f"{where('network.sizes')}[{i}]", lo=1, hi=MAX_WIDTH)
                   for i, s in enumerate(sizes_raw))
+    n_parameters = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    if n_parameters > MAX_PARAMETERS:
+        raise _fail(where("network.sizes"), f"at most {MAX_PARAMETERS} weights and biases in all",
+                    Found(f"{list(sizes)}: {n_parameters} parameters"))
     both = _choice(net.get("activation", "sigmoid"), where("network.activation"), OUTPUT_ACTIVATIONS)
     if both == "softmax" and "hidden_activation" not in net:
         raise ExperimentError(f"{where('network.activation')}: softmax is for the output layer only; set "
@@ -257,6 +281,10 @@ def build(doc: Mapping[str, Any], where: Where, *, default_name: str = "experime
         order=order, batch_size=batch_size, samples_per_epoch=samples_per_epoch, drop_last=drop_last,
         seed=seed, loss=loss, dtype=dtype, momentum=momentum, dampening=dampening, nesterov=nesterov,
         weight_decay=weight_decay, maximize=maximize, device=device, source=where(""))
+    if experiment.total_updates > MAX_UPDATES:
+        key = "train.samples_per_epoch" if experiment.resolved_order == "replacement" else "train.epochs"
+        raise _fail(where(key), f"at most {MAX_UPDATES} updates in all (epochs x updates per epoch)",
+                    Found(f"{epochs} x {experiment.updates_per_epoch} = {experiment.total_updates}"))
     if experiment.updates_per_epoch == 0:
         raise ExperimentError(
             f"{where('train.drop_last')}: every batch would be dropped (batch size "

@@ -11,7 +11,7 @@ from functools import partial
 
 import numpy as np
 
-from compare.errors import DivergenceError
+from compare.divergence import divergence, first_nonfinite, first_nonfinite_parameter, step_stages
 from compare.experiment import Experiment
 from compare.history import History
 from numpy_impl import losses
@@ -110,14 +110,19 @@ def train(experiment: Experiment, weights: list[np.ndarray], biases: list[np.nda
         for batch, indices in enumerate(epoch_batches(rng, e.n_samples, e.effective_batch_size,
                                                       e.resolved_order, e.effective_samples_per_epoch,
                                                       e.drop_last)):
-            trainer.step(indices)
+            stages = trainer.step(indices)
             if not trainer.is_finite():
-                raise DivergenceError(f"training diverged: NaN or inf in the weights after update "
-                                      f"{trainer.updates} (epoch {epoch}, batch {batch}, samples "
-                                      f"{indices.tolist()})", update=trainer.updates)
+                found = (first_nonfinite(step_stages(*stages))
+                         or first_nonfinite_parameter(e.sizes, trainer.theta))
+                raise divergence(e, f"update {trainer.updates} (epoch {epoch}, batch {batch}, samples "
+                                 f"{indices.tolist()})", f"first non-finite value {found}",
+                                 update=trainer.updates)
         loss = None
         if epoch % e.report_every == 0:
             loss = trainer.log_loss()
+            if not np.isfinite(loss):
+                raise divergence(e, f"epoch {epoch} (update {trainer.updates})", f"the loss is {loss!r}",
+                                 update=trainer.updates)
             log.append((epoch, loss))
         if on_epoch is not None:
             on_epoch(epoch, loss)

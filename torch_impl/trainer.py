@@ -12,8 +12,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from compare.errors import DivergenceError, ExperimentError
+from compare.divergence import divergence, first_nonfinite_parameter
+from compare.errors import ExperimentError
 from compare.experiment import Experiment
+from compare.harness import torch_to_seed_index
 from compare.history import History
 from torch_impl.data import make_loader
 from torch_impl.layout import linear_to_seed, seed_to_linear
@@ -116,14 +118,19 @@ def train(experiment: Experiment, weights: list[np.ndarray], biases: list[np.nda
     log: list[tuple[int, float]] = []
     for epoch in range(e.epochs):
         for batch, (X, T, indices) in enumerate(trainer.loader):
-            trainer.step(X, T)
+            batch_loss = trainer.step(X, T)
             if not trainer.is_finite():
-                raise DivergenceError(f"training diverged: NaN or inf in the weights after update "
-                                      f"{trainer.updates} (epoch {epoch}, batch {batch}, samples "
-                                      f"{indices.tolist()})", update=trainer.updates)
+                theta = trainer.flat_parameters()[torch_to_seed_index(e.sizes)]   # seed order, for names
+                found = (f"the batch loss is {float(batch_loss.detach())!r}" if not torch.isfinite(batch_loss)
+                         else f"first non-finite value {first_nonfinite_parameter(e.sizes, theta)}")
+                raise divergence(e, f"update {trainer.updates} (epoch {epoch}, batch {batch}, samples "
+                                 f"{indices.tolist()})", found, update=trainer.updates)
         loss = None
         if epoch % e.report_every == 0:
             loss = trainer.log_loss()
+            if not np.isfinite(loss):
+                raise divergence(e, f"epoch {epoch} (update {trainer.updates})", f"the loss is {loss!r}",
+                                 update=trainer.updates)
             log.append((epoch, loss))
         if on_epoch is not None:
             on_epoch(epoch, loss)
