@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from compare.atomic import atomic_write, ensure_output_dir
+from compare.atomic import atomic_write, ensure_output_dir, safe_file_stem
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment import MODES, Experiment
 from compare.initial import initial_parameters
@@ -37,16 +38,34 @@ def version_string(prog: str) -> str:
     return f"{prog} {__version__} (Python {sys.version.split()[0]}, numpy {np.__version__})"
 
 
+def one_line(text: str) -> str:
+    """A message as one line, whatever a file name or key in it contains."""
+    return " ".join(text.split("\n")).replace("\r", " ")
+
+
 def guarded(body: Callable[[], int]) -> int:
     """Run a command body; map our exceptions to exit statuses and one line on stderr."""
     def on_term(signum: int, frame: Any) -> None:
         raise Terminated()
     previous = signal.signal(signal.SIGTERM, on_term)
     try:
-        return body()
+        # a diverging run overflows on purpose; it is caught by explicit NaN/inf checks and reported once
+        # (exit 3), so NumPy's per-operation warnings would only be noise
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return body()
     except ExperimentError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return 2
+    except DivergenceError as exc:
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return 3
+    except ParityError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # `python -m compare | head`: the reader left; say nothing more (Python's documented recipe)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print("interrupted (SIGINT): nothing half-written was left behind", file=sys.stderr)
         return 130
@@ -199,7 +218,7 @@ def train_one(implementation: str, experiment: Experiment, weights: list, biases
 
 def write_plots(out_dir: Path, experiment: Experiment, history: Any, report: Any) -> None:
     from compare import plots
-    stem = f"{experiment.name}_{experiment.mode}"
+    stem = f"{safe_file_stem(experiment.name)}_{experiment.mode}"   # a name is free text, a path is not
     if report is not None:
         plots.loss_curves(out_dir / f"{stem}_loss.png", f"{experiment.name}, {experiment.mode}: loss",
                           {"numpy (manual backprop)": report.numpy.loss_log,
