@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from compare.errors import DivergenceError, ParityError
+from compare.divergence import divergence, exploded, first_nonfinite_parameter
+from compare.errors import ParityError
 from compare.experiment import Experiment
 from compare.failure import describe_mismatch, parameter_index
 from compare.history import History
@@ -140,9 +141,14 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
                 continue
             numpy_finite, torch_finite = run.numpy.is_finite(), run.torch.is_finite()
             where = f"update {update} (epoch {epoch}, batch {batch}, samples {samples.tolist()})"
-            if not numpy_finite and not torch_finite:
-                raise DivergenceError(f"training diverged: NaN or inf in both implementations after {where}",
-                                      update=update, report=report())
+            # both sides non-finite, or one side while the other has grown big enough to overflow (rounding
+            # decides which side overflows first): a divergence, not a disagreement
+            if (not numpy_finite and (not torch_finite or exploded(run.theirs, e.n_layers))) or (
+                    not torch_finite and exploded(run.numpy.theta, e.n_layers)):
+                raise divergence(e, where, "numpy " + (first_nonfinite_parameter(e.sizes, run.numpy.theta)
+                                                       or "finite (but huge)") + ", torch "
+                                 + (first_nonfinite_parameter(e.sizes, run.theirs) or "finite (but huge)"),
+                                 update=update, report=report())
             from compare.replay import replay_failure
             failure = (replay_failure(e, run.initial, update, numpy_factory=numpy_factory, label=label)
                        or describe_mismatch(run, bad, update=update, epoch=epoch, batch=batch, samples=samples))
@@ -152,9 +158,9 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
             since_last = 0.0
         if epoch % e.report_every == 0:
             numpy_loss, torch_loss = run.numpy.log_loss(), run.torch.log_loss()
-            if not (np.isfinite(numpy_loss) or np.isfinite(torch_loss)):
-                raise DivergenceError(f"training diverged: the loss is {numpy_loss} after epoch {epoch} "
-                                      f"(update {update})", update=update, report=report())
+            if not (np.isfinite(numpy_loss) and np.isfinite(torch_loss)):
+                raise divergence(e, f"epoch {epoch} (update {update})", f"the loss is {numpy_loss!r} "
+                                 f"(numpy), {torch_loss!r} (torch)", update=update, report=report())
             numpy_log.append((epoch, numpy_loss))
             torch_log.append((epoch, torch_loss))
             if on_epoch is not None:
