@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from compare.atomic import atomic_write, ensure_output_dir, safe_file_stem
+from compare.atomic import ensure_output_dir, safe_file_stem, save_npz
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment import MODES, Experiment
 from compare.initial import initial_parameters
@@ -104,11 +104,7 @@ def save_weights(path: Path, initial: tuple[list, list], final: tuple[list, list
         for layer, (W, b) in enumerate(zip(weights, biases), start=1):
             arrays[f"{stage}_W{layer}"] = np.asarray(W)
             arrays[f"{stage}_b{layer}"] = np.asarray(b).reshape(-1)   # files hold biases 1-D
-
-    def write(tmp: str) -> None:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
-    atomic_write(path, write)
+    save_npz(path, arrays)
 
 
 def check_save_path(path: str | None, runs: int) -> Path | None:
