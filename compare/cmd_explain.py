@@ -74,13 +74,10 @@ def _main(argv: list[str] | None) -> int:
             raise
     from compare.explain_format import render, summary, to_json
     try:
-        ex = explain(experiment, update, user=user)
+        ex = explain(experiment, update, user=user)   # DivergenceError (exit 3) passes to guarded()
     except ExperimentError as exc:
         _print_user_traceback(exc)
         raise
-    except ArithmeticError as exc:      # DivergenceError: NaN or inf on both sides before update K
-        print(f"error: {exc}", file=sys.stderr)
-        return 3
     if args.json:
         print(json.dumps(to_json(ex)))
     elif args.quiet:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from compare.errors import DivergenceError, ExperimentError
+from compare.errors import ExperimentError
 from compare.experiment import Experiment
 from compare.explain_formulas import Formulas
 from compare.tolerances import Tolerance, tolerance_for
@@ -143,11 +143,26 @@ def explain(experiment: Experiment, update: int = 1, *, weights: list[np.ndarray
             done += 1
             m = run.max_abs_diff()
             before = m if not m <= before else before   # NaN sticks
-            if not run.numpy.is_finite() and not run.torch.is_finite():
-                raise DivergenceError(f"training diverged: NaN or inf in both implementations after update "
-                                      f"{done} (epoch {epoch}, batch {batch}); explain --update {done} shows "
-                                      "how", update=done)
+            _check_finite(run, done, epoch, batch, k)
     raise AssertionError(f"update {k} not reached after {done} updates")  # check_update excludes this
+
+
+def _check_finite(run: Any, done: int, epoch: int, batch: int, k: int) -> None:
+    """DivergenceError (exit 3) when the run overflowed before update k: both sides non-finite, or one side
+    while the other has exploded (the harness's rule, `compare.divergence`)."""
+    from compare.divergence import divergence, exploded, first_nonfinite_parameter
+
+    numpy_finite, torch_finite = run.numpy.is_finite(), run.torch.is_finite()
+    if numpy_finite and torch_finite:
+        return
+    e = run.experiment
+    if not ((not numpy_finite and (not torch_finite or exploded(run.theirs, e.n_layers)))
+            or (not torch_finite and exploded(run.numpy.theta, e.n_layers))):
+        return   # one side only: a disagreement, which update k's quantities will show
+    found = (f"numpy {first_nonfinite_parameter(e.sizes, run.numpy.theta) or 'finite (but huge)'}, torch "
+             f"{first_nonfinite_parameter(e.sizes, run.theirs) or 'finite (but huge)'}; update {k} was never "
+             f"reached (--update {done} shows the last update)")
+    raise divergence(e, f"update {done} (epoch {epoch}, batch {batch})", found, update=done)
 
 
 def _capture(run: Any, X: Any, T: Any, samples: np.ndarray, epoch: int, batch: int, k: int,
