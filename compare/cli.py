@@ -10,6 +10,7 @@ from compare.runner import run_command
 
 SUBCOMMANDS = {
     "presets": "compare.cmd_presets",
+    "report": "compare.cmd_report",
     "explain": "compare.cmd_explain",
 }
 
