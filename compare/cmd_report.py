@@ -17,8 +17,8 @@ from pathlib import Path
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.options import Parser
 from compare.progress import Progress, wanted
-from compare.report.fonts import cjk_font
-from compare.report.plan import MAX_SEEDS, Settings, plan_runs
+from compare.reporting.fonts import cjk_font
+from compare.reporting.plan import MAX_SEEDS, Settings, plan_runs
 from compare.runner import guarded, version_string
 
 MARKER = ".compare-report"   # says "this folder is a report we wrote, and may be replaced by a new one"
@@ -129,9 +129,9 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _build(folder: Path, plans: list, experiments: list, args, font: str | None, command: str) -> int:
-    from compare.report.document import to_html, to_markdown
-    from compare.report.runs import run_all
-    from compare.report.sections import TEXTS, build
+    from compare.reporting.document import to_html, to_markdown
+    from compare.reporting.runs import run_all
+    from compare.reporting.sections import TEXTS, build
     try:
         with Progress(sum(e.epochs for e in experiments), "report", enabled=wanted(args.quiet)) as bar:
             results = run_all(plans, experiments, progress=bar)

@@ -1,0 +1,79 @@
+"""Running the report's plans through the lockstep harness, and reading their numbers back out.
+
+A `Result` gives exactly what `python -m compare <its command> --json` prints for the same run (the loss log
+at the command's epochs, the final outputs, the predictions, the parity verdict), plus the finer loss log,
+the deviation after every update and the trained weights that only the figures use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from compare.experiment import Experiment
+from compare.progress import Progress
+from compare.reporting.plan import Plan
+
+
+@dataclass
+class Result:
+    plan: Plan
+    experiment: Experiment
+    report: Any                        # compare.harness.ParityReport
+
+    @property
+    def loss_log(self) -> list[tuple[int, float]]:
+        """The loss at the epochs the command logs (what its --json holds)."""
+        return [(e, v) for e, v in self.report.numpy.loss_log if e % self.plan.table_every == 0]
+
+    @property
+    def curve(self) -> list[tuple[int, float]]:
+        """The finer loss log, for the figures."""
+        return self.report.numpy.loss_log
+
+    @property
+    def outputs(self) -> np.ndarray:
+        return self.report.numpy.outputs
+
+    @property
+    def predictions(self) -> np.ndarray:
+        return self.report.numpy.predictions
+
+    @property
+    def per_update(self) -> np.ndarray:
+        return self.report.per_update[:self.report.updates_checked]
+
+    @property
+    def final_loss(self) -> float:
+        return self.loss_log[-1][1]
+
+    def as_json(self) -> dict[str, Any]:
+        """The fields of `python -m compare <command> --json` that the report shows."""
+        r = self.report
+        return {"experiment": self.experiment.name, "mode": self.experiment.mode,
+                "order": self.experiment.resolved_order, "seed": self.experiment.seed,
+                "updates_per_epoch": self.experiment.updates_per_epoch, "updates": int(r.numpy.updates),
+                "loss_log": [[int(e), float(v)] for e, v in self.loss_log],
+                "outputs": self.outputs.tolist(), "predictions": self.predictions.tolist(),
+                "parity": {"ok": r.ok, "updates_checked": int(r.updates_checked),
+                           "max_abs_diff": float(r.max_abs_diff)}}
+
+
+def run_all(plans: list[Plan], experiments: list[Experiment], *, progress: Progress) -> dict[str, Result]:
+    """Every plan, parity-checked after every update, in order. ParityError / DivergenceError propagate:
+    a reference solution with a disagreement in it is no reference, so the caller writes nothing."""
+    from compare.harness import run_parity
+    from compare.initial import initial_parameters
+
+    results: dict[str, Result] = {}
+    for plan, experiment in zip(plans, experiments):
+        progress.describe(plan.key)
+
+        def on_epoch(epoch: int, loss: float | None) -> None:
+            progress.advance(loss=loss)
+        weights, biases = initial_parameters(experiment)
+        report = run_parity(experiment, weights, biases, on_epoch=on_epoch)
+        results[plan.key] = Result(plan, experiment, report)
+    return results

@@ -1,0 +1,143 @@
+"""The report, section by section: the seed's example, its three exercises, its mistakes, the parity proof."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from compare.reporting import figures
+from compare.reporting.content import RANDOM_VARIANTS, Writer, _dev, _f, _ints, _vec, seed_list
+from compare.reporting.document import Block, Para, Table
+from compare.reporting.runs import Result
+from compare.reporting.text_en import TEXT as EN
+from compare.reporting.text_zh import TEXT as ZH
+
+TEXTS = {"en": EN, "zh": ZH}
+
+
+def hiring(w: Writer) -> None:
+    t, res = w.t, w.r["hiring/stochastic"]
+    w.question("hiring")
+    (_, first), (last_epoch, last) = res.loss_log[0], res.loss_log[-1]
+    w.add(Para(t["hiring_a"].format(first=_f(first), last=_f(last), last_epoch=last_epoch,
+                                    output=_vec(res.outputs), prediction=_ints(res.predictions))))
+    w.heading(3, "numbers")
+    w.run(t["variant"]["stochastic"], res)
+    w.heading(3, "figures")
+    w.loss_figure("hiring", [(w.label("stochastic", res), res)])
+    w.map_figure("hiring", [(w.label("stochastic", res), res, 0)])
+
+
+def exercise1(w: Writer) -> None:
+    t, res = w.t, w.r["exercise1/stochastic"]
+    w.question("exercise1")
+    out = res.outputs[0]
+    w.add(Para(t["ex1_a"].format(epochs=res.experiment.epochs, out0=_f(out[0]), out1=_f(out[1]),
+                                 prediction=_ints(res.predictions))))
+    w.heading(3, "ex1_accident_h")
+    w.bullets(t["ex1_accident"])
+    w.heading(3, "numbers")
+    w.run(t["variant"]["stochastic"], res)
+    w.heading(3, "figures")
+    w.loss_figure("exercise1", [(w.label("stochastic", res), res)])
+    w.map_figure("exercise1", [(w.ft["map_outputs"][k], res, k) for k in range(2)])
+
+
+def exercise2(w: Writer) -> None:
+    t = w.t
+    sgd, batch = w.r["exercise2/stochastic"], w.r["exercise2/batch"]
+    w.question("exercise2")
+    w.add(Para(t["ex2_a"].format(
+        per_epoch_sgd=sgd.experiment.updates_per_epoch, updates_sgd=sgd.report.numpy.updates,
+        loss_sgd=_f(sgd.final_loss), per_epoch_batch=batch.experiment.updates_per_epoch,
+        updates_batch=batch.report.numpy.updates, loss_batch=_f(batch.final_loss),
+        last_epoch=sgd.loss_log[-1][0], pred_sgd=_ints(sgd.predictions), pred_batch=_ints(batch.predictions))))
+    ratio = sgd.experiment.updates_per_epoch / batch.experiment.updates_per_epoch
+    w.add(Para(t["ex2_faster" if sgd.final_loss < batch.final_loss else "ex2_slower"].format(ratio=ratio)))
+    w.heading(3, "numbers")
+    w.run(t["variant"]["stochastic_seq"], sgd)
+    w.run(t["variant"]["batch"], batch)
+    w.heading(3, "figures")
+    pairs = [(w.label("stochastic_seq", sgd), sgd), (w.label("batch", batch), batch)]
+    w.loss_figure("exercise2", pairs)
+    w.map_figure("exercise2", [(label, res, 0) for label, res in pairs])
+
+
+def _seed_runs(w: Writer, variant: str) -> list[Result]:
+    return [w.r[f"exercise3/{variant}/seed{s}"] for s in range(w.seeds)]
+
+
+def exercise3(w: Writer) -> None:
+    t, ft = w.t, w.ft
+    batch = w.r["exercise3/batch"]
+    first = {v: w.r[f"exercise3/{v}/seed0"] for v in RANDOM_VARIANTS}
+    last_epoch = batch.loss_log[-1][0]
+    w.question("exercise3")
+    w.add(Para(t["ex3_a"].format(last_epoch=last_epoch, loss_batch=_f(batch.final_loss),
+                                 loss_sgd=_f(first["stochastic"].final_loss),
+                                 loss_mini=_f(first["minibatch"].final_loss),
+                                 loss_seed_sgd=_f(first["seed_sgd"].final_loss))))
+    spans = {}
+    for variant, key in zip(RANDOM_VARIANTS, ("sgd", "mini", "seed")):
+        losses = [r.final_loss for r in _seed_runs(w, variant)]
+        spans[f"{key}_min"], spans[f"{key}_max"] = _f(min(losses)), _f(max(losses))
+    w.add(Para(t["ex3_random"].format(seeds=seed_list(w.seeds), last_epoch=last_epoch, **spans)))
+    w.heading(3, "numbers")
+    w.run(t["variant"]["batch"], batch)
+    for variant in RANDOM_VARIANTS:
+        w.run(t["mode_seed"].format(variant=t["variant"][variant], seed=0), first[variant])
+    w.heading(4, "ex3_seeds_h")
+    for variant in RANDOM_VARIANTS:
+        w.add(Para(t["variant"][variant]))
+        w.table((t["seed"], t["command"], t["final_loss"].format(epoch=last_epoch), t["output"], t["prediction"],
+                 t["largest_dev"]),
+                [(str(r.plan.seed), f"`{r.plan.command()}`", _f(r.final_loss), _vec(r.outputs),
+                  _ints(r.predictions), _dev(r.report.max_abs_diff)) for r in _seed_runs(w, variant)],
+                (True, False, True, False, False, True))
+    w.heading(3, "figures")
+    pairs = [(w.label("batch", batch), batch)] + [(w.label(v, first[v], True), first[v]) for v in RANDOM_VARIANTS]
+    w.loss_figure("exercise3", pairs)
+    bands = [figures.Series(w.label("batch", batch), *map(np.array, zip(*batch.curve)))]
+    for variant in RANDOM_VARIANTS:
+        runs = _seed_runs(w, variant)
+        x = np.array([ep for ep, _ in runs[0].curve])
+        y = np.array([[v for _, v in r.curve] for r in runs])          # (seeds, points)
+        bands.append(figures.Series(ft["fig_band_label"].format(variant=w.label(variant, runs[0]), k=len(runs)), x,
+                            y.mean(axis=0), y.min(axis=0), y.max(axis=0)))
+    title = ft["fig_bands_title"].format(seeds=seed_list(w.seeds))
+    figures.curves(w.figure("exercise3_seeds", title), title, bands, ft["fig_epoch"], ft["fig_loss"], w.font)
+    w.map_figure("exercise3", [(label, res, 0) for label, res in pairs])
+
+
+def mistakes(w: Writer) -> None:
+    t = w.t
+    w.heading(2, "mistakes_h")
+    w.add(Table((t["mistake"], t["fix"]), tuple(t["mistakes"])))
+
+
+def proof(w: Writer) -> None:
+    t, runs = w.t, list(w.r.values())
+    w.heading(2, "parity_h")
+    worst = max(r.report.max_abs_diff for r in runs)
+    w.add(Para(t["parity_text"].format(runs=len(runs), updates=sum(r.report.updates_checked for r in runs),
+                                       dev=_dev(worst), tol=runs[0].report.tolerance.describe())))
+    keys = {"hiring": [("stochastic", "hiring/stochastic")], "exercise1": [("stochastic", "exercise1/stochastic")],
+            "exercise2": [("stochastic_seq", "exercise2/stochastic"), ("batch", "exercise2/batch")],
+            "exercise3": [("batch", "exercise3/batch")] + [(v, f"exercise3/{v}/seed0") for v in RANDOM_VARIANTS]}
+    for section, pairs in keys.items():
+        w.parity_figure(section, [(w.label(v, w.r[k], "seed" in k), w.r[k]) for v, k in pairs])
+    w.heading(2, "reproduce_h")
+    w.add(Para(t["reproduce"].format(command=w.command)))
+
+
+def build(results: dict[str, Result], seeds: int, lang: str, font: str | None, folder: Path,
+          command: str) -> list[Block]:
+    """Write the figures into `folder/figures` and return the document's blocks. Plot labels are Chinese
+    only when `lang` is zh and a CJK `font` was found; English otherwise."""
+    fig_text = TEXTS[lang] if (lang == "en" or font) else EN
+    w = Writer(results, seeds, TEXTS[lang], fig_text, font if lang == "zh" else None, folder, command)
+    w.setup()
+    for section in (hiring, exercise1, exercise2, exercise3, mistakes, proof):
+        section(w)
+    return w.blocks

@@ -1,0 +1,157 @@
+"""The report's words in English. Placeholders in braces are filled from the runs (`compare.reporting.content`)."""
+
+TEXT = {
+    "lang": "en",
+    "title": "Backpropagation by hand: reference solutions, checked against PyTorch",
+    "intro": (
+        "The seed lesson (a company's hiring committee as a 2-2-2-1 sigmoid network) and its three exercises, "
+        "answered. Every number below comes from a run of the lockstep harness: the manual NumPy backprop "
+        "and a PyTorch nn.Module + SGD + DataLoader start from identical weights, the NumPy side trains on "
+        "exactly the samples the DataLoader yields, and every weight and bias of both is compared after "
+        "every update. Each run names the command that reproduces it; add `--json` to get the same numbers "
+        "as one JSON object."),
+    "setup": ("Runs: {runs}, {updates} updates checked in all; learning rate {lr}, {epochs} epochs, {dtype}. "
+              "Random modes: seeds {seeds} (the sample order comes from torch.Generator().manual_seed(seed)). "
+              "Python {python}, NumPy {numpy}, PyTorch {torch}."),
+    "contents": "Contents",
+    "command": "Command",
+    "run_line": "Mode: {mode}. {per_epoch} update(s) per epoch, {updates} updates in all.",
+    "epoch": "epoch",
+    "loss": "loss",
+    "candidate": "candidate",
+    "input": "input",
+    "target": "target",
+    "output": "output",
+    "prediction": "prediction",
+    "seed": "seed",
+    "final_loss": "loss at epoch {epoch}",
+    "largest_dev": "largest |numpy - torch|",
+    "parity_ok": ("Parity: OK, {updates} updates checked (every weight and bias after every update); "
+                  "largest |numpy - torch| = {dev} (tolerance {tol})."),
+    "question": "Question",
+    "answer": "Answer",
+    "numbers": "Numbers",
+    "figures": "Figures",
+    # sections
+    "hiring_h": "1. The seed's example: one candidate",
+    "hiring_q": ("Zhang San scores 1 in study and 0.1 in practice; the committee should hire him (target 1). "
+                 "Train the 2-2-2-1 network from the given weights with learning rate 0.1 for 10000 epochs, "
+                 "print the loss every 1000 epochs, then the output and the prediction."),
+    "hiring_a": ("One sample, so stochastic and batch descent are the same: one update per epoch. The loss "
+                 "falls from {first} at epoch 0 to {last} at epoch {last_epoch}; the president's output for "
+                 "Zhang San ends at {output}, above 0.5: hire (prediction {prediction})."),
+    "ex1_h": "2. Exercise 1: the committee without the president",
+    "ex1_q": ("Remove the president. Zhang San's sample becomes (1.0, 0.1, 1.0, 1.0): study, practice, and "
+              "the true ability and attitude. How must the code change?"),
+    "ex1_a": ("The directors' layer becomes the output layer: a 2-2-2 network with W1, b1, W2, b2 as before "
+              "and no W3, b3. The targets are one row per sample and one column per output, T = [[1.0, 1.0]] "
+              "(shape 1 x 2). Both outputs are trained and predicted separately: after {epochs} epochs "
+              "ability = {out0} and attitude = {out1}, predictions {prediction}."),
+    "ex1_accident_h": "Why the seed's 2x1 target array only worked by accident",
+    "ex1_accident": [
+        "The seed writes T = np.array([[1], [1]]): two rows, i.e. two SAMPLES with one output each, for one "
+        "sample with two outputs.",
+        "Training slices batch_T = T[0:1] = [[1]] (shape 1 x 1); batch_T - A2 then broadcasts that single "
+        "1 against both outputs (shape 1 x 2). The second row of T is never read.",
+        "The loss line computes T - A2 with shapes (2, 1) and (1, 2), which broadcasts to a 2 x 2 matrix: "
+        "every output against every 'target'.",
+        "Both give the right numbers only because the two targets happen to be equal. With targets "
+        "(1, 0) the seed would still train attitude towards 1 and print a meaningless loss, without any "
+        "error. Our experiment files require targets of shape (samples, outputs) and refuse anything else.",
+    ],
+    "ex2_h": "3. Exercise 2: a second candidate, one update per sample or one per batch",
+    "ex2_q": ("Add Li Si (0.1, 1.0) with target 0. How does the code change? Is the gradient computed and the "
+              "weights updated once per sample, or once for both samples together? (Hint: batch_size.)"),
+    "ex2_a": ("Only X and T change: two rows each. Then batch_size decides. With batch_size = 1 (the seed's "
+              "value) every sample gets its own gradient and its own update, Zhang San then Li Si: "
+              "{per_epoch_sgd} updates an epoch, {updates_sgd} in all, loss {loss_sgd} at epoch {last_epoch}. "
+              "With batch_size = 2 both samples go through the network together and their gradients are "
+              "averaged into one update: {per_epoch_batch} update an epoch, {updates_batch} in all, loss "
+              "{loss_batch} at epoch {last_epoch}. Predictions (Zhang San, Li Si): ({pred_sgd}) one "
+              "sample at a time, ({pred_batch}) both together."),
+    "ex2_faster": ("Per epoch, one update per sample learns faster here: it takes {ratio:g} times as many "
+                   "steps of the same learning rate."),
+    "ex2_slower": ("Here the single averaged update per epoch ends lower, although one update per sample "
+                   "takes {ratio:g} times as many steps."),
+    "ex3_h": "4. Exercise 3: batch, stochastic and mini-batch descent",
+    "ex3_q": ("Four candidates: Zhang San (1, 0.1) -> 1, Li Si (0.1, 1) -> 0, Wang Wu (0.1, 0.1) -> 0, "
+              "Zhao Liu (1, 1) -> 1. Use batch_size to implement batch, stochastic and mini-batch gradient "
+              "descent; stochastic and mini-batch must show their randomness."),
+    "ex3_a": ("Only the number of samples per update changes. Batch: all 4 samples, one averaged update an "
+              "epoch. Stochastic: 1 sample per update, 4 updates an epoch, in a new random order every "
+              "epoch. Mini-batch: 2 samples per update, 2 updates an epoch, the pairs drawn at random every "
+              "epoch. The seed's own SGD draws ONE random sample per epoch, with replacement: 1 update an "
+              "epoch (order \"replacement\", samples_per_epoch 1). The loss at epoch {last_epoch} is "
+              "{loss_batch} (batch), {loss_sgd} (stochastic, seed 0), {loss_mini} (mini-batch, seed 0) and "
+              "{loss_seed_sgd} (the seed's SGD, seed 0). Compare them per update as well as per epoch: "
+              "in the same epochs stochastic makes 4 times as many steps as batch, mini-batch twice as many, "
+              "and the seed's SGD the same number, each from a single sample."),
+    "ex3_random": ("The randomness: each random mode ran with seeds {seeds}. The same seed gives the same "
+                   "order every time (reproducible), a different seed a different order. Over these seeds "
+                   "the loss at epoch {last_epoch} ranges over [{sgd_min}, {sgd_max}] (stochastic), "
+                   "[{mini_min}, {mini_max}] (mini-batch) and [{seed_min}, {seed_max}] (the seed's SGD). "
+                   "The band in the second figure is the min-max over seeds, the line the mean."),
+    "ex3_seeds_h": "Every seed",
+    "variant": {
+        "stochastic": "stochastic (batch_size 1)",
+        "stochastic_seq": "stochastic (batch_size 1, in order)",
+        "batch": "batch (all samples at once)",
+        "minibatch": "mini-batch (batch_size 2, shuffled)",
+        "seed_sgd": "the seed's SGD (1 random sample per epoch, with replacement)",
+    },
+    "variant_short": {"stochastic": "stochastic", "stochastic_seq": "stochastic, in order", "batch": "batch",
+                      "minibatch": "mini-batch", "seed_sgd": "the seed's SGD"},
+    "per_epoch": "{label} (updates/epoch: {n})",
+    "mode_seed": "{variant}, seed {seed}",
+    "mistakes_h": "5. The seed's mistakes, and how we fix them",
+    "mistakes": [
+        ("Exercise 1 writes its targets as a 2x1 column (two samples with one output) for one sample with two "
+         "outputs; it works only by broadcasting, see above.",
+         "Targets are always (samples, outputs); a wrong shape is refused with a one-line error."),
+        ("Exercise 1's predict uses `x.all() >= 0.5`: `x.all()` is True for any non-zero row, and sigmoid "
+         "outputs are never zero, so it predicts 1 whatever the outputs, and one value per sample.",
+         "One prediction per output: 1 where the output is >= 0.5, else 0."),
+        ("The SGD answer calls `random.randint(X.shape[0])` but never imports `random` (NameError; "
+         "`np.random.randint` was meant).",
+         "order \"replacement\" draws with a seeded sampler (RandomSampler with a torch.Generator; "
+         "numpy.random.default_rng(seed) when NumPy runs alone)."),
+        ("The mini-batch answer sets batch_size = 2 after max_batch was computed with batch_size 1: "
+         "max_batch stays 4, batches 2 and 3 are empty, and dividing by batch_X.shape[0] = 0 fills the "
+         "weights with NaN.",
+         "The number of batches is computed from the batch size in effect: ceil(N / batch_size)."),
+        ("`max_batch = N // batch_size` silently drops a last partial batch (latent in its data: 4 samples "
+         "in batches of 3 would never train on the fourth).",
+         "A last partial batch is kept unless drop_last = true is asked for."),
+        ("No seed anywhere, and its \"random\" mini-batch takes the same pairs in the same order every epoch.",
+         "Every random order comes from the experiment's seed, and shuffle draws a new permutation each "
+         "epoch; this report names the seeds it used."),
+    ],
+    "mistake": "the seed",
+    "fix": "our fix",
+    "parity_h": "6. The proof: both implementations agree after every update",
+    "parity_text": ("{runs} runs, {updates} updates, every weight and bias compared after each: the largest "
+                    "difference anywhere was {dev} (tolerance {tol}). The figures show the largest difference "
+                    "after every update, per exercise, on a log scale."),
+    "reproduce_h": "7. Reproduce this report",
+    "reproduce": "The whole report: `{command}`. Each run above names its own command.",
+    # figures
+    "fig_epoch": "epoch",
+    "fig_loss": ("loss", "loss (log scale)"),   # (linear axis, log axis)
+    "fig_update": "update",
+    "fig_dev": "largest |numpy - torch| (log scale)",
+    "fig_tol": "tolerance atol {atol:g}",
+    "fig_loss_title": "{name}: loss",
+    "fig_parity_title": "{name}: numpy vs torch after every update",
+    "fig_map_title": "{name}: trained network over the input square",
+    "fig_bands_title": "Exercise 3: mean and min-max over seeds {seeds}",
+    "fig_band_label": "{variant}: mean over {k} seeds",
+    "map_x": "study score (input 1)",
+    "map_y": "practice score (input 2)",
+    "map_colour": "network output",
+    "map_boundary": "output = 0.5",
+    "map_classes": ("target 0 (reject)", "target 1 (hire)"),
+    "map_outputs": ("ability", "attitude"),
+    "names": {"Zhang San": "Zhang San", "Li Si": "Li Si", "Wang Wu": "Wang Wu", "Zhao Liu": "Zhao Liu"},
+    "section_names": {"hiring": "The seed's example", "exercise1": "Exercise 1", "exercise2": "Exercise 2",
+                      "exercise3": "Exercise 3"},
+}
