@@ -19,7 +19,7 @@ from compare.sources import load_experiment, preset_names
 
 __version__ = "0.1.0"
 
-__all__ = ["DivergenceError", "Experiment", "ExperimentError", "ParityError", "load_experiment",
+__all__ = ["DivergenceError", "Experiment", "ExperimentError", "ParityError", "check", "load_experiment",
            "preset_names", "run", "train_numpy", "train_torch"]
 
 
@@ -35,6 +35,20 @@ def run(experiment: Experiment | str = "hiring", **overrides: Any) -> Any:
     """Both implementations in lockstep, checked after every update: a `compare.harness.ParityReport`."""
     from compare.harness import run_parity
     return run_parity(_experiment(experiment, overrides))
+
+
+def check(experiment: Experiment | str | None = None, backward: Any = None, forward: Any = None, *,
+          against: str | None = None, **overrides: Any) -> Any:
+    """Your own `backward(weights, biases, activations, targets)` (and optional `forward(weights, biases, X)`)
+    checked at every update against torch, or against a recording (`against="trace.npz"`, torch never
+    imported): a `compare.usercheck.CheckReport`. Raises `ParityError` (an AssertionError, so pytest shows it)
+    with the message `python -m compare check` prints.
+
+        def test_my_backprop():
+            compare.check("exercise3", backward=my_backward, mode="minibatch", epochs=100)
+    """
+    from compare.usercheck import check as _check
+    return _check(experiment, backward, forward, against=against, **overrides)
 
 
 def train_numpy(experiment: Experiment | str = "hiring", **overrides: Any) -> Any:

@@ -10,6 +10,9 @@ from compare.runner import run_command
 
 SUBCOMMANDS = {
     "presets": "compare.cmd_presets",
+    "check": "compare.cmd_check",
+    "record": "compare.cmd_record",
+    "gradcheck": "compare.cmd_gradcheck",
     "report": "compare.cmd_report",
     "explain": "compare.cmd_explain",
 }

@@ -45,6 +45,10 @@ class CheckReport:
     def ok(self) -> bool:
         return self.failure is None
 
+    @property
+    def max_abs_diff_log(self) -> list[tuple[int, float]]:
+        return self.parity.max_abs_diff_log if self.parity is not None else []
+
 
 def check_with_torch(code: UserCode, experiment: Experiment, *, on_epoch: OnEpoch | None = None) -> CheckReport:
     """Your backward (and forward) and torch in lockstep from the same weights on the same batches; every

@@ -77,8 +77,8 @@ def user_traceback(exc: BaseException) -> str:
 
 
 def _last_user_line(exc: BaseException, path: Path) -> str:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == path]
-    return f"{path}:{frames[-1].lineno}" if frames else str(path)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == path]
+    return f"line {frames[-1].lineno}" if frames else "its file"
 
 
 def _one_line(exc: BaseException) -> str:
