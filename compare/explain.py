@@ -212,7 +212,8 @@ def _quantities(e: Experiment, f: Formulas, samples: np.ndarray, targets: tuple,
         qs.append(Quantity(f"A{l + 1}", "forward", l + 1, f.A(l + 1), ours.activations[l + 1],
                            theirs.activations[l + 1],
                            user.activations[l + 1] if user is not None and user_forward else None))
-    qs.append(Quantity("L", "loss", None, f.loss(), np.array([[ours.loss]]), np.array([[theirs.loss]])))
+    qs.append(Quantity("L", "loss", None, f.loss(), np.array([[ours.loss]]), np.array([[theirs.loss]]),
+                       np.array([[user.loss]]) if user is not None and user_forward else None))
     for l in range(L - 1, -1, -1):
         dZ = theirs.dZ[l]
         qs.append(Quantity(f"delta{l + 1}", "backward", l + 1, f.delta(l + 1), deltas[l], dZ * B, torch_raw=dZ))
