@@ -135,13 +135,14 @@ def _run(implementation: str, argv: list[str] | None, prog: str, description: st
         return 0
     if implementation != "numpy":   # before anything is written
         check_device(runs[0], "--device" if args.device is not None else None)
+    # initial weights before anything is written: numpy_impl alone refuses torch-default (exit 2)
+    initials = [initial_parameters(e, torch_allowed=implementation != "numpy") for e in runs]
     out_dir = ensure_output_dir(args.out) if args.out else None
     save_path = check_save_path(args.save_weights, len(runs))
     talk = not (args.json or args.quiet)
     results: list[dict[str, Any]] = []
     code = 0
-    for experiment in runs:
-        weights, biases = initial_parameters(experiment, torch_allowed=implementation != "numpy")
+    for experiment, (weights, biases) in zip(runs, initials):
         if talk:
             print(experiment.describe(), flush=True)
 

@@ -176,6 +176,12 @@ def load_experiment(spec: str | Path = "hiring", overrides: Mapping[str, Any] | 
         for key in ("hidden_activation", "output_activation"):
             if key not in overrides:
                 doc["network"].pop(key, None)
+    if "scheme" in overrides:      # a scheme given as a flag replaces the file's explicit initial values
+        if init_file is not None:
+            raise ExperimentError(f"{flag_names.get('init', '--init')}: expected either --init FILE.npz or "
+                                  f"--scheme, found both (--scheme {overrides['scheme']})")
+        for key in ("weights", "biases"):
+            doc["init"].pop(key, None)
     where = Where(str(path), origins)
     data = doc.get("data")
     if isinstance(data, dict) and "csv" in data:
