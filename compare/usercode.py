@@ -219,7 +219,7 @@ class UserBackprop:
     @staticmethod
     def _sequence(value: Any, what: str, name: str, count: int, expected: str) -> list:
         if isinstance(value, np.ndarray) or not isinstance(value, (list, tuple)):
-            raise UserCodeError(f"{what}: {name} is a {type(value).__name__}; expected a list or tuple of "
+            raise UserCodeError(f"{what}: {name} is {_a(type(value).__name__)}; expected a list or tuple of "
                                 f"{count}: {expected}")
         if len(value) != count:
             raise UserCodeError(f"{what}: {name} has {len(value)} items; expected {count}: {expected}")
@@ -228,7 +228,7 @@ class UserBackprop:
     def _array(self, value: Any, what: str, shape: tuple[int, int],
                layer_shapes: list[tuple[int, int]] | None = None) -> np.ndarray:
         if not isinstance(value, np.ndarray):
-            raise UserCodeError(f"{what} is a {type(value).__name__}; expected a NumPy array of shape {shape}")
+            raise UserCodeError(f"{what} is {_a(type(value).__name__)}; expected a NumPy array of shape {shape}")
         if value.dtype.kind not in "fiu":
             raise UserCodeError(f"{what} has dtype {value.dtype}; expected real numbers (float)")
         if value.shape == (shape[1],) and shape[0] == 1:
@@ -266,6 +266,12 @@ class UserBackprop:
     def factory(self) -> Callable[[Experiment, list, list], Any]:
         """`trainer` as a `numpy_factory(experiment, weights, biases)` for `compare.harness`."""
         return self.trainer
+
+
+def _a(noun: str) -> str:
+    if noun == "ndarray":
+        return "a NumPy array"
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 def _copies(arrays: list[np.ndarray]) -> list[np.ndarray]:
