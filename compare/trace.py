@@ -166,15 +166,19 @@ def load_trace(path: str | Path) -> Trace:
     if not file.is_file():
         raise ExperimentError(f"{where}: is not a file")
     try:
+        with file.open("rb") as handle:
+            magic = handle.read(4)
+    except OSError as exc:
+        raise ExperimentError(f"{where}: cannot read ({exc.strerror})") from None
+    if magic != b"PK\x03\x04":   # every .npz is a zip file; without this, numpy would try to unpickle it
+        raise ExperimentError(f"{where}: not a readable trace: not an .npz file (record one with "
+                              "`python -m compare record EXPERIMENT --out TRACE.npz`)")
+    try:
         with np.load(file, allow_pickle=False) as npz:
-            if not isinstance(npz, np.lib.npyio.NpzFile):
-                raise ExperimentError(f"{where}: a single .npy array, not a trace (.npz) written by "
-                                      "`python -m compare record`")
             arrays = {k: npz[k] for k in npz.files}
-    except ExperimentError:
-        raise
-    except ValueError as exc:   # pickled objects are refused here
-        raise ExperimentError(f"{where}: refused, not a plain trace ({exc})") from None
+    except ValueError:   # numpy refuses pickled object arrays without allow_pickle
+        raise ExperimentError(f"{where}: refused: it holds pickled objects, which are never loaded (a trace "
+                              "is plain arrays)") from None
     except (OSError, zipfile.BadZipFile, EOFError, KeyError, zipfile.LargeZipFile) as exc:
         raise ExperimentError(f"{where}: not a readable trace: truncated or not an .npz file ({exc})") from None
     except Exception as exc:   # zlib errors and the like from a damaged member

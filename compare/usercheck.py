@@ -133,8 +133,8 @@ def updates_to_check(trace: Trace, requested: Experiment | None) -> int:
             def shown(v: Any) -> str:
                 return "the trace's data" if isinstance(v, np.ndarray) else repr(v)
             asked = "other data" if isinstance(mine, np.ndarray) else repr(mine)
-            raise ExperimentError(f"--against {trace.path}: recorded with {f.name} = {shown(theirs)}, but this "
-                                  f"run asks for {asked} (a trace is checked against the run it recorded; "
+            raise ExperimentError(f"--against {trace.path}: the trace records `{recorded.name}` with {f.name} = "
+                                  f"{shown(theirs)}, but this run (`{requested.name}`) asks for {asked} (a trace is checked against the run it recorded; "
                                   "record it again with these settings)")
     if requested.init_scheme is None:
         for k, (a, b) in enumerate(zip(requested.init_weights + requested.init_biases,
