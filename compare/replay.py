@@ -38,9 +38,11 @@ def replay_failure(experiment: Experiment, initial: tuple[list[np.ndarray], list
                 run.numpy.step(samples)
                 continue
             before = run.torch.parameters()
+            mine = run.numpy.parameters()
+            drift = max(float(np.abs(a - b).max()) for a, b in zip(mine[0] + mine[1], before[0] + before[1]))
             ours = capture_numpy(run.numpy, samples)
             theirs = capture_torch(run.torch, X, T)
             where = Where(update, epoch, batch, samples.tolist())
             return first_disagreement(ours, theirs, before, e, run.tolerance, where, labels=(label, "torch"),
-                                      title="check" if label == "yours" else "parity")
+                                      title="check" if label == "yours" else "parity", drift=drift)
     return None

@@ -56,9 +56,10 @@ def _setting(e: Experiment, batch_size: int) -> Setting:
 
 def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], experiment: Experiment,
                        tolerance: Tolerance, where: Where, *, labels: tuple[str, str] = ("numpy", "torch"),
-                       title: str = "parity") -> dict[str, Any] | None:
+                       title: str = "parity", drift: float = 0.0) -> dict[str, Any] | None:
     """The failure record of the first stage where `ours` and `theirs` disagree, or None if every stage agrees.
-    `before` holds the weights and biases both sides started this update from (the reference's)."""
+    `before` holds the weights and biases both sides started this update from (the reference's); `drift` is
+    how far apart (largest |difference|, within tolerance) the two sides' weights were at that point."""
     e = experiment
     L = e.n_layers
     B = len(where.samples)
@@ -72,7 +73,7 @@ def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], 
             hints = forward_hints(l - 1, ours.activations[l], ref, setting)
             if l > 1:
                 hints.append(f"A1 ... A{l - 1} agree: look at layer {l}'s forward formula")
-            return _record(e, where, tolerance, labels, title, "forward", l, f"A{l}", ours.activations[l],
+            return _record(e, where, tolerance, drift, labels, title, "forward", l, f"A{l}", ours.activations[l],
                            theirs.activations[l], mask, [f"A{k}" for k in range(l, L + 1)
                                                          if violations(ours.activations[k], theirs.activations[k],
                                                                        tolerance).any()], hints,
@@ -96,8 +97,8 @@ def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], 
         hints = _nan_hint(mine, name)
         hints += factor_hints(mine, ref_grad, setting, name, generic=not formulas)
         hints += transposed_hint(mine, ref_grad, setting, name) + formulas + layer_hints((l, p), wrong, L)
-        return _record(e, where, tolerance, labels, title, "gradient", l, f"{p}{l}", mine, ref_grad, masks[(l, p)],
-                       [f"d{q}{k}" for k, q in wrong], hints,
+        return _record(e, where, tolerance, drift, labels, title, "gradient", l, f"{p}{l}", mine, ref_grad,
+                       masks[(l, p)], [f"d{q}{k}" for k, q in wrong], hints,
                        "the forward pass agrees at every layer; first wrong gradient in backprop order (output "
                        f"layer first): {name}",
                        array=name)
@@ -114,7 +115,7 @@ def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], 
                           for h in factor_hints(mine - start, ref_after - start, setting, f"the step of {name}")[:1]]
                 hints.append("the forward pass and every gradient agree: the optimizer's update differs "
                              f"({e.describe().split(', ', 4)[-1]})")
-                return _record(e, where, tolerance, labels, title, "update", l, name, mine, ref_after, mask,
+                return _record(e, where, tolerance, drift, labels, title, "update", l, name, mine, ref_after, mask,
                                [name], hints, "the weights after the optimizer step")
     return None
 
@@ -126,7 +127,8 @@ def _nan_hint(mine: np.ndarray, name: str) -> list[str]:
     return [f"yours has {kind} in {name}: look for a division by zero, a log of 0 or an overflowing exp"]
 
 
-def _record(e: Experiment, where: Where, tol: Tolerance, labels: tuple[str, str], title: str, stage: str,
+def _record(e: Experiment, where: Where, tol: Tolerance, drift: float, labels: tuple[str, str], title: str,
+            stage: str,
             layer: int, parameter: str, mine: np.ndarray, ref: np.ndarray, mask: np.ndarray, wrong: list[str],
             hints: list[str], context: str, array: str | None = None) -> dict[str, Any]:
     element = _worst(mask, mine, ref)
@@ -135,6 +137,11 @@ def _record(e: Experiment, where: Where, tol: Tolerance, labels: tuple[str, str]
     label = f"{shown}[{element[0]}, {element[1]}]"
     sample = f" (sample {where.samples[element[0]]})" if stage == "forward" else ""
     diff = abs(a - b)
+    if 0 < drift and diff <= 1e-6 * max(abs(a), abs(b)):
+        hints = hints + [f"the two sides started this update {drift:.2g} apart (within tolerance: rounding carried "
+                         f"over from earlier updates); a relative difference of {diff / max(abs(a), abs(b)):.1g} is "
+                         "that rounding grown, most likely, not a wrong formula: this run amplifies rounding (see "
+                         "its parity curve, `--out DIR`)"]
     lines = [f"{title} FAILED at {where.describe()}, stage {stage}: layer {layer}, {label}{sample}: "
              f"{labels[0]} {a!r}, {labels[1]} {b!r}, |diff| {diff:.3g} > tolerance ({tol.describe()})",
              f"  {context}; wrong at this stage: {', '.join(wrong)}"]
@@ -145,4 +152,4 @@ def _record(e: Experiment, where: Where, tol: Tolerance, labels: tuple[str, str]
             "samples": list(where.samples), "stage": stage, "layer": layer, "parameter": parameter,
             "array": shown, "element": list(element), labels[0]: a, labels[1]: b,
             "abs_diff": diff if np.isfinite(diff) else None, "wrong": wrong, "parameters_wrong": wrong,
-            "hints": hints}
+            "hints": hints, "drift": drift}

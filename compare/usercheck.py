@@ -96,11 +96,13 @@ def check_against_trace(code: UserCode, trace: Trace, *, updates: int | None = N
     for u in range(total):
         indices = trace.samples(u)
         epoch, batch = trace.epoch_batch(u)
+        before = trace.before(u)
+        drift = max(float(np.abs(a - b).max()) for a, b in zip(trainer.weights + trainer.biases,
+                                                                 before[0] + before[1]))
         ours = capture_numpy(trainer, indices)
         theirs = trace.stages(u, X_all[indices])
-        failure = first_disagreement(ours, theirs, trace.before(u), e, tol,
-                                     Where(u + 1, epoch, batch, indices.tolist()), labels=("yours", "torch"),
-                                     title="check")
+        failure = first_disagreement(ours, theirs, before, e, tol, Where(u + 1, epoch, batch, indices.tolist()),
+                                     labels=("yours", "torch"), title="check", drift=drift)
         if failure is not None:
             raise ParityError(failure["message"], failure, report(u + 1, failure))
         largest = max(largest, *(float(np.abs(a - b).max()) for a, b in
@@ -134,8 +136,8 @@ def updates_to_check(trace: Trace, requested: Experiment | None) -> int:
                 return "the trace's data" if isinstance(v, np.ndarray) else repr(v)
             asked = "other data" if isinstance(mine, np.ndarray) else repr(mine)
             raise ExperimentError(f"--against {trace.path}: the trace records `{recorded.name}` with {f.name} = "
-                                  f"{shown(theirs)}, but this run (`{requested.name}`) asks for {asked} (a trace is checked against the run it recorded; "
-                                  "record it again with these settings)")
+                                  f"{shown(theirs)}, but this run (`{requested.name}`) asks for {asked} (a trace "
+                                  "is checked against the run it recorded; record it again with these settings)")
     if requested.init_scheme is None:
         for k, (a, b) in enumerate(zip(requested.init_weights + requested.init_biases,
                                        trace.initial_weights + trace.initial_biases)):

@@ -5,8 +5,8 @@ The user's `FILE.py` defines, in the seed layout and with plain NumPy arrays:
     def backward(weights, biases, activations, targets):   # -> (dW, db), same shapes as (weights, biases)
     def forward(weights, biases, X):                        # optional -> [X, A1, ..., AL]
 
-`backward` may also accept keyword arguments `loss`, `hidden_activation`, `output_activation` (or
-`**kwargs`): then it receives the experiment's values.
+`backward` (and `forward`) may also accept keyword arguments `loss`, `hidden_activation`,
+`output_activation` (or `**kwargs`): then they receive the experiment's values.
 
     code = load_user_code("mine.py")                  # UserCodeError (exit 2) if it does not load
     user = UserBackprop(code, experiment)
@@ -53,13 +53,14 @@ class UserCodeError(ExperimentError):
 
 @dataclass(frozen=True)
 class UserCode:
-    """A loaded user file: its `backward`, its optional `forward`, and which experiment keywords
-    `backward` accepts."""
+    """A loaded user file: its `backward`, its optional `forward`, and which experiment keywords each
+    accepts (`loss`, `hidden_activation`, `output_activation`: passed when the function names them)."""
 
     path: Path
     backward: Callable[..., Any]
     forward: Callable[..., Any] | None = None
     keywords: tuple[str, ...] = field(default=())
+    forward_keywords: tuple[str, ...] = field(default=())
 
     @property
     def name(self) -> str:
@@ -123,9 +124,8 @@ def load_user_code(path: str | Path) -> UserCode:
         raise UserCodeError(f"{path}: `forward` is a {type(forward).__name__}, expected a function "
                             "forward(weights, biases, X) -> [X, A1, ..., AL]")
     keywords = _check_signature(path, "backward", backward, 4, "weights, biases, activations, targets")
-    if forward is not None:
-        _check_signature(path, "forward", forward, 3, "weights, biases, X")
-    return UserCode(Path(path), backward, forward, keywords)
+    forward_keywords = () if forward is None else _check_signature(path, "forward", forward, 3, "weights, biases, X")
+    return UserCode(Path(path), backward, forward, keywords, forward_keywords)
 
 
 def user_code_from_functions(backward: Callable[..., Any], forward: Callable[..., Any] | None = None) -> UserCode:
@@ -139,9 +139,8 @@ def user_code_from_functions(backward: Callable[..., Any], forward: Callable[...
     code = getattr(backward, "__code__", None)
     path = Path(code.co_filename) if code is not None else Path(getattr(backward, "__qualname__", "backward"))
     keywords = _check_signature(path, "backward", backward, 4, "weights, biases, activations, targets")
-    if forward is not None:
-        _check_signature(path, "forward", forward, 3, "weights, biases, X")
-    return UserCode(path, backward, forward, keywords)
+    forward_keywords = () if forward is None else _check_signature(path, "forward", forward, 3, "weights, biases, X")
+    return UserCode(path, backward, forward, keywords, forward_keywords)
 
 
 def _check_signature(path: Any, name: str, fn: Callable, positional: int, names: str) -> tuple[str, ...]:
@@ -171,6 +170,7 @@ class UserBackprop:
         self.dtype = np.dtype(experiment.dtype)
         self.sizes = experiment.sizes
         self.kwargs = {k: getattr(experiment, k) for k in code.keywords}
+        self.forward_kwargs = {k: getattr(experiment, k) for k in code.forward_keywords}
 
     @property
     def has_forward(self) -> bool:
@@ -191,7 +191,8 @@ class UserBackprop:
                      where: str) -> list[np.ndarray]:
         """The user's forward on copies; returns [X, A1, ..., AL] checked and cast to the run's dtype."""
         assert self.code.forward is not None
-        out = self._call("forward", self.code.forward, (_copies(weights), _copies(biases), X.copy()), {}, where)
+        out = self._call("forward", self.code.forward, (_copies(weights), _copies(biases), X.copy()),
+                         self.forward_kwargs, where)
         B = X.shape[0]
         L = len(self.sizes) - 1
         what = f"{self.code.name}: forward at {where}"

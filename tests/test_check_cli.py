@@ -47,7 +47,7 @@ def run(argv, capsys):
 
 
 @pytest.mark.parametrize("preset, mode", [("exercise3", "all"), ("hiring", "stochastic"), ("exercise1", "batch"),
-                                          ("exercise2", "batch")])
+                                          ("exercise2", "batch"), ("xor", "all"), ("blobs", "batch")])
 def test_solution_passes(preset, mode, capsys):
     code, out, err = run(["check", SOLUTION, preset, "--mode", mode, "--epochs", "40", "--quiet"], capsys)
     assert code == 0, err
