@@ -20,9 +20,11 @@ from compare.stages import capture_numpy, capture_torch
 
 
 def replay_failure(experiment: Experiment, initial: tuple[list[np.ndarray], list[np.ndarray]], update: int, *,
-                   numpy_factory: Callable | None = None, label: str = "numpy") -> dict[str, Any] | None:
+                   numpy_factory: Callable | None = None, label: str = "numpy",
+                   resync: bool = False) -> dict[str, Any] | None:
     """The failure record of update `update` (from 1) stage by stage, or None if, replayed, every stage of it
-    agrees (then the caller falls back to naming the weights)."""
+    agrees (then the caller falls back to naming the weights). `resync`: the run copied torch's state into
+    NumPy before every update (`Lockstep.resync`); the replay does the same, so that it reproduces it."""
     from compare.harness import Lockstep
 
     e = experiment
@@ -33,6 +35,9 @@ def replay_failure(experiment: Experiment, initial: tuple[list[np.ndarray], list
         for batch, (X, T, indices) in enumerate(run.torch.loader):
             count += 1
             samples = indices.numpy()
+            if resync:
+                run.max_abs_diff()      # gathers torch's parameters, which resync copies
+                run.resync()
             if count < update:
                 run.torch.step(X, T)
                 run.numpy.step(samples)
