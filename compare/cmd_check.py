@@ -93,8 +93,8 @@ def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
 
 
 def _against(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
-    from compare.usercheck import check_against_trace, requested_experiment, updates_to_check
     from compare.trace import load_trace
+    from compare.usercheck import check_against_trace, requested_experiment, updates_to_check
 
     if args.mode == "all":
         raise ExperimentError("--against: a trace records one mode; --mode all cannot apply (record each mode)")

@@ -1,6 +1,5 @@
 """Bug zoo: the bias gradient from one row of delta instead of the sum over the batch."""
 
-import numpy as np
 
 
 def backward(weights, biases, activations, targets):

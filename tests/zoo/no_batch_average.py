@@ -4,7 +4,6 @@ import numpy as np
 
 
 def backward(weights, biases, activations, targets):
-    B = targets.shape[0]
     A_L = activations[-1]
     delta = (A_L - targets) * A_L * (1 - A_L)
     dW = [None] * len(weights)
