@@ -158,7 +158,15 @@ def load_experiment(spec: str | Path = "hiring", overrides: Mapping[str, Any] | 
     `flag_names` maps an override key to the flag that set it (`{"lr": "--lr"}`), for messages.
     """
     path = resolve(spec)
-    doc = copy.deepcopy(read_toml(path))
+    return experiment_from_document(read_toml(path), path, overrides, flag_names)
+
+
+def experiment_from_document(document: Mapping[str, Any], path: Path,
+                             overrides: Mapping[str, Any] | None = None,
+                             flag_names: Mapping[str, str] | None = None) -> Experiment:
+    """`load_experiment` for a document already parsed (e.g. the experiment a trace carries); `path` names
+    it in messages and anchors a relative `data.csv`."""
+    doc = copy.deepcopy(dict(document))
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     flag_names = flag_names or {}
     origins: dict[str, str] = {}

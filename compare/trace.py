@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from compare.atomic import atomic_write
+from compare.atomic import save_npz
 from compare.errors import ExperimentError
 from compare.experiment import Experiment
 from compare.show import to_toml
@@ -97,11 +97,9 @@ def record(experiment: Experiment, weights: list[np.ndarray], biases: list[np.nd
 
 
 def save_trace(path: str | Path, arrays: dict[str, np.ndarray]) -> Path:
-    """Write the arrays as a compressed plain `.npz`, atomically (no half-written trace is ever left)."""
-    def write(tmp: str) -> None:
-        with open(tmp, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
-    return atomic_write(path, write)
+    """Write the arrays as a compressed plain `.npz`, atomically (no half-written trace is ever left) and
+    byte-reproducibly (the same run records the same bytes)."""
+    return save_npz(path, arrays, compress=True)
 
 
 @dataclass

@@ -10,7 +10,7 @@ message is exactly what `python -m compare check` prints, and whose `report` is 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -154,20 +154,17 @@ def requested_experiment(trace: Trace, spec: str | None, overrides: dict[str, An
                          flags: dict[str, str] | None = None) -> Experiment | None:
     """The experiment a `--against` run asks for: None when neither an experiment nor a run flag is given;
     else the named experiment, or the trace's own with the flags applied (validated as any experiment)."""
-    import tempfile
+    import tomllib
     from pathlib import Path
 
-    from compare.sources import load_experiment
+    from compare.sources import experiment_from_document, load_experiment
 
     if spec is None and not overrides:
         return None
     if spec is not None:
         return load_experiment(spec, overrides, flags)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "trace_experiment.toml"
-        path.write_text(str(trace.arrays["experiment"][()]), encoding="utf-8")
-        e = load_experiment(path, overrides, flags)
-    return replace(e, source=str(trace.path))
+    document = tomllib.loads(str(trace.arrays["experiment"][()]))
+    return experiment_from_document(document, Path(trace.path), overrides, flags)
 
 
 def check(experiment: Experiment | str | None = None, backward: Callable[..., Any] | None = None,
