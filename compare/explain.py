@@ -154,6 +154,12 @@ def _check_finite(run: Any, done: int, epoch: int, batch: int, k: int) -> None:
 
     numpy_finite, torch_finite = run.numpy.is_finite(), run.torch.is_finite()
     if numpy_finite and torch_finite:
+        # finite weights can still overflow the forward pass: the commands that train stop there too
+        loss = run.numpy.log_loss()
+        if not np.isfinite(loss):
+            raise divergence(run.experiment, f"update {done} (epoch {epoch}, batch {batch})",
+                             f"the loss on the whole data set is {loss!r}; update {k} was never reached",
+                             update=done)
         return
     e = run.experiment
     if not ((not numpy_finite and (not torch_finite or exploded(run.theirs, e.n_layers)))

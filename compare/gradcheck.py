@@ -217,6 +217,15 @@ def gradcheck(experiment: Experiment, code: UserCode | None = None, *, h: float 
                                             floor, "yours" if user is not None else "numpy")
             report.checks.append(check)
         trainer.step(idx)
+        # gradients of a diverged run mean nothing: exit 3 at the first update after which the weights or the
+        # loss on the whole data set are NaN or inf, as the training commands do
+        loss = trainer.log_loss() if trainer.is_finite() else float("nan")
+        if not np.isfinite(loss):
+            from compare.divergence import divergence, first_nonfinite_parameter
+            found = first_nonfinite_parameter(e.sizes, trainer.theta)
+            raise divergence(e, f"update {update} (epoch {epoch}, batch {batch}, samples {idx.tolist()})",
+                             f"first non-finite value {found}" if found else f"the loss is {loss!r}",
+                             update=update)
     return report
 
 

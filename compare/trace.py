@@ -48,8 +48,8 @@ VERSION = 1
 def record(experiment: Experiment, weights: list[np.ndarray], biases: list[np.ndarray], *,
            on_epoch: Callable[[int, float | None], None] | None = None) -> dict[str, np.ndarray]:
     """Train the torch implementation, capturing every stage of every update; the trace's arrays."""
+    from compare.divergence import divergence
     from compare.environment import environment
-    from compare.errors import DivergenceError
     from compare.stages import capture_torch
     from torch_impl.trainer import TorchTrainer
 
@@ -62,10 +62,11 @@ def record(experiment: Experiment, weights: list[np.ndarray], biases: list[np.nd
     for epoch in range(e.epochs):
         for batch, (X, T, indices) in enumerate(trainer.loader):
             s = capture_torch(trainer, X, T)
-            if not trainer.is_finite():
-                raise DivergenceError(f"training diverged: NaN or inf in the weights after update "
-                                      f"{trainer.updates} (epoch {epoch}, batch {batch}, samples "
-                                      f"{indices.tolist()}); nothing recorded", update=trainer.updates)
+            if not trainer.is_finite() or (s.loss is not None and not np.isfinite(s.loss)):
+                found = (f"the batch loss is {s.loss!r}" if s.loss is not None and not np.isfinite(s.loss)
+                         else "NaN or inf in the weights")
+                raise divergence(e, f"update {trainer.updates} (epoch {epoch}, batch {batch}, samples "
+                                 f"{indices.tolist()})", found + "; nothing recorded", update=trainer.updates)
             for l in range(L):
                 per_sample["A"][l].append(s.activations[l + 1])
                 per_sample["dZ"][l].append(s.dZ[l])
@@ -76,8 +77,12 @@ def record(experiment: Experiment, weights: list[np.ndarray], biases: list[np.nd
             epochs.append(epoch)
             batches.append(batch)
             losses.append(s.loss if s.loss is not None else np.nan)
+        loss = trainer.log_loss() if epoch % e.report_every == 0 else None
+        if loss is not None and not np.isfinite(loss):   # as the trainers do: never log a non-finite loss
+            raise divergence(e, f"epoch {epoch} (update {trainer.updates})", f"the loss is {loss!r}; nothing "
+                             "recorded", update=trainer.updates)
         if on_epoch is not None:
-            on_epoch(epoch, trainer.log_loss() if epoch % e.report_every == 0 else None)
+            on_epoch(epoch, loss)
     explicit = dataclasses.replace(e, init_scheme=None, init_weights=tuple(np.array(w) for w in weights),
                                    init_biases=tuple(np.array(b).reshape(1, -1) for b in biases))
     arrays: dict[str, np.ndarray] = {

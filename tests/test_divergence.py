@@ -117,3 +117,20 @@ def test_sigmoid_is_stable_for_large_z(dtype):
     np.testing.assert_allclose(A, expected, rtol=1e-6 if dtype == np.float32 else 1e-15, atol=0)
     assert A[0, 0] == 0.0 and A[0, -1] == 1.0 and A[0, 2] == 0.5
     assert np.all(np.isfinite(dA)) and dA[0, 0] == 0.0 and dA[0, -1] == 0.0
+
+
+@pytest.mark.parametrize("args", [["record", str(DIVERGE), "--out", "trace.npz"],
+                                  ["gradcheck", str(DIVERGE)],
+                                  ["check", str(ROOT / "examples" / "backprop_solution.py"), str(DIVERGE)],
+                                  ["explain", str(DIVERGE), "--update", "20"]],
+                         ids=["record", "gradcheck", "check", "explain"])
+def test_the_subcommands_stop_at_the_divergence_too(args, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = compare_main(args)
+    out, err = capsys.readouterr()
+    assert code == 3, err
+    assert err.count("\n") == 1 and err.startswith("error: training diverged at ")
+    update = first_nonfinite_update_oracle()
+    assert f"update {update})" in err or f"update {update} " in err, (update, err)
+    assert not any("nan" in line or "inf" in line for line in out.splitlines() if line.startswith("epoch"))
+    assert list(tmp_path.iterdir()) == []      # nothing recorded
