@@ -34,6 +34,7 @@ class ParityReport:
     per_update: np.ndarray
     max_abs_diff_log: list[tuple[int, float]] = field(default_factory=list)
     failure: dict | None = None
+    resync: bool = False     # True: NumPy restarted from torch's state before every update (per-update error)
 
     @property
     def ok(self) -> bool:
@@ -92,14 +93,32 @@ class Lockstep:
         bound = tol.atol + tol.rtol * np.abs(self.theirs)
         return np.flatnonzero(~(self.diff <= bound))     # NaN compares False: a violation
 
+    def resync(self) -> None:
+        """Copy torch's parameters (gathered by the last `max_abs_diff`) and momentum buffers into NumPy, so
+        that the next difference is the error of one update alone, not the drift accumulated so far."""
+        self.numpy.theta[...] = self.theirs
+        if self.experiment.momentum == 0:
+            return
+        state = self.torch.optimizer.state
+        params = [p for linear in self.torch.model.linears for p in (linear.weight, linear.bias)]
+        for i, p in enumerate(params):   # W1, b1, W2, ...: the NumPy optimizer's order too
+            buf = state[p].get("momentum_buffer") if p in state else None
+            if buf is not None:
+                buf = buf.detach().cpu().numpy()
+                buf = buf.T if buf.ndim == 2 else buf.reshape(1, -1)     # torch layout -> seed layout
+                self.numpy.optimizer.buffers[i] = np.array(buf, dtype=self.numpy.theta.dtype)
+
 
 def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
                biases: list[np.ndarray] | None = None, *, numpy_factory: Callable | None = None,
-               on_epoch: Callable[[int, float | None], None] | None = None, label: str = "numpy") -> ParityReport:
+               on_epoch: Callable[[int, float | None], None] | None = None, label: str = "numpy",
+               resync: bool = False) -> ParityReport:
     """Train both implementations in lockstep; return the report, or raise ParityError (exit 1) at the first
     disagreement or DivergenceError (exit 3) when both sides hit NaN/inf alike. At a disagreement the update
     is replayed with every stage captured (`compare.replay`) to name the first wrong stage; `label` names
-    the NumPy side in the message ("numpy", or "yours" for a user's file)."""
+    the NumPy side in the message ("numpy", or "yours" for a user's file). `resync`: before every update,
+    NumPy takes torch's parameters and momentum buffers (`Lockstep.resync`), so that each check measures
+    one update's error; by default both sides run free and the check sees the accumulated drift."""
     e = experiment
     run = Lockstep(e, weights, biases, numpy_factory=numpy_factory)
     per_update = np.zeros(e.total_updates)
@@ -118,7 +137,7 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
             e, run.tolerance,
             History("numpy", e, numpy_log, n_out, update, init_w, init_b, w_np, b_np),
             History("torch", e, torch_log, run.torch.outputs(), update, init_w, init_b, w_th, b_th),
-            update, per_update, diff_log, failure)
+            update, per_update, diff_log, failure, resync)
 
     if run.max_abs_diff() != 0.0:   # identical starting points, bit for bit, or nothing below means much
         bad = int(np.flatnonzero(run.diff != 0)[0])
@@ -126,6 +145,8 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
     since_last = 0.0
     for epoch in range(e.epochs):
         for batch, (X, T, indices) in enumerate(run.torch.loader):
+            if resync:
+                run.resync()
             run.torch.step(X, T)
             samples = indices.numpy()
             run.numpy.step(samples)
@@ -150,7 +171,9 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
                                  + (first_nonfinite_parameter(e.sizes, run.theirs) or "finite (but huge)"),
                                  update=update, report=report())
             from compare.replay import replay_failure
-            failure = (replay_failure(e, run.initial, update, numpy_factory=numpy_factory, label=label)
+            # a replay restarts from the initial weights without resync: it would not see this state
+            failure = ((not resync and replay_failure(e, run.initial, update, numpy_factory=numpy_factory,
+                                                      label=label))
                        or describe_mismatch(run, bad, update=update, epoch=epoch, batch=batch, samples=samples))
             raise ParityError(failure["message"], failure, report(failure))
         if epoch % e.report_every == 0 or epoch == e.epochs - 1:
