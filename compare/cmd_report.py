@@ -133,7 +133,8 @@ def _build(folder: Path, plans: list, experiments: list, args, font: str | None,
     from compare.reporting.runs import run_all
     from compare.reporting.sections import TEXTS, build
     try:
-        with Progress(sum(e.epochs for e in experiments), "report", enabled=wanted(args.quiet)) as bar:
+        with Progress(sum(e.total_updates for e in experiments), "report", enabled=wanted(args.quiet),
+                      unit="update") as bar:
             results = run_all(plans, experiments, progress=bar)
     except ParityError as exc:
         print(f"{exc}\nreport: a disagreement, so no report was written", file=sys.stderr)

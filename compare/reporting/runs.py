@@ -49,17 +49,6 @@ class Result:
     def final_loss(self) -> float:
         return self.loss_log[-1][1]
 
-    def as_json(self) -> dict[str, Any]:
-        """The fields of `python -m compare <command> --json` that the report shows."""
-        r = self.report
-        return {"experiment": self.experiment.name, "mode": self.experiment.mode,
-                "order": self.experiment.resolved_order, "seed": self.experiment.seed,
-                "updates_per_epoch": self.experiment.updates_per_epoch, "updates": int(r.numpy.updates),
-                "loss_log": [[int(e), float(v)] for e, v in self.loss_log],
-                "outputs": self.outputs.tolist(), "predictions": self.predictions.tolist(),
-                "parity": {"ok": r.ok, "updates_checked": int(r.updates_checked),
-                           "max_abs_diff": float(r.max_abs_diff)}}
-
 
 def run_all(plans: list[Plan], experiments: list[Experiment], *, progress: Progress) -> dict[str, Result]:
     """Every plan, parity-checked after every update, in order. ParityError / DivergenceError propagate:
@@ -71,8 +60,8 @@ def run_all(plans: list[Plan], experiments: list[Experiment], *, progress: Progr
     for plan, experiment in zip(plans, experiments):
         progress.describe(plan.key)
 
-        def on_epoch(epoch: int, loss: float | None) -> None:
-            progress.advance(loss=loss)
+        def on_epoch(epoch: int, loss: float | None, step: int = experiment.updates_per_epoch) -> None:
+            progress.advance(step, loss=loss)      # counted in updates: the runs' epochs differ in cost
         weights, biases = initial_parameters(experiment)
         report = run_parity(experiment, weights, biases, on_epoch=on_epoch)
         results[plan.key] = Result(plan, experiment, report)
