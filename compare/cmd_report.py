@@ -14,6 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from compare.atomic import atomic_write
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.options import Parser
 from compare.progress import Progress, wanted
@@ -143,10 +144,12 @@ def _build(folder: Path, plans: list, experiments: list, args, font: str | None,
         print(f"error: {exc}; no report was written", file=sys.stderr)
         return 3
     blocks = build(results, args.seeds, args.lang, font, folder, command)
-    (folder / "solutions.md").write_text(to_markdown(blocks), encoding="utf-8")
-    (folder / "index.html").write_text(to_html(blocks, TEXTS[args.lang]["title"], args.lang, folder),
-                                       encoding="utf-8")
-    (folder / MARKER).write_text(f"{command}\n", encoding="utf-8")
+    # the folder itself is swapped into place at the end; each file in it is written atomically too, so
+    # that every write in the project follows the one rule
+    for name, text in (("solutions.md", to_markdown(blocks)),
+                       ("index.html", to_html(blocks, TEXTS[args.lang]["title"], args.lang, folder)),
+                       (MARKER, f"{command}\n")):
+        atomic_write(folder / name, lambda tmp, text=text: Path(tmp).write_text(text, encoding="utf-8"))
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(folder, 0o777 & ~umask)            # mkdtemp and mkstemp create private (0700 / 0600) entries
