@@ -171,9 +171,8 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
                                  + (first_nonfinite_parameter(e.sizes, run.theirs) or "finite (but huge)"),
                                  update=update, report=report())
             from compare.replay import replay_failure
-            # a replay restarts from the initial weights without resync: it would not see this state
-            failure = ((not resync and replay_failure(e, run.initial, update, numpy_factory=numpy_factory,
-                                                      label=label))
+            failure = (replay_failure(e, run.initial, update, numpy_factory=numpy_factory, label=label,
+                                      resync=resync)
                        or describe_mismatch(run, bad, update=update, epoch=epoch, batch=batch, samples=samples))
             raise ParityError(failure["message"], failure, report(failure))
         if epoch % e.report_every == 0 or epoch == e.epochs - 1:
