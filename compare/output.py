@@ -14,15 +14,26 @@ def loss_line(epoch: int, loss: float) -> str:
     return f"epoch {epoch:>6}  loss {loss!r}"
 
 
+MAX_ROWS = 20   # a data set of 1,000 samples is summarised, not printed
+
+
 def outputs_block(history: History) -> str:
     """The final outputs (8 significant digits, as the seed prints) and predictions, per sample."""
     e = history.experiment
     width = max(len(n) for n in e.names)
     lines = ["output:"]
-    show = lambda a, fmt: np.array2string(a, separator=" ", formatter={"all": fmt.format})  # noqa: E731
-    for name, out, pred, target in zip(e.names, history.outputs, history.predictions, e.targets):
+
+    def show(a: np.ndarray, fmt: str) -> str:
+        return np.array2string(a, separator=" ", formatter={"all": fmt.format}, max_line_width=10**6)
+    shown = min(len(e.names), MAX_ROWS)
+    rows = zip(e.names[:shown], history.outputs, history.predictions, e.targets)
+    for name, out, pred, target in rows:
         lines.append(f"  {name:<{width}}  {show(out, '{:.8f}')}  predict {show(pred, '{}')}  "
                      f"target {show(target, '{:g}')}")
+    if shown < len(e.names):
+        right = int((history.predictions == e.targets.astype(np.int64)).all(axis=1).sum())
+        lines.append(f"  ... {len(e.names) - shown} more samples (--json has every output); "
+                     f"{right} of {len(e.names)} predicted exactly right")
     return "\n".join(lines)
 
 

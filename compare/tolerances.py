@@ -4,12 +4,16 @@ An element passes when |numpy - torch| <= atol + rtol * |torch| (numpy.isclose's
 
 float64: the two sides compute the same formulas in different orders (torch's MSELoss backward computes
 2 (a - t) / (2B), we compute (a - t) / B; torch's `add_(alpha=-lr)` may fuse a multiply-add), so each update
-differs by a few ulp and the differences do not grow: the runs are contractions towards a minimum. Measured
-over whole 10,000-epoch runs of every preset and mode, the largest |numpy - torch| on any parameter after
-any update is below 1e-14 (README: figures per preset). atol 1e-12 leaves two orders of magnitude of margin
-over that while any real mistake (a missing factor, a sign, a wrong layer) moves a parameter by at least
-lr * |gradient|, which is ~1e-6 or more for as long as the network still learns; rtol 1e-9 only matters for
-parameters that grow large (> 1e-3 / 1e-9 would be absurd here), keeping the check scale-aware.
+differs by a few ulp. Measured over whole runs of every preset and mode (10,000 epochs; xor 2,000, blobs 20),
+the largest |numpy - torch| on any parameter after any update is 8.9e-16 (hiring), 4.4e-16 (exercise1),
+5.3e-15 (exercise2), 1.2e-14 (exercise3 stochastic), 1.9e-14 (xor stochastic), 6.7e-16 (blobs minibatch);
+one update alone (`--resync`) differs by at most 8.9e-16. atol 1e-12 leaves 50x margin over the largest while
+any real mistake (a missing factor, a sign, a wrong layer) moves a parameter by lr * |gradient|, ~1e-6 or
+more for as long as the network still learns; rtol 1e-9 keeps the check scale-aware for weights that grow.
+The exception is a chaotic run: blobs in stochastic mode (20,000 single-sample updates through ReLU layers)
+drifts apart to 5.7e-9 free-running although every single update agrees to 5.6e-16, so it fails here by
+design (we do not loosen the check for everyone to hide it) and passes with `--resync`, which measures the
+error of each update on its own.
 
 float32: eps = 1.19e-7. Measured over whole preset runs (issue 4; hiring, exercise1-3 at 10,000 epochs, xor
 2,000, blobs 20; every mode the preset accepts; largest |numpy - torch| on any parameter after any update):

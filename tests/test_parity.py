@@ -110,7 +110,8 @@ def test_wrong_loss_convention_fails_at_update_1():
 
 
 def test_a_tiny_error_late_in_training_is_caught():
-    """A perturbation of 1e-8 on one weight (beyond atol 1e-12 + rtol 1e-9 x |w|) at update 500 of 1000 is found, at that update."""
+    """A perturbation of 1e-8 on one weight (beyond atol 1e-12 + rtol 1e-9 x |w|) at update 500 of 1000 is
+    found, at that update."""
     class Nudged(NumpyTrainer):
         def step(self, indices):
             out = super().step(indices)
