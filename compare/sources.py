@@ -123,6 +123,12 @@ def read_weights_npz(path: Path, sizes: tuple[int, ...], flag: str = "--init") -
     """`W1, b1, W2, b2, ...` in the seed layout from a plain `.npz` (pickled objects refused)."""
     layers = len(sizes) - 1
     try:
+        with open(path, "rb") as handle:
+            magic = handle.read(6)
+        if not (magic.startswith(b"PK\x03\x04") or magic == b"\x93NUMPY"):
+            # anything else np.load would take for a pickle and refuse with a misleading message
+            raise ExperimentError(f"{flag} {path}: not an .npz archive (expected a zip of .npy arrays W1, b1, "
+                                  "W2, b2, ... as np.savez writes it)")
         loaded = np.load(path, allow_pickle=False)
         if not isinstance(loaded, np.lib.npyio.NpzFile):   # a bare .npy array
             raise ExperimentError(f"{flag} {path}: a single array, expected an .npz archive of W1, b1, W2, "
