@@ -28,6 +28,17 @@ def ensure_output_dir(path: str | Path, flag: str = "--out") -> Path:
     return folder
 
 
+def ensure_output_file(path: str | Path, flag: str) -> Path:
+    """A file we are asked to write (`--save-weights`, `record --out`), checked before any training: its
+    folder exists and it is not itself a folder; else one line, exit 2."""
+    target = Path(path)
+    if target.is_dir():
+        raise ExperimentError(f"{flag} {target}: is a folder, expected a file name")
+    if not target.parent.is_dir():
+        raise ExperimentError(f"{flag} {target}: folder {target.parent} does not exist")
+    return target
+
+
 def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
     """Call `write(temporary_path)`, then rename the result to `path`. The temporary file is removed if
     `write` fails or is interrupted."""

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from compare.atomic import ensure_output_file
 from compare.errors import DivergenceError, ExperimentError
 from compare.options import Parser, add_run_options
 from compare.output import loss_line
@@ -29,12 +30,9 @@ def target_path(out: str | None) -> Path:
     """The trace file to write, checked before any training: exit 2 if it cannot be written there."""
     if out is None:
         raise ExperimentError("record: --out TRACE.npz is required (the file to write)")
-    path = Path(out)
-    if path.is_dir():
-        raise ExperimentError(f"--out {path}: is a folder; record writes one file (e.g. {path}/trace.npz)")
-    if not path.parent.is_dir():
-        raise ExperimentError(f"--out {path}: folder {path.parent} does not exist")
-    return path
+    if Path(out).is_dir():
+        raise ExperimentError(f"--out {out}: is a folder; record writes one file (e.g. {out}/trace.npz)")
+    return ensure_output_file(out, "--out")
 
 
 def _main(argv: list[str] | None) -> int:

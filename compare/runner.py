@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from compare.atomic import ensure_output_dir, safe_file_stem, save_npz
+from compare.atomic import ensure_output_dir, ensure_output_file, safe_file_stem, save_npz
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment import MODES, Experiment
 from compare.initial import initial_parameters
@@ -112,12 +112,7 @@ def check_save_path(path: str | None, runs: int) -> Path | None:
         return None
     if runs > 1:
         raise ExperimentError("--save-weights: one file per run; not with --mode all (run each mode alone)")
-    target = Path(path)
-    if target.is_dir():
-        raise ExperimentError(f"--save-weights {target}: is a folder, expected a file name")
-    if not target.parent.is_dir():
-        raise ExperimentError(f"--save-weights {target}: folder {target.parent} does not exist")
-    return target
+    return ensure_output_file(path, "--save-weights")
 
 
 def run_command(implementation: str, argv: list[str] | None, prog: str, description: str) -> int:
