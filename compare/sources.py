@@ -19,7 +19,8 @@ import numpy as np
 import presets
 from compare.errors import ExperimentError
 from compare.experiment import RESERVED_WORDS, Experiment
-from compare.validate import SCHEMA, Where, build, to_bias, to_matrix
+from compare.validate import SCHEMA, Where, build
+from compare.values import to_bias, to_matrix
 
 PRESET_DIR = Path(presets.__file__).resolve().parent
 MAX_DEPTH = 8
