@@ -72,13 +72,17 @@ def log_value(loss: str, Z_L: np.ndarray, A_L: np.ndarray, T: np.ndarray) -> flo
 
 
 def output_delta(loss: str, Z_L: np.ndarray, A_L: np.ndarray, T: np.ndarray, output_activation: str,
-                 slope: float = 0.01) -> np.ndarray:
-    """delta_L = dL_i/dZ_L for every sample i of the batch: (B, K)."""
+                 slope: float = 0.01, out: np.ndarray | None = None,
+                 scratch: np.ndarray | None = None) -> np.ndarray:
+    """delta_L = dL_i/dZ_L for every sample i of the batch: (B, K). `out` and `scratch` (for f'(Z_L)),
+    preallocated (B, K) arrays, are optional: the trainer's step passes them (`numpy_impl.workspace`)."""
     K = T.shape[1]
-    if loss == "sum":
-        return (A_L - T) * derivative(output_activation, Z_L, A_L, slope)
-    if loss == "mean":
-        return (A_L - T) * derivative(output_activation, Z_L, A_L, slope) / K
+    if loss in ("sum", "mean"):
+        delta = np.subtract(A_L, T, out=out)                                    # a - t
+        delta *= derivative(output_activation, Z_L, A_L, slope, out=scratch)    # (a - t) f'(z)
+        if loss == "mean":
+            delta /= K                                                          # (a - t) f'(z) / K
+        return delta
     if loss == "bce":
         delta = (A_L - T) / K
         # torch's BCELoss divides by max(a (1 - a), 1e-12) before the sigmoid multiplies by a (1 - a): where
@@ -88,7 +92,12 @@ def output_delta(loss: str, Z_L: np.ndarray, A_L: np.ndarray, T: np.ndarray, out
         saturated = slope_a < BCE_EPSILON
         if saturated.any():
             delta = np.where(saturated, delta * slope_a / BCE_EPSILON, delta)
-        return delta
+        return delta if out is None else _into(out, delta)
     if loss == "cross_entropy":
-        return A_L - T
+        return np.subtract(A_L, T, out=out)                                     # a - t
     raise ValueError(f"unknown loss {loss!r}")
+
+
+def _into(out: np.ndarray, values: np.ndarray) -> np.ndarray:
+    np.copyto(out, values)
+    return out

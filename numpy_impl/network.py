@@ -10,52 +10,66 @@ import numpy as np
 
 from numpy_impl.activations import activate, derivative
 from numpy_impl.losses import output_delta
+from numpy_impl.workspace import Workspace
 
 
 def forward(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, *,
             hidden_activation: str = "sigmoid", output_activation: str = "sigmoid",
-            leaky_slope: float = 0.01) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Zs = [Z1, ..., ZL] and activations = [X, A1, ..., AL] for a batch X: (B, n_0)."""
+            leaky_slope: float = 0.01, workspace: Workspace | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Zs = [Z1, ..., ZL] and activations = [X, A1, ..., AL] for a batch X: (B, n_0).
+
+    `workspace`: write Z and A into its arrays instead of new ones (the same numbers, bit for bit)."""
+    ws = workspace
     Zs: list[np.ndarray] = []
     activations = [X]
     last = len(weights) - 1
     for l, (W, b) in enumerate(zip(weights, biases)):
-        Z = activations[-1] @ W + b                                   # (B, n_{l+1})
+        Z = np.matmul(activations[-1], W, out=None if ws is None else ws.Zs[l])   # (B, n_{l+1})
+        Z += b                                                        # A @ W + b, the same rounding in place
         f = output_activation if l == last else hidden_activation
         Zs.append(Z)
-        activations.append(activate(f, Z, leaky_slope))               # (B, n_{l+1})
+        activations.append(activate(f, Z, leaky_slope, out=None if ws is None else ws.As[l]))  # (B, n_{l+1})
     return Zs, activations
 
 
 def backward(weights: list[np.ndarray], Zs: list[np.ndarray], activations: list[np.ndarray],
              T: np.ndarray, *, loss: str = "sum", hidden_activation: str = "sigmoid",
              output_activation: str = "sigmoid", leaky_slope: float = 0.01,
-             deltas: list[np.ndarray] | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+             deltas: list[np.ndarray] | None = None,
+             workspace: Workspace | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """dL/dW[l] and dL/db[l] for every layer, L the batch mean of the per-sample loss.
 
     `deltas`, when a list is given, receives delta[l] of every layer (deltas[l]: (B, n_{l+1}), per sample,
     as below) so that `compare explain` can show the very deltas this pass used; nothing else changes.
+    `workspace`: write delta, f', dW and db into its arrays instead of new ones (the same numbers, bit for bit).
 
     delta_L = dL_i/dZ_L                                  (numpy_impl.losses.output_delta)
     dW[l]   = A[l-1].T @ delta[l] / B,   db[l] = sum_i delta[l] / B
     delta[l-1] = (delta[l] @ W[l].T) * f'(Z[l-1])        (the chain rule, one layer down)
     """
+    ws = workspace
     B = T.shape[0]
     L = len(weights)
     dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
     db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-    delta = output_delta(loss, Zs[-1], activations[-1], T, output_activation, leaky_slope)  # (B, n_L)
+    delta = output_delta(loss, Zs[-1], activations[-1], T, output_activation, leaky_slope,
+                         out=None if ws is None else ws.deltas[-1],
+                         scratch=None if ws is None else ws.derivatives[-1])  # (B, n_L)
     if deltas is not None:
         deltas[:] = [None] * L
     for l in range(L - 1, -1, -1):
         if deltas is not None:
             deltas[l] = delta
-        dW[l] = activations[l].T.dot(delta) / B                       # (n_l, n_{l+1})
+        dW[l] = np.dot(activations[l].T, delta, out=None if ws is None else ws.dW[l])   # (n_l, n_{l+1})
+        dW[l] /= B
         # the method, not np.sum: the same add.reduce, bit for bit, without np.sum's Python dispatch layer,
         # which costs more than the sum itself on the seed's tiny arrays (bench/README: profile)
-        db[l] = delta.sum(axis=0, keepdims=True) / B                  # (1, n_{l+1})
+        db[l] = delta.sum(axis=0, keepdims=True, out=None if ws is None else ws.db[l])  # (1, n_{l+1})
+        db[l] /= B
         if l > 0:
             # Z[l-1] is Zs[l-1] and its activation is activations[l] (activations[0] is X)
-            delta = delta.dot(weights[l].T) * derivative(hidden_activation, Zs[l - 1], activations[l],
-                                                         leaky_slope)  # (B, n_l)
+            next_delta = np.dot(delta, weights[l].T, out=None if ws is None else ws.deltas[l - 1])  # (B, n_l)
+            next_delta *= derivative(hidden_activation, Zs[l - 1], activations[l], leaky_slope,
+                                     out=None if ws is None else ws.derivatives[l - 1])
+            delta = next_delta
     return dW, db

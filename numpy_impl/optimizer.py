@@ -55,9 +55,25 @@ class SGD:
         self.lr, self.momentum, self.dampening = lr, momentum, dampening
         self.nesterov, self.weight_decay, self.maximize = nesterov, weight_decay, maximize
         self.buffers: list[np.ndarray | None] = [None] * len(params)
+        self._scratch: list[np.ndarray] | None = None    # lr * g of the plain step, one array per parameter
 
     def step(self, grads: list[np.ndarray]) -> None:
         """Update every parameter in place from its gradient (same order as `params`)."""
+        lr = self.lr
+        if not (self.maximize or self.weight_decay != 0 or self.momentum != 0) and type(lr) in (float, int):
+            # the seed's update p <- p - lr * g, with lr * g written into arrays kept from step to step: the
+            # same two roundings as `p -= lr * g` (a Python number takes the array's dtype), no allocation,
+            # g itself left as it is. A gradient of another dtype than its parameter (a user's backward)
+            # rounds lr * g in the wider dtype: it takes the general line below.
+            if self._scratch is None:
+                self._scratch = [np.empty_like(p) for p in self.params]
+            for p, g, lr_g in zip(self.params, grads, self._scratch):
+                if g.dtype == p.dtype and g.shape == p.shape:
+                    np.multiply(g, lr, out=lr_g)             # lr * g
+                    p -= lr_g                                # p - lr * g
+                else:
+                    p -= lr * g
+            return
         for i, (p, g) in enumerate(zip(self.params, grads)):
             if self.maximize:
                 g = -g

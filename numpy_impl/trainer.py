@@ -18,6 +18,7 @@ from numpy_impl import losses
 from numpy_impl.network import backward, forward
 from numpy_impl.optimizer import SGD
 from numpy_impl.schedule import epoch_batches
+from numpy_impl.workspace import Workspace
 
 ForwardFn = Callable[[list, list, np.ndarray], tuple[list, list]]            # (W, b, X) -> (Zs, activations)
 BackwardFn = Callable[[list, list, list, np.ndarray], tuple[list, list]]     # (W, Zs, activations, T) -> (dW, db)
@@ -58,6 +59,10 @@ class NumpyTrainer:
                     leaky_slope=e.leaky_slope)
         self.forward: ForwardFn = forward_fn or partial(forward, **acts)
         self.backward: BackwardFn = backward_fn or partial(backward, loss=e.loss, **acts)
+        # the step writes into preallocated arrays while forward and backward are ours (a user's functions,
+        # or a backward wrapped by `compare explain`, take the general path)
+        self._ours = (self.forward, self.backward) if forward_fn is None and backward_fn is None else (None, None)
+        self._workspaces: dict[int, Workspace] = {}
         params = [p for pair in zip(self.weights, self.biases) for p in pair]  # torch's order: W1, b1, ...
         self.optimizer = SGD(params, lr=e.lr, momentum=e.momentum, dampening=e.dampening,
                              nesterov=e.nesterov, weight_decay=e.weight_decay, maximize=e.maximize)
@@ -70,14 +75,29 @@ class NumpyTrainer:
 
     def step(self, indices: np.ndarray) -> tuple[list, list, list, list]:
         """One update on the samples `indices` (rows of the data set). Returns what it computed on the way,
-        (Zs, activations, dW, db), so that a caller can inspect every stage of this very update for free."""
-        X = self.X[indices]                                                    # (B, n_0)
-        T = self.T[indices]                                                    # (B, n_L)
-        Zs, activations = self.forward(self.weights, self.biases, X)
-        dW, db = self.backward(self.weights, Zs, activations, T)
+        (Zs, activations, dW, db), so that a caller can inspect every stage of this very update for free.
+
+        With our own forward and backward the arrays are the step's workspace (`numpy_impl.workspace`),
+        overwritten by the next step: copy what you keep."""
+        forward_fn, backward_fn = self.forward, self.backward
+        if forward_fn is self._ours[0] and backward_fn is self._ours[1]:
+            ws = self._workspaces.get(len(indices)) or self._workspace(len(indices))
+            X = np.take(self.X, indices, axis=0, out=ws.X)                     # (B, n_0)
+            T = np.take(self.T, indices, axis=0, out=ws.T)                     # (B, n_L)
+            Zs, activations = forward_fn(self.weights, self.biases, X, workspace=ws)
+            dW, db = backward_fn(self.weights, Zs, activations, T, workspace=ws)
+        else:
+            X = self.X[indices]                                                # (B, n_0)
+            T = self.T[indices]                                                # (B, n_L)
+            Zs, activations = forward_fn(self.weights, self.biases, X)
+            dW, db = backward_fn(self.weights, Zs, activations, T)
         self.optimizer.step([g for pair in zip(dW, db) for g in pair])
         self.updates += 1
         return Zs, activations, dW, db
+
+    def _workspace(self, batch_size: int) -> Workspace:
+        ws = self._workspaces[batch_size] = Workspace(self.experiment.sizes, batch_size, self.theta.dtype)
+        return ws
 
     def is_finite(self) -> bool:
         # one reduction on the fast path; the exact test only when it is not finite (it may overflow)
@@ -106,26 +126,28 @@ def train(experiment: Experiment, weights: list[np.ndarray], biases: list[np.nda
     rng = np.random.default_rng(experiment.seed)
     e = experiment
     log: list[tuple[int, float]] = []
-    for epoch in range(e.epochs):
-        for batch, indices in enumerate(epoch_batches(rng, e.n_samples, e.effective_batch_size,
-                                                      e.resolved_order, e.effective_samples_per_epoch,
-                                                      e.drop_last)):
-            stages = trainer.step(indices)
-            if not trainer.is_finite():
-                found = (first_nonfinite(step_stages(*stages))
-                         or first_nonfinite_parameter(e.sizes, trainer.theta))
-                raise divergence(e, f"update {trainer.updates} (epoch {epoch}, batch {batch}, samples "
-                                 f"{indices.tolist()})", f"first non-finite value {found}",
-                                 update=trainer.updates)
-        loss = None
-        if epoch % e.report_every == 0:
-            loss = trainer.log_loss()
-            if not np.isfinite(loss):
-                raise divergence(e, f"epoch {epoch} (update {trainer.updates})", f"the loss is {loss!r}",
-                                 update=trainer.updates)
-            log.append((epoch, loss))
-        if on_epoch is not None:
-            on_epoch(epoch, loss)
+    # the sigmoid overflows harmlessly (e^-z = inf for z << 0): silenced once per run, not per update
+    with np.errstate(over="ignore"):
+        for epoch in range(e.epochs):
+            for batch, indices in enumerate(epoch_batches(rng, e.n_samples, e.effective_batch_size,
+                                                          e.resolved_order, e.effective_samples_per_epoch,
+                                                          e.drop_last)):
+                stages = trainer.step(indices)
+                if not trainer.is_finite():
+                    found = (first_nonfinite(step_stages(*stages))
+                             or first_nonfinite_parameter(e.sizes, trainer.theta))
+                    raise divergence(e, f"update {trainer.updates} (epoch {epoch}, batch {batch}, samples "
+                                     f"{indices.tolist()})", f"first non-finite value {found}",
+                                     update=trainer.updates)
+            loss = None
+            if epoch % e.report_every == 0:
+                loss = trainer.log_loss()
+                if not np.isfinite(loss):
+                    raise divergence(e, f"epoch {epoch} (update {trainer.updates})", f"the loss is {loss!r}",
+                                     update=trainer.updates)
+                log.append((epoch, loss))
+            if on_epoch is not None:
+                on_epoch(epoch, loss)
     final_w, final_b = trainer.parameters()
     return History("numpy", experiment, log, trainer.evaluate()[1][-1].copy(), trainer.updates,
                    [np.array(w) for w in weights], [np.array(b) for b in biases], final_w, final_b)

@@ -69,11 +69,12 @@ class TorchTrainer:
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=e.lr, momentum=e.momentum,
                                          dampening=e.dampening, nesterov=e.nesterov,
                                          weight_decay=e.weight_decay, maximize=e.maximize)
+        self.moves_batches = self.device.type != "cpu"   # the DataLoader's batches live on the CPU
         self.updates = 0
 
     def step(self, X: torch.Tensor, T: torch.Tensor) -> torch.Tensor:
         """One update on a batch; returns the batch loss (before the update)."""
-        if self.device.type != "cpu":
+        if self.moves_batches:
             X, T = X.to(self.device), T.to(self.device)
         self.optimizer.zero_grad()
         loss = self.loss_fn(self.model(X), T)
