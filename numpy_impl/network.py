@@ -60,15 +60,17 @@ def backward(weights: list[np.ndarray], Zs: list[np.ndarray], activations: list[
     for l in range(L - 1, -1, -1):
         if deltas is not None:
             deltas[l] = delta
-        dW[l] = np.dot(activations[l].T, delta, out=None if ws is None else ws.dW[l])   # (n_l, n_{l+1})
-        dW[l] /= B
-        # the method, not np.sum: the same add.reduce, bit for bit, without np.sum's Python dispatch layer,
-        # which costs more than the sum itself on the seed's tiny arrays (bench/README: profile)
-        db[l] = delta.sum(axis=0, keepdims=True, out=None if ws is None else ws.db[l])  # (1, n_{l+1})
-        db[l] /= B
+        dW[l] = activations[l].T.dot(delta, out=None if ws is None else ws.dW[l])      # (n_l, n_{l+1})
+        if B != 1:      # x / 1 is x, bit for bit: a stochastic step skips the division
+            dW[l] /= B
+        # np.add.reduce is what np.sum and ndarray.sum call, bit for bit, without their Python layers, which
+        # cost more than the sum itself on the seed's tiny arrays (bench/: profile)
+        db[l] = np.add.reduce(delta, axis=0, out=None if ws is None else ws.db[l], keepdims=True)  # (1, n_{l+1})
+        if B != 1:
+            db[l] /= B
         if l > 0:
             # Z[l-1] is Zs[l-1] and its activation is activations[l] (activations[0] is X)
-            next_delta = np.dot(delta, weights[l].T, out=None if ws is None else ws.deltas[l - 1])  # (B, n_l)
+            next_delta = delta.dot(weights[l].T, out=None if ws is None else ws.deltas[l - 1])  # (B, n_l)
             next_delta *= derivative(hidden_activation, Zs[l - 1], activations[l], leaky_slope,
                                      out=None if ws is None else ws.derivatives[l - 1])
             delta = next_delta

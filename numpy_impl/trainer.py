@@ -18,7 +18,7 @@ from numpy_impl import losses
 from numpy_impl.network import backward, forward
 from numpy_impl.optimizer import SGD
 from numpy_impl.schedule import epoch_batches
-from numpy_impl.workspace import Workspace
+from numpy_impl.workspace import Workspace, layer_views
 
 ForwardFn = Callable[[list, list, np.ndarray], tuple[list, list]]            # (W, b, X) -> (Zs, activations)
 BackwardFn = Callable[[list, list, list, np.ndarray], tuple[list, list]]     # (W, Zs, activations, T) -> (dW, db)
@@ -38,21 +38,17 @@ class NumpyTrainer:
         dtype = np.dtype(e.dtype)
         shapes = list(zip(e.sizes[:-1], e.sizes[1:]))
         self.theta = np.empty(sum(n_in * n_out + n_out for n_in, n_out in shapes), dtype)
-        self.weights: list[np.ndarray] = []
-        self.biases: list[np.ndarray] = []
-        offset = 0
-        for (n_in, n_out), W0, b0 in zip(shapes, weights, biases):
-            W = self.theta[offset:offset + n_in * n_out].reshape(n_in, n_out)   # (n_in, n_out)
-            offset += n_in * n_out
-            b = self.theta[offset:offset + n_out].reshape(1, n_out)            # (1, n_out)
-            offset += n_out
+        self.weights, self.biases = layer_views(self.theta, e.sizes)
+        for l, (W, b, W0, b0) in enumerate(zip(self.weights, self.biases, weights, biases)):
             if np.shape(W0) != W.shape or np.shape(b0) != b.shape:
-                raise ValueError(f"initial layer {len(self.weights) + 1}: expected W {W.shape} and b {b.shape},"
+                raise ValueError(f"initial layer {l + 1}: expected W {W.shape} and b {b.shape},"
                                  f" found {np.shape(W0)} and {np.shape(b0)}")
             W[...] = W0
             b[...] = b0
-            self.weights.append(W)
-            self.biases.append(b)
+        # the step's gradients, laid out as theta (dW[l], db[l] views: `numpy_impl.workspace`)
+        self.grad = np.empty_like(self.theta)
+        dW, db = layer_views(self.grad, e.sizes)
+        self._grads = [g for pair in zip(dW, db) for g in pair]               # torch's order: dW1, db1, ...
         self.X = np.ascontiguousarray(e.inputs, dtype=dtype)                   # (N, n_0)
         self.T = np.ascontiguousarray(e.targets, dtype=dtype)                  # (N, n_L)
         acts = dict(hidden_activation=e.hidden_activation, output_activation=e.output_activation,
@@ -65,7 +61,8 @@ class NumpyTrainer:
         self._workspaces: dict[int, Workspace] = {}
         params = [p for pair in zip(self.weights, self.biases) for p in pair]  # torch's order: W1, b1, ...
         self.optimizer = SGD(params, lr=e.lr, momentum=e.momentum, dampening=e.dampening,
-                             nesterov=e.nesterov, weight_decay=e.weight_decay, maximize=e.maximize)
+                             nesterov=e.nesterov, weight_decay=e.weight_decay, maximize=e.maximize,
+                             whole=(self.theta, self.grad, self._grads))
         self.updates = 0
 
     def gradients(self, X: np.ndarray, T: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -82,21 +79,25 @@ class NumpyTrainer:
         forward_fn, backward_fn = self.forward, self.backward
         if forward_fn is self._ours[0] and backward_fn is self._ours[1]:
             ws = self._workspaces.get(len(indices)) or self._workspace(len(indices))
-            X = np.take(self.X, indices, axis=0, out=ws.X)                     # (B, n_0)
-            T = np.take(self.T, indices, axis=0, out=ws.T)                     # (B, n_L)
+            # the rows of the batch, gathered into the workspace (ndarray.take: np.take's wrapper costs
+            # more than the gather itself on a 1-row batch)
+            X = self.X.take(indices, 0, ws.X)                                  # (B, n_0)
+            T = self.T.take(indices, 0, ws.T)                                  # (B, n_L)
             Zs, activations = forward_fn(self.weights, self.biases, X, workspace=ws)
             dW, db = backward_fn(self.weights, Zs, activations, T, workspace=ws)
+            self.optimizer.step(self._grads)       # dW and db are its views: `SGD(whole=...)`
         else:
             X = self.X[indices]                                                # (B, n_0)
             T = self.T[indices]                                                # (B, n_L)
             Zs, activations = forward_fn(self.weights, self.biases, X)
             dW, db = backward_fn(self.weights, Zs, activations, T)
-        self.optimizer.step([g for pair in zip(dW, db) for g in pair])
+            self.optimizer.step([g for pair in zip(dW, db) for g in pair])
         self.updates += 1
         return Zs, activations, dW, db
 
     def _workspace(self, batch_size: int) -> Workspace:
-        ws = self._workspaces[batch_size] = Workspace(self.experiment.sizes, batch_size, self.theta.dtype)
+        ws = self._workspaces[batch_size] = Workspace(self.experiment.sizes, batch_size, self.theta.dtype,
+                                                      self.grad)
         return ws
 
     def is_finite(self) -> bool:

@@ -15,10 +15,25 @@ from __future__ import annotations
 import numpy as np
 
 
-class Workspace:
-    """Arrays for batches of `batch_size` rows through a network of `sizes`, in `dtype`."""
+def layer_views(flat: np.ndarray, sizes: tuple[int, ...]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Views W[l] (n_l, n_{l+1}) and b[l] (1, n_{l+1}) into one flat array laid out W1, b1, W2, b2, ...
+    (the seed layout, row-major): how `NumpyTrainer` keeps its parameters and its gradients."""
+    weights, biases = [], []
+    offset = 0
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        weights.append(flat[offset:offset + n_in * n_out].reshape(n_in, n_out))   # (n_in, n_out)
+        offset += n_in * n_out
+        biases.append(flat[offset:offset + n_out].reshape(1, n_out))              # (1, n_out)
+        offset += n_out
+    return weights, biases
 
-    def __init__(self, sizes: tuple[int, ...], batch_size: int, dtype: np.dtype):
+
+class Workspace:
+    """Arrays for batches of `batch_size` rows through a network of `sizes`, in `dtype`. dW and db are
+    views into `grad`, one flat array in the parameters' layout (`layer_views`), shared by the workspaces of
+    every batch size: the optimizer can then update the whole model in one operation."""
+
+    def __init__(self, sizes: tuple[int, ...], batch_size: int, dtype: np.dtype, grad: np.ndarray):
         B = batch_size
         outs = sizes[1:]
         self.batch_size = B
@@ -28,5 +43,4 @@ class Workspace:
         self.As = [np.empty((B, n), dtype) for n in outs]                    # A[l+1]: (B, n_{l+1})
         self.deltas = [np.empty((B, n), dtype) for n in outs]                # delta[l]: (B, n_{l+1})
         self.derivatives = [np.empty((B, n), dtype) for n in outs]           # f'(Z[l]): (B, n_{l+1})
-        self.dW = [np.empty((n_in, n_out), dtype) for n_in, n_out in zip(sizes[:-1], outs)]  # (n_l, n_{l+1})
-        self.db = [np.empty((1, n), dtype) for n in outs]                    # (1, n_{l+1})
+        self.dW, self.db = layer_views(grad, sizes)                          # (n_l, n_{l+1}), (1, n_{l+1})
