@@ -8,7 +8,8 @@ does the exact tolerance rule run, and only on a real disagreement does `compare
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,7 +72,10 @@ class Lockstep:
     """Both trainers, the index map and the comparison buffers of one harness run."""
 
     def __init__(self, experiment: Experiment, weights: list[np.ndarray] | None = None,
-                 biases: list[np.ndarray] | None = None, *, numpy_factory: Callable | None = None):
+                 biases: list[np.ndarray] | None = None, *, numpy_factory: Callable | None = None,
+                 shared: bool = False):
+        """`shared`: keep NumPy's parameters in shared memory, for a `compare.worker.NumpyWorker` (our own
+        trainer only: `numpy_factory` must be None)."""
         from numpy_impl.trainer import NumpyTrainer
         from torch_impl.trainer import TorchTrainer
 
@@ -79,10 +83,15 @@ class Lockstep:
         if weights is None:
             weights, biases = initial_parameters(e)
         self.initial = ([np.array(w) for w in weights], [np.array(b) for b in biases])
-        self.numpy = (numpy_factory or NumpyTrainer)(e, weights, biases)
+        if shared:
+            from compare.worker import shared_array
+            size = sum(n_in * n_out + n_out for n_in, n_out in zip(e.sizes[:-1], e.sizes[1:]))
+            self.numpy = NumpyTrainer(e, weights, biases, theta=shared_array(size, np.dtype(e.dtype)))
+        else:
+            self.numpy = (numpy_factory or NumpyTrainer)(e, weights, biases)
         self.torch = TorchTrainer(e, weights, biases)
         self.tolerance = tolerance_for(e.dtype)
-        self.index = torch_to_seed_index(e.sizes)
+        self._index: np.ndarray | None = None          # torch_to_seed_index, built when first needed
         self._theirs = np.empty_like(self.numpy.theta)
         self.diff = np.empty_like(self.numpy.theta)    # numpy - torch, then |numpy - torch|, seed order
         self._layers = self._layer_views() if self.numpy.theta.size >= PER_LAYER_FROM else None
@@ -108,7 +117,9 @@ class Lockstep:
     def theirs(self) -> np.ndarray:
         """torch's parameters now, gathered into the seed order (NumPy's flat layout). Read by the slow
         paths only (a failure, a divergence, --resync); the fast path never gathers."""
-        return np.take(self.torch.flat_parameters(), self.index, out=self._theirs)
+        if self._index is None:   # a wide model's fast path never needs it: ~10 ms saved at 535,818 parameters
+            self._index = torch_to_seed_index(self.experiment.sizes)
+        return self.torch.flat_parameters().take(self._index, 0, self._theirs)
 
     def max_abs_diff(self) -> float:
         """Largest |numpy - torch| over every parameter (NaN if any side has a NaN). Leaves |numpy - torch|
@@ -149,15 +160,20 @@ class Lockstep:
 def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
                biases: list[np.ndarray] | None = None, *, numpy_factory: Callable | None = None,
                on_epoch: Callable[[int, float | None], None] | None = None, label: str = "numpy",
-               resync: bool = False) -> ParityReport:
+               resync: bool = False, parallel: bool | None = None) -> ParityReport:
     """Train both implementations in lockstep; return the report, or raise ParityError (exit 1) at the first
     disagreement or DivergenceError (exit 3) when both sides hit NaN/inf alike. At a disagreement the update
     is replayed with every stage captured (`compare.replay`) to name the first wrong stage; `label` names
     the NumPy side in the message ("numpy", or "yours" for a user's file). `resync`: before every update,
     NumPy takes torch's parameters and momentum buffers (`Lockstep.resync`), so that each check measures
-    one update's error; by default both sides run free and the check sees the accumulated drift."""
+    one update's error; by default both sides run free and the check sees the accumulated drift.
+    `parallel`: run the NumPy step in a second process while torch's runs (`compare.worker`); None: when
+    `compare.worker.use_worker` says it pays. The check is the same either way."""
     e = experiment
-    run = Lockstep(e, weights, biases, numpy_factory=numpy_factory)
+    if parallel is None:
+        from compare.worker import use_worker
+        parallel = use_worker(e, numpy_factory, resync)
+    run = Lockstep(e, weights, biases, numpy_factory=numpy_factory, shared=parallel)
     per_update = np.zeros(e.total_updates)
     numpy_log: list[tuple[int, float]] = []
     torch_log: list[tuple[int, float]] = []
@@ -185,14 +201,23 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
     torch_step, numpy_step, max_abs_diff, loader = run.torch.step, run.numpy.step, run.max_abs_diff, run.torch.loader
     # NumPy's sigmoid overflows harmlessly (e^-z = inf for z << 0; numpy_impl.activations.sigmoid): silenced
     # once per run, not per update; a real overflow of the weights is caught by the check below
-    with np.errstate(over="ignore"):
+    worker = None
+    if parallel:
+        from compare.worker import NumpyWorker
+        worker = NumpyWorker(run.numpy, e.effective_batch_size)
+    with np.errstate(over="ignore"), _closing(worker):
         for epoch in range(e.epochs):
             for batch, (X, T, indices) in enumerate(loader):
-                if resync:
-                    run.resync()
-                torch_step(X, T)
                 samples = indices.numpy()
-                numpy_step(samples)
+                if worker is not None:
+                    worker.start(samples)     # the NumPy step runs in the worker...
+                    torch_step(X, T)          # ...while torch's runs here
+                    worker.wait()
+                else:
+                    if resync:
+                        run.resync()
+                    torch_step(X, T)
+                    numpy_step(samples)
                 m = max_abs_diff()
                 per_update[update] = m
                 update += 1
@@ -233,3 +258,13 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
             elif on_epoch is not None:
                 on_epoch(epoch, None)
     return report()
+
+
+@contextmanager
+def _closing(worker) -> Iterator[None]:
+    """Ends the NumPy worker (if any) however the run ends: done, a failure, Ctrl-C."""
+    try:
+        yield
+    finally:
+        if worker is not None:
+            worker.close()

@@ -33,11 +33,17 @@ class NumpyTrainer:
     """
 
     def __init__(self, experiment: Experiment, weights: list[np.ndarray], biases: list[np.ndarray], *,
-                 forward_fn: ForwardFn | None = None, backward_fn: BackwardFn | None = None):
+                 forward_fn: ForwardFn | None = None, backward_fn: BackwardFn | None = None,
+                 theta: np.ndarray | None = None):
+        """`theta`: a 1-D array of the right size and dtype to keep the parameters in (the harness passes
+        shared memory, `compare.worker`); a new one by default."""
         self.experiment = e = experiment
         dtype = np.dtype(e.dtype)
         shapes = list(zip(e.sizes[:-1], e.sizes[1:]))
-        self.theta = np.empty(sum(n_in * n_out + n_out for n_in, n_out in shapes), dtype)
+        count = sum(n_in * n_out + n_out for n_in, n_out in shapes)
+        if theta is not None and (theta.shape != (count,) or theta.dtype != dtype):
+            raise ValueError(f"theta: expected shape ({count},) and dtype {dtype}, found {theta.shape} {theta.dtype}")
+        self.theta = np.empty(count, dtype) if theta is None else theta
         self.weights, self.biases = layer_views(self.theta, e.sizes)
         for l, (W, b, W0, b0) in enumerate(zip(self.weights, self.biases, weights, biases)):
             if np.shape(W0) != W.shape or np.shape(b0) != b.shape:
