@@ -171,8 +171,10 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
     `compare.worker.use_worker` says it pays. The check is the same either way."""
     e = experiment
     if parallel is None:
+        import torch
+
         from compare.worker import use_worker
-        parallel = use_worker(e, numpy_factory, resync)
+        parallel = use_worker(e, numpy_factory, resync, torch.get_num_threads())
     run = Lockstep(e, weights, biases, numpy_factory=numpy_factory, shared=parallel)
     per_update = np.zeros(e.total_updates)
     numpy_log: list[tuple[int, float]] = []

@@ -26,21 +26,32 @@ import numpy as np
 
 from compare.experiment import Experiment
 
-# fewer updates than this: forking (tens of milliseconds with torch loaded) costs more than it saves
-WORKER_FROM_UPDATES = 2000
+# a run whose NumPy side takes less than this (estimated) stays in one process: forking with torch loaded
+# and starting the worker costs ~50 ms on this machine
+WORKER_FROM_S = 0.1
+STEP_S = 2e-5          # a tiny network's NumPy step (exercise3: ~30 us measured, 20 us on a quiet machine)
+FLOPS = 4e9            # NumPy's matrix products on one core, roughly ([784, 512, 256, 10] batch 128: 35 ms)
+TORCH_GRAIN = 32768    # torch's intra-op grain size: smaller operations run on one thread whatever the setting
 
 
-def use_worker(experiment: Experiment, numpy_factory: Any, resync: bool) -> bool:
+def use_worker(experiment: Experiment, numpy_factory: Any, resync: bool, torch_threads: int = 1) -> bool:
     """Whether `run_parity` runs the NumPy side in a worker: our trainer, no resync, the CPU, an x86-64
-    machine (see `NumpyWorker`), a long run, at least two cores for this process, and `fork` available."""
+    machine (see `NumpyWorker`), at least two cores for this process, `fork` available, a NumPy side long
+    enough to pay for the fork, and a torch that will not want the worker's core (one thread, or operations
+    below its grain size: with both busy, OpenMP threads waiting for a descheduled sibling slow torch down
+    many times over)."""
+    e = experiment
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:       # not Linux
         cores = os.cpu_count() or 1
-    return (numpy_factory is None and not resync and experiment.device == "cpu"
-            and platform.machine().lower() in ("x86_64", "amd64")
-            and experiment.total_updates >= WORKER_FROM_UPDATES and cores >= 2
-            and "fork" in multiprocessing.get_all_start_methods())
+    largest = max(n_in * n_out for n_in, n_out in zip(e.sizes[:-1], e.sizes[1:])) * e.effective_batch_size
+    macs = sum(n_in * n_out for n_in, n_out in zip(e.sizes[:-1], e.sizes[1:])) * e.effective_batch_size
+    numpy_seconds = e.total_updates * (STEP_S + 6 * macs / FLOPS)     # forward 2 flops a weight, backward 4
+    return (numpy_factory is None and not resync and e.device == "cpu"
+            and platform.machine().lower() in ("x86_64", "amd64") and cores >= 2
+            and "fork" in multiprocessing.get_all_start_methods() and numpy_seconds >= WORKER_FROM_S
+            and (torch_threads == 1 or largest < TORCH_GRAIN))
 
 
 def shared_array(size: int, dtype: np.dtype) -> np.ndarray:

@@ -10,7 +10,7 @@ import pytest
 from compare.errors import ParityError
 from compare.harness import run_parity
 from compare.sources import load_experiment
-from compare.worker import WORKER_FROM_UPDATES, use_worker
+from compare.worker import use_worker
 from numpy_impl.trainer import NumpyTrainer
 
 pytestmark = pytest.mark.skipif(not use_worker(load_experiment("exercise3", {"epochs": 10000}), None, False),
@@ -72,8 +72,12 @@ def test_an_error_in_the_worker_is_raised_in_the_harness(monkeypatch):
 
 
 def test_when_the_worker_is_used():
-    long = load_experiment("exercise3", {"epochs": WORKER_FROM_UPDATES})
+    long = load_experiment("exercise3", {"epochs": 5000})
     assert use_worker(long, None, False)
     assert not use_worker(long, NumpyTrainer, False)          # a user's trainer stays in-process
     assert not use_worker(long, None, True)                   # --resync writes NumPy's momentum buffers
     assert not use_worker(load_experiment("exercise3", {"epochs": 10}), None, False)   # forking costs more
+    assert use_worker(long, None, False, torch_threads=2)     # torch runs tiny operations on one thread
+    wide = load_experiment("blobs", {"epochs": 200})          # a 64 x 32 layer on batches of 32: above the grain
+    assert use_worker(wide, None, False, torch_threads=1)
+    assert not use_worker(wide, None, False, torch_threads=2)  # torch would want the worker's core
