@@ -16,6 +16,10 @@ from compare.experiment import Experiment
 from compare.sources import load_experiment
 
 IMPLEMENTATIONS = ("compare", "torch", "numpy")
+# 0.01, not 0.1: at lr 0.1 the (1024, 1024, 1024, 1) network on batches of 1 leaves the tolerance at update 87
+# (W3[279, 0] 1.67e-12 apart, rounding grown from 1e-16: the harness fails the run, at HEAD before issue 6's
+# changes too); at 0.01 it stays within 1e-16 over 400 updates. The timing does not depend on the rate.
+LR = 0.01
 
 
 def preset(name: str, epochs: int, mode: str = "stochastic") -> Experiment:
@@ -24,7 +28,7 @@ def preset(name: str, epochs: int, mode: str = "stochastic") -> Experiment:
 
 
 def synthetic(sizes: tuple[int, ...], batch_size: int, updates: int, *, seed: int = 0) -> Experiment:
-    """A sigmoid network of `sizes` (sum loss, lr 0.1, float64) on random data: `batch_size` * 4 samples in
+    """A sigmoid network of `sizes` (sum loss, lr 0.01, float64) on random data: `batch_size` * 4 samples in
     uniform [0, 1) (fewer when `updates` < 4), one-hot targets, Xavier-uniform weights (drawn here, so both
     sides load the same values), mini-batches of `batch_size` in shuffled order, epochs enough for `updates`
     updates; the loss is logged once (epoch 0), so that the figure is the cost of the updates."""
@@ -42,7 +46,7 @@ def synthetic(sizes: tuple[int, ...], batch_size: int, updates: int, *, seed: in
         biases.append(np.zeros((1, b)))                                        # (1, n_{l+1})
     epochs = max(1, -(-updates // per_epoch))
     return Experiment(name=f"synthetic {'-'.join(map(str, sizes))}", description="bench", sizes=tuple(sizes),
-                      inputs=inputs, targets=targets, names=tuple(f"sample {i}" for i in range(n)), lr=0.1,
+                      inputs=inputs, targets=targets, names=tuple(f"sample {i}" for i in range(n)), lr=LR,
                       epochs=epochs, report_every=epochs, init_weights=tuple(weights),
                       init_biases=tuple(biases), mode="minibatch", batch_size=batch_size, source="bench")
 
