@@ -172,13 +172,14 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
     NumPy takes torch's parameters and momentum buffers (`Lockstep.resync`), so that each check measures
     one update's error; by default both sides run free and the check sees the accumulated drift.
     `parallel`: run the NumPy step in a second process while torch's runs (`compare.worker`); None: when
-    `compare.worker.use_worker` says it pays. The check is the same either way."""
+    `compare.worker.use_worker` says it pays and `spare_core` finds a core idle for it. The check is the
+    same either way."""
     e = experiment
     if parallel is None:
         import torch
 
-        from compare.worker import use_worker
-        parallel = use_worker(e, numpy_factory, resync, torch.get_num_threads())
+        from compare.worker import spare_core, use_worker
+        parallel = use_worker(e, numpy_factory, resync, torch.get_num_threads()) and spare_core()
     run = Lockstep(e, weights, biases, numpy_factory=numpy_factory, shared=parallel)
     per_update = np.zeros(e.total_updates)
     numpy_log: list[tuple[int, float]] = []

@@ -54,6 +54,32 @@ def use_worker(experiment: Experiment, numpy_factory: Any, resync: bool, torch_t
             and (torch_threads == 1 or largest < TORCH_GRAIN))
 
 
+def spare_core(window_s: float = 0.1) -> bool:
+    """Whether another core is idle right now: measured from /proc/stat over `window_s` (this process is
+    asleep meanwhile, so its own core counts as idle too: we need 1.5 idle cores). The worker and the
+    harness poll shared memory; on a machine whose cores are all taken (a CI runner, a parallel build) they
+    would fight the other work and the torch step for the CPU (measured: a lockstep run 3-7x SLOWER with
+    the worker than without it, with one other busy process on 2 cores), so then the run stays in one
+    process. Where /proc/stat is missing, the 1-minute load average stands in."""
+    def idle_and_total() -> tuple[int, int]:
+        with open("/proc/stat", encoding="ascii") as handle:
+            fields = [int(x) for x in handle.readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields[:8])      # idle + iowait; user..steal
+    try:
+        cores = len(os.sched_getaffinity(0))
+        idle0, total0 = idle_and_total()
+        time.sleep(window_s)
+        idle1, total1 = idle_and_total()
+        machine = os.cpu_count() or cores
+        idle_cores = (idle1 - idle0) / max(1, total1 - total0) * machine
+    except (OSError, ValueError, IndexError, AttributeError):
+        try:
+            return os.getloadavg()[0] <= (os.cpu_count() or 1) - 1.5
+        except OSError:
+            return False
+    return idle_cores >= 1.5 and cores >= 2
+
+
 def shared_array(size: int, dtype: np.dtype) -> np.ndarray:
     """A zeroed 1-D array in anonymous shared memory: a forked child writes, the parent reads the same bytes."""
     buffer = mmap.mmap(-1, max(1, size * np.dtype(dtype).itemsize))    # MAP_SHARED | MAP_ANONYMOUS

@@ -81,3 +81,22 @@ def test_when_the_worker_is_used():
     wide = load_experiment("blobs", {"epochs": 200})          # a 64 x 32 layer on batches of 32: above the grain
     assert use_worker(wide, None, False, torch_threads=1)
     assert not use_worker(wide, None, False, torch_threads=2)  # torch would want the worker's core
+
+
+def test_no_worker_when_every_core_is_busy():
+    """With every core taken by another process the worker would fight them for the CPU (a run measured 3-7x
+    slower): the automatic choice must then keep the run in one process."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from compare.worker import spare_core
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    try:
+        time.sleep(0.3)
+        assert spare_core() is False
+    finally:
+        for p in busy:
+            p.kill()
+            p.wait()
