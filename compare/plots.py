@@ -1,4 +1,4 @@
-"""PNG plots (matplotlib, Agg backend: no display needed, never `plt.show()`), written atomically."""
+"""PNG plots (matplotlib, Agg backend: no display needed, no window ever opened), written atomically."""
 
 from __future__ import annotations
 
