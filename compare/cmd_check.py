@@ -4,14 +4,13 @@ every update, or, with `--against TRACE.npz`, against a recording, in a process 
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import sys
 from typing import Any
 
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.options import Parser, add_run_options, overrides_from
-from compare.output import loss_line, outputs_block, parity_json, run_json
+from compare.output import json_text, loss_line, outputs_block, parity_json, run_json
 from compare.runner import guarded, load_runs, version_string
 from compare.show import to_toml
 from compare.usercode import UserCodeError, load_user_code
@@ -55,7 +54,7 @@ def _main(argv: list[str] | None) -> int:
                 print(exc.user_traceback.rstrip("\n"), file=sys.stderr)
             raise
     if args.json and results:
-        print(json.dumps(_plain(results[0] if len(results) == 1 else {"runs": results})), file=stdout)
+        print(json_text(_plain(results[0] if len(results) == 1 else {"runs": results})), file=stdout)
     return code
 
 

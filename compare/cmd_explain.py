@@ -3,11 +3,11 @@ every intermediate of one update, NumPy and torch side by side (and the user's, 
 
 from __future__ import annotations
 
-import json
 import sys
 
 from compare.errors import ExperimentError
 from compare.options import Parser, add_run_options, overrides_from
+from compare.output import json_text
 from compare.runner import guarded, version_string
 from compare.sources import load_experiment
 
@@ -79,7 +79,7 @@ def _main(argv: list[str] | None) -> int:
         _print_user_traceback(exc)
         raise
     if args.json:
-        print(json.dumps(to_json(ex)))
+        print(json_text(to_json(ex)))
     elif args.quiet:
         print(summary(ex))
     else:

@@ -3,12 +3,12 @@ yours) against central differences of the loss, in float64, early and late in tr
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 from compare.gradcheck import FLOOR_FACTOR, GOOD, KINKS, STEP, SUSPICIOUS, GradcheckReport, band, checkpoints
 from compare.options import Parser, add_run_options
+from compare.output import json_text
 from compare.runner import guarded, load_runs, version_string
 from compare.show import to_toml
 from compare.usercode import UserCodeError, load_user_code
@@ -60,7 +60,7 @@ def _main(argv: list[str] | None) -> int:
         if talk:
             print(as_text(report, quiet=args.quiet))
     if args.json:
-        print(json.dumps(results[0] if len(results) == 1 else {"runs": results}))
+        print(json_text(results[0] if len(results) == 1 else {"runs": results}))
     return 0 if ok else 1
 
 

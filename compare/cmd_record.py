@@ -11,7 +11,7 @@ from typing import Any
 from compare.atomic import ensure_output_file
 from compare.errors import DivergenceError, ExperimentError
 from compare.options import Parser, add_run_options
-from compare.output import loss_line
+from compare.output import json_text, loss_line
 from compare.runner import guarded, load_runs, version_string
 from compare.show import to_toml
 
@@ -69,7 +69,7 @@ def _main(argv: list[str] | None) -> int:
                                "updates": int(arrays["epoch"].shape[0]), "trace": str(path),
                                "bytes": path.stat().st_size, "environment": json.loads(str(arrays["environment"]))}
     if args.json:
-        print(json.dumps(summary))
+        print(json_text(summary))
     else:
         print(f"recorded {summary['updates']} updates of {experiment.name} ({experiment.mode}) to {path} "
               f"({summary['bytes'] / 1e6:.2f} MB); check a backward against it with `python -m compare check "

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 import numpy as np
 
 from compare.environment import environment
 from compare.history import History
+
+
+def json_text(obj: Any) -> str:
+    """One line of strict JSON: a NaN or an infinity (a diverged value, a user's NaN gradient) is written as
+    the string "nan", "inf" or "-inf", since JSON has no such numbers and many parsers reject Python's
+    `NaN` token."""
+    def strict(x: Any) -> Any:
+        if isinstance(x, float) and not math.isfinite(x):
+            return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+        if isinstance(x, dict):
+            return {k: strict(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [strict(v) for v in x]
+        return x
+    return json.dumps(strict(obj), allow_nan=False)
 
 
 def loss_line(epoch: int, loss: float) -> str:

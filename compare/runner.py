@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -20,7 +19,7 @@ from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment import MODES, Experiment
 from compare.initial import initial_parameters
 from compare.options import Parser, add_resync_option, add_run_options, overrides_from
-from compare.output import loss_line, outputs_block, parity_json, run_json, verdict
+from compare.output import json_text, loss_line, outputs_block, parity_json, run_json, verdict
 from compare.progress import Progress
 from compare.progress import wanted as progress_wanted
 from compare.show import to_toml
@@ -178,7 +177,7 @@ def _run(implementation: str, argv: list[str] | None, prog: str, description: st
             save_weights(save_path, (history.initial_weights, history.initial_biases),
                          (history.final_weights, history.final_biases))
     if args.json and (results or code == 1):
-        print(json.dumps({"runs": results} if len(runs) > 1 else results[0]))
+        print(json_text({"runs": results} if len(runs) > 1 else results[0]))
     return code
 
 

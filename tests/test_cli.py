@@ -165,3 +165,22 @@ def test_standalone_runners_agree_with_the_harness_on_deterministic_orders(capsy
         np.testing.assert_allclose(np.array(r["loss_log"]), np.array(results[0]["loss_log"]), rtol=1e-12)
         np.testing.assert_allclose(r["outputs"], results[0]["outputs"], rtol=1e-12)
     assert results[1]["environment"]["torch"] is None and "parity" not in results[1]
+
+
+def test_json_is_strict_even_with_nan(capsys, tmp_path, root):
+    """A user's NaN gradient ends in exit 1 with the JSON still printed: strict JSON (no bare NaN token), the
+    value written as the string "nan"."""
+    solution = (root / "examples" / "backprop_solution.py").read_text()
+    broken = tmp_path / "nan_backward.py"
+    broken.write_text(solution + "\n\n_correct = backward\n\n\n"
+                      "def backward(weights, biases, activations, targets, **kw):\n"
+                      "    dW, db = _correct(weights, biases, activations, targets, **kw)\n"
+                      "    dW[-1] = dW[-1] * float('nan')\n    return dW, db\n")
+    code = compare_main(["check", str(broken), "exercise2", "--epochs", "2", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 1, err
+
+    def refuse(token):
+        raise AssertionError(f"non-strict JSON token {token}")
+    data = json.loads(out, parse_constant=refuse)
+    assert "nan" in json.dumps(data)
