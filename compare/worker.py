@@ -54,7 +54,7 @@ def use_worker(experiment: Experiment, numpy_factory: Any, resync: bool, torch_t
             and (torch_threads == 1 or largest < TORCH_GRAIN))
 
 
-def spare_core(window_s: float = 0.1) -> bool:
+def spare_core(window_s: float = 0.05) -> bool:
     """Whether another core is idle right now: measured from /proc/stat over `window_s` (this process is
     asleep meanwhile, so its own core counts as idle too: we need 1.5 idle cores). The worker and the
     harness poll shared memory; on a machine whose cores are all taken (a CI runner, a parallel build) they
