@@ -7,7 +7,7 @@ message that says where the non-finite value first appeared: the forward pass (`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -60,3 +60,22 @@ def divergence(experiment: Experiment, where: str, found: str, *, update: int | 
     """The one-line DivergenceError (exit 3) for a run that produced NaN or inf."""
     return DivergenceError(f"training diverged at {where}: {found}; the learning rate (lr {experiment.lr:g}) "
                            "is probably too large for this network and data", update=update, report=report)
+
+
+def end_of_epoch(experiment: Experiment, epoch: int, updates: int, log_loss: Callable[[], float],
+                 log: list[tuple[int, float]] | None, on_epoch: Callable[[int, float | None], None] | None,
+                 *, note: str = "") -> float | None:
+    """What every training loop does after an epoch's updates: on a report epoch, the data-set loss (never
+    logged when it is NaN or inf: exit 3 instead), appended to `log`; then the caller's `on_epoch`.
+    Training glue, no numerics: both implementations' loops and the recorder share it."""
+    loss = None
+    if epoch % experiment.report_every == 0:
+        loss = log_loss()
+        if not np.isfinite(loss):
+            raise divergence(experiment, f"epoch {epoch} (update {updates})", f"the loss is {loss!r}{note}",
+                             update=updates)
+        if log is not None:
+            log.append((epoch, loss))
+    if on_epoch is not None:
+        on_epoch(epoch, loss)
+    return loss

@@ -48,7 +48,7 @@ VERSION = 1
 def record(experiment: Experiment, weights: list[np.ndarray], biases: list[np.ndarray], *,
            on_epoch: Callable[[int, float | None], None] | None = None) -> dict[str, np.ndarray]:
     """Train the torch implementation, capturing every stage of every update; the trace's arrays."""
-    from compare.divergence import divergence
+    from compare.divergence import divergence, end_of_epoch
     from compare.environment import environment
     from compare.stages import capture_torch
     from torch_impl.trainer import TorchTrainer
@@ -77,12 +77,7 @@ def record(experiment: Experiment, weights: list[np.ndarray], biases: list[np.nd
             epochs.append(epoch)
             batches.append(batch)
             losses.append(s.loss if s.loss is not None else np.nan)
-        loss = trainer.log_loss() if epoch % e.report_every == 0 else None
-        if loss is not None and not np.isfinite(loss):   # as the trainers do: never log a non-finite loss
-            raise divergence(e, f"epoch {epoch} (update {trainer.updates})", f"the loss is {loss!r}; nothing "
-                             "recorded", update=trainer.updates)
-        if on_epoch is not None:
-            on_epoch(epoch, loss)
+        end_of_epoch(e, epoch, trainer.updates, trainer.log_loss, None, on_epoch, note="; nothing recorded")
     explicit = dataclasses.replace(e, init_scheme=None, init_weights=tuple(np.array(w) for w in weights),
                                    init_biases=tuple(np.array(b).reshape(1, -1) for b in biases))
     arrays: dict[str, np.ndarray] = {

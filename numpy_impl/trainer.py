@@ -11,7 +11,7 @@ from functools import partial
 
 import numpy as np
 
-from compare.divergence import divergence, first_nonfinite, first_nonfinite_parameter, step_stages
+from compare.divergence import divergence, end_of_epoch, first_nonfinite, first_nonfinite_parameter, step_stages
 from compare.experiment import Experiment
 from compare.history import History
 from numpy_impl import losses
@@ -146,15 +146,7 @@ def train(experiment: Experiment, weights: list[np.ndarray], biases: list[np.nda
                     raise divergence(e, f"update {trainer.updates} (epoch {epoch}, batch {batch}, samples "
                                      f"{indices.tolist()})", f"first non-finite value {found}",
                                      update=trainer.updates)
-            loss = None
-            if epoch % e.report_every == 0:
-                loss = trainer.log_loss()
-                if not np.isfinite(loss):
-                    raise divergence(e, f"epoch {epoch} (update {trainer.updates})", f"the loss is {loss!r}",
-                                     update=trainer.updates)
-                log.append((epoch, loss))
-            if on_epoch is not None:
-                on_epoch(epoch, loss)
+            end_of_epoch(e, epoch, trainer.updates, trainer.log_loss, log, on_epoch)
     final_w, final_b = trainer.parameters()
     return History("numpy", experiment, log, trainer.evaluate()[1][-1].copy(), trainer.updates,
                    [np.array(w) for w in weights], [np.array(b) for b in biases], final_w, final_b)

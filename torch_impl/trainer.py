@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from compare.divergence import divergence, first_nonfinite_parameter
+from compare.divergence import divergence, end_of_epoch, first_nonfinite_parameter
 from compare.errors import ExperimentError
 from compare.experiment import Experiment
 from compare.harness import torch_to_seed_index
@@ -126,15 +126,7 @@ def train(experiment: Experiment, weights: list[np.ndarray], biases: list[np.nda
                          else f"first non-finite value {first_nonfinite_parameter(e.sizes, theta)}")
                 raise divergence(e, f"update {trainer.updates} (epoch {epoch}, batch {batch}, samples "
                                  f"{indices.tolist()})", found, update=trainer.updates)
-        loss = None
-        if epoch % e.report_every == 0:
-            loss = trainer.log_loss()
-            if not np.isfinite(loss):
-                raise divergence(e, f"epoch {epoch} (update {trainer.updates})", f"the loss is {loss!r}",
-                                 update=trainer.updates)
-            log.append((epoch, loss))
-        if on_epoch is not None:
-            on_epoch(epoch, loss)
+        end_of_epoch(e, epoch, trainer.updates, trainer.log_loss, log, on_epoch)
     final_w, final_b = trainer.parameters()
     return History("torch", experiment, log, trainer.outputs(), trainer.updates,
                    [np.array(w) for w in weights], [np.array(b) for b in biases], final_w, final_b)
