@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from compare.atomic import atomic_write
-from compare.experiment import Experiment
-from compare.plots import _pyplot
+from compare.experiment.definition import Experiment
+from compare.files.atomic import atomic_write
+from compare.reporting.plots import _pyplot
 
 DPI = 110
 GRID = 201          # decision maps: GRID x GRID points over [0, 1]^2
