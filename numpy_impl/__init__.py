@@ -16,8 +16,11 @@ The package imports NumPy and nothing else of this project: `compare` drives it 
 lockstep harness), never the other way round.
 """
 
+from numpy_impl.adagrad import Adagrad
+from numpy_impl.adam import Adam, AdamW
 from numpy_impl.network import backward, forward
 from numpy_impl.optimizer import SGD
+from numpy_impl.rmsprop import RMSprop
 from numpy_impl.trainer import NumpyTrainer
 
-__all__ = ["NumpyTrainer", "SGD", "backward", "forward"]
+__all__ = ["Adagrad", "Adam", "AdamW", "NumpyTrainer", "RMSprop", "SGD", "backward", "forward"]
