@@ -18,14 +18,14 @@ class ExperimentError(ValueError):
 
 
 class ParityError(AssertionError):
-    """Two implementations disagree. Exit 1. `failure` holds the details as plain data;
-    `report` (when set) is the run's report up to the failure."""
+    """Two implementations disagree. Exit 1. `failure` (when set) is the record of the first disagreement
+    (`compare.diagnosis.failure.Failure`); `report` (when set) is the run's report up to the failure."""
 
     exit_code = 1
 
-    def __init__(self, message: str, failure: dict[str, Any] | None = None, report: Any = None):
+    def __init__(self, message: str, failure: Any = None, report: Any = None):
         super().__init__(message)
-        self.failure = failure or {}
+        self.failure = failure
         self.report = report
 
 

@@ -148,7 +148,7 @@ def _finish(args: Any, talk: bool, report: Any, out_dir: Any) -> None:
         write_plots(out_dir, report.experiment, report.history, report.parity)
 
 
-def _result(report: Any, file: str, failure: dict[str, Any] | None) -> dict[str, Any]:
+def _result(report: Any, file: str, failure: Any) -> dict[str, Any]:
     out = run_json(report.history, parity_json(report, failure))
     out["check"] = {"file": file, "against": report.against}
     return out

@@ -14,12 +14,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from compare.cli.options import Parser
+from compare.cli.options import Parser, add_jobs_option
 from compare.cli.runner import guarded, version_string
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.files.atomic import atomic_write
 from compare.reporting.fonts import cjk_font
 from compare.reporting.plan import MAX_SEEDS, Settings, plan_runs
+from compare.running.parallel import resolve_jobs
 from compare.running.progress import Progress, wanted
 
 MARKER = ".compare-report"   # says "this folder is a report we wrote, and may be replaced by a new one"
@@ -44,6 +45,7 @@ def _parser() -> Parser:
                         help="the loss tables' interval (default: the presets' 1000, or epochs // 10 "
                         "with --epochs)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar; only the final line")
+    add_jobs_option(parser, "the report (every preset run and every seed)")
     parser.add_argument("--version", action="version", version=version_string("compare report"))
     return parser
 
@@ -93,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
+    args.jobs = resolve_jobs(args.jobs)
     if args.lang not in LANGS:
         raise ExperimentError(f"--lang {args.lang}: unknown language (expected one of {', '.join(LANGS)})")
     if not 1 <= args.seeds <= MAX_SEEDS:
@@ -136,7 +139,7 @@ def _build(folder: Path, plans: list, experiments: list, args, font: str | None,
     try:
         with Progress(sum(e.total_updates for e in experiments), "report", enabled=wanted(args.quiet),
                       unit="update") as bar:
-            results = run_all(plans, experiments, progress=bar)
+            results = run_all(plans, experiments, progress=bar, jobs=args.jobs)
     except ParityError as exc:
         print(f"{exc}\nreport: a disagreement, so no report was written", file=sys.stderr)
         return 1

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from compare.diagnosis.failure import describe_mismatch, parameter_index
+from compare.diagnosis.failure import Failure, describe_mismatch
 from compare.errors import ParityError
 from compare.experiment.definition import Experiment
-from compare.experiment.initial import initial_parameters
+from compare.lockstep.pair import Lockstep
 from compare.running.divergence import divergence, exploded, first_nonfinite_parameter
 from compare.running.history import History
-from compare.running.loops import torch_trainer
-from compare.running.tolerances import Tolerance, tolerance_for
+from compare.running.parameters import parameter_index
+from compare.running.tolerances import Tolerance
 
 
 @dataclass
@@ -35,7 +34,7 @@ class ParityReport:
     updates_checked: int
     per_update: np.ndarray
     max_abs_diff_log: list[tuple[int, float]] = field(default_factory=list)
-    failure: dict | None = None
+    failure: Failure | None = None
     resync: bool = False     # True: NumPy restarted from torch's state before every update (per-update error)
 
     @property
@@ -45,98 +44,6 @@ class ParityReport:
     @property
     def max_abs_diff(self) -> float:
         return float(self.per_update[:self.updates_checked].max()) if self.updates_checked else 0.0
-
-
-# parameters from which `Lockstep.max_abs_diff` copies torch's parameters layer by layer instead of gathering
-# them by the index map: the gather is cheaper for the smallest models (fewer Python calls), the copies from
-# a few thousand parameters on (crossover measured between 369 and 5,313 parameters)
-PER_LAYER_FROM = 4096
-
-
-class Lockstep:
-    """Both trainers, the index map and the comparison buffers of one harness run."""
-
-    def __init__(self, experiment: Experiment, weights: list[np.ndarray] | None = None,
-                 biases: list[np.ndarray] | None = None, *, numpy_factory: Callable | None = None):
-        """`numpy_factory(experiment, weights, biases)`: the NumPy side's trainer (default
-        `numpy_impl.trainer.NumpyTrainer`; a student's backward comes in this way)."""
-        from numpy_impl.trainer import NumpyTrainer
-
-        self.experiment = e = experiment
-        if weights is None:
-            weights, biases = initial_parameters(e)
-        self.initial = ([np.array(w) for w in weights], [np.array(b) for b in biases])
-        self.numpy = (numpy_factory or NumpyTrainer)(e, weights, biases)
-        self.torch = torch_trainer(e, weights, biases)
-        self.tolerance = tolerance_for(e.dtype)
-        self._index: np.ndarray | None = None          # torch_to_seed_index, built when first needed
-        self._theirs = np.empty_like(self.numpy.theta)
-        self.diff = np.empty_like(self.numpy.theta)    # numpy - torch, then |numpy - torch|, seed order
-        self._layers = self._layer_views() if self.numpy.theta.size >= PER_LAYER_FROM else None
-
-    def _layer_views(self) -> list[tuple[Any, Any]] | None:
-        """(destination, source) tensor pairs per parameter: a view of `_theirs` in the seed layout, and torch's
-        parameter seen in that layout (the weight (out, in) through its transpose). None when torch's
-        parameters are not on the CPU."""
-        if self.torch.flat_numpy is None:
-            return None
-        import torch
-        theirs = torch.from_numpy(self._theirs)          # shares memory with `_theirs`
-        pairs = []
-        offset = 0
-        for linear in self.torch.model.linears:
-            n_out, n_in = linear.weight.shape
-            pairs.append((theirs[offset:offset + n_in * n_out].view(n_in, n_out), linear.weight.detach().t()))
-            offset += n_in * n_out
-            pairs.append((theirs[offset:offset + n_out], linear.bias.detach()))
-            offset += n_out
-        return pairs
-
-    @property
-    def theirs(self) -> np.ndarray:
-        """torch's parameters now, gathered into the seed order (NumPy's flat layout). Read by the slow
-        paths only (a failure, a divergence, --resync); the fast path never gathers."""
-        if self._index is None:   # a wide model's fast path never needs it: ~10 ms saved at 535,818 parameters
-            from torch_impl.layout import torch_to_seed_index
-            self._index = torch_to_seed_index(self.experiment.sizes)
-        return self.torch.flat_parameters().take(self._index, 0, self._theirs)
-
-    def max_abs_diff(self) -> float:
-        """Largest |numpy - torch| over every parameter (NaN if any side has a NaN). Leaves |numpy - torch|
-        of every parameter in `diff`, the same numbers whichever way it is computed below."""
-        if self._layers is None:
-            # a small model: one gather by the index map (`theirs`) costs less than a copy per layer
-            np.subtract(self.numpy.theta, self.theirs, out=self.diff)
-        else:
-            # a wide model: torch's own transposing copy puts its weights in the seed order 2-3x faster than
-            # np.take or a NumPy subtraction through a transposed view (whose power-of-two strides thrash
-            # the cache: 4.5 ms against 2.3 ms at 1024 x 1024), then one contiguous subtraction
-            for destination, source in self._layers:
-                destination.copy_(source)
-            np.subtract(self.numpy.theta, self._theirs, out=self.diff)
-        np.abs(self.diff, out=self.diff)
-        return float(self.diff.max())
-
-    def violations(self) -> np.ndarray:
-        """Flat NumPy-order positions that break the tolerance rule (after `max_abs_diff`)."""
-        tol = self.tolerance
-        bound = tol.atol + tol.rtol * np.abs(self.theirs)
-        return np.flatnonzero(~(self.diff <= bound))     # NaN compares False: a violation
-
-    def resync(self) -> None:
-        """Copy torch's parameters and momentum buffers into NumPy, so
-        that the next difference is the error of one update alone, not the drift accumulated so far."""
-        self.numpy.theta[...] = self.theirs
-        if self.experiment.momentum == 0:
-            return
-        state = self.torch.optimizer.state
-        params = [p for linear in self.torch.model.linears for p in (linear.weight, linear.bias)]
-        for i, p in enumerate(params):   # W1, b1, W2, ...: the NumPy optimizer's order too
-            buf = state[p].get("momentum_buffer") if p in state else None
-            if buf is not None:
-                buf = buf.detach().cpu().numpy()
-                buf = buf.T if buf.ndim == 2 else buf.reshape(1, -1)     # torch layout -> seed layout
-                self.numpy.optimizer.buffers[i] = np.array(buf, dtype=self.numpy.theta.dtype)
 
 
 def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
@@ -158,7 +65,7 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
     atol = run.tolerance.atol
     update = 0
 
-    def report(failure: dict | None = None) -> ParityReport:
+    def report(failure: Failure | None = None) -> ParityReport:
         w_np, b_np = run.numpy.parameters()
         w_th, b_th = run.torch.parameters()
         n_out = run.numpy.evaluate()[1][-1].copy()
@@ -207,8 +114,9 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
                 from compare.lockstep.replay import replay_failure
                 failure = (replay_failure(e, run.initial, update, numpy_factory=numpy_factory, label=label,
                                           resync=resync)
-                           or describe_mismatch(run, bad, update=update, epoch=epoch, batch=batch, samples=samples))
-                raise ParityError(failure["message"], failure, report(failure))
+                           or describe_mismatch(run, bad, update=update, epoch=epoch, batch=batch, samples=samples,
+                                             label=label))
+                raise ParityError(failure.message, failure, report(failure))
             if epoch % e.report_every == 0 or epoch == e.epochs - 1:
                 diff_log.append((epoch, since_last))
                 since_last = 0.0

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from compare.diagnosis.stagecheck import Where, first_disagreement
+from compare.diagnosis.failure import Failure
+from compare.diagnosis.stagecheck import UpdateSite, first_disagreement
 from compare.errors import ExperimentError, ParityError
 from compare.experiment.definition import Experiment
 from compare.running.history import History
@@ -37,7 +38,7 @@ class CheckReport:
     history: History
     updates_checked: int
     max_abs_diff: float
-    failure: dict[str, Any] | None = None
+    failure: Failure | None = None
     against: str | None = None
     parity: Any = None          # the `compare.lockstep.harness.ParityReport` when checked against torch
 
@@ -67,7 +68,7 @@ def check_with_torch(code: UserCode, experiment: Experiment, *, on_epoch: OnEpoc
     return _from_parity(parity, None, experiment)
 
 
-def _from_parity(parity: Any, failure: dict | None, e: Experiment) -> CheckReport:
+def _from_parity(parity: Any, failure: Failure | None, e: Experiment) -> CheckReport:
     return CheckReport(e, parity.tolerance, parity.numpy, parity.updates_checked, parity.max_abs_diff,
                        failure, None, parity)
 
@@ -87,7 +88,7 @@ def check_against_trace(code: UserCode, trace: Trace, *, updates: int | None = N
     log: list[tuple[int, float]] = []
     largest = 0.0
 
-    def report(done: int, failure: dict | None = None) -> CheckReport:
+    def report(done: int, failure: Failure | None = None) -> CheckReport:
         W, b = trainer.parameters()
         history = History("yours", e, log, trainer.evaluate()[1][-1].copy(), done,
                           trace.initial_weights, trace.initial_biases, W, b)
@@ -101,10 +102,10 @@ def check_against_trace(code: UserCode, trace: Trace, *, updates: int | None = N
                                                                  before[0] + before[1]))
         ours = capture_numpy(trainer, indices)
         theirs = trace.stages(u, X_all[indices])
-        failure = first_disagreement(ours, theirs, before, e, tol, Where(u + 1, epoch, batch, indices.tolist()),
+        failure = first_disagreement(ours, theirs, before, e, tol, UpdateSite(u + 1, epoch, batch, indices.tolist()),
                                      labels=("yours", "torch"), title="check", drift=drift)
         if failure is not None:
-            raise ParityError(failure["message"], failure, report(u + 1, failure))
+            raise ParityError(failure.message, failure, report(u + 1, failure))
         largest = max(largest, *(float(np.abs(a - b).max()) for a, b in
                                  zip(ours.weights + ours.biases, theirs.weights + theirs.biases)))
         last_of_epoch = u + 1 == total or trace.epoch_batch(u + 1)[0] != epoch
