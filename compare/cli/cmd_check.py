@@ -67,7 +67,7 @@ def _main(argv: list[str] | None) -> int:
 def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
     if not args.timeout > 0:
         raise ExperimentError(f"--timeout: expected seconds > 0, found {args.timeout:g}")
-    with limited_user_code(args.file, timeout=args.timeout, isolate=args.isolate, talk=talk) as code:
+    with limited_user_code(args.file, timeout=args.timeout, isolate=args.isolate) as code:
         return _run_code(args, code, talk)
 
 

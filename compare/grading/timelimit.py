@@ -88,9 +88,9 @@ class Budget:
 
 
 @contextmanager
-def limited_user_code(path: str, *, timeout: float = DEFAULT_TIMEOUT, isolate: bool = False,
-                      talk: bool = True) -> Iterator[UserCode]:
-    """The user's file as a `UserCode` whose code runs under `timeout` (in this process, or isolated)."""
+def limited_user_code(path: str, *, timeout: float = DEFAULT_TIMEOUT, isolate: bool = False) -> Iterator[UserCode]:
+    """The user's file as a `UserCode` whose code runs under `timeout` (in this process, or isolated: then
+    its output, captured, is printed on stderr at the end)."""
     if isolate:
         from compare.grading.isolate import Isolated, Limits, SubmissionEnded
 
@@ -101,7 +101,7 @@ def limited_user_code(path: str, *, timeout: float = DEFAULT_TIMEOUT, isolate: b
         except SubmissionEnded as exc:
             raise UserCodeError(f"{path}: {exc.reason}") from None
         finally:
-            if child is not None and child.output and talk:
+            if child is not None and child.output:
                 print(f"output of {path} (its own process):\n{child.output.rstrip()}", file=sys.stderr)
         return
     budget = Budget(timeout, path)

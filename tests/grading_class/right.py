@@ -1,5 +1,4 @@
 """A right backward for the seed's network (sigmoid everywhere, loss "sum")."""
-import numpy as np
 
 
 def backward(weights, biases, activations, targets):
