@@ -27,6 +27,21 @@ TEXT = {
     "largest_dev": "最大 |numpy - torch|",
     "parity_ok": ("核对：通过。共核对 {updates} 次更新（每次更新后比较每个权值和偏置）；"
                   "最大 |numpy - torch| = {dev}（容差 {tol}）。"),
+    "mode": "模式",
+    "seeds": "种子数",
+    "loss_range": "第 {epoch} 周期的损失，最低 ... 最高",
+    "loss_spread": "（最高 - 最低）/ 平均",
+    "predictions_seen": "预测（种子数）",
+    "program_h": "程序",
+    "program_run": "改正后的程序（保持原课程的写法，改正其中的错误）打印出与上文完全相同的数字（每一位都相同）：",
+    "program_run_both": "改正后的程序依次运行两种情况（batch_size 1，然后 2），打印出与上文完全相同的数字：",
+    "program_run_ex3": "改正后的程序依次运行四种模式；其中批量梯度下降打印出与上文完全相同的数字：",
+    "ex3_numpy_order": ("其随机模式用 NumPy 的 `numpy.random.default_rng(seed)` 生成样本顺序（NumPy 程序没有 DataLoader），"
+                        "与 `python -m numpy_impl` 相同。因此同一个种子给出的顺序与上文的运行不同，程序打印的是下面这些数字"
+                        "（种子 0），即相同选项下 `python -m numpy_impl exercise3` 的结果："),
+    "program_details": "{file}：完整程序（{lines} 行）",
+    "program_missing": "改正后的程序是项目仓库中的 {file}（本安装中没有 examples/ 目录）。",
+    "ex3_seeds_details": "每个随机种子：{runs} 次运行，各自的命令和数字",
     "question": "问题",
     "answer": "解答",
     "numbers": "数据",
@@ -34,7 +49,7 @@ TEXT = {
     # sections
     "hiring_h": "1. 示例：一位应聘者",
     "hiring_q": ("张三的学习成绩为 1，实践得分为 0.1，应当录用（真值 1）。用给定的初始权值训练 2-2-2-1 网络，"
-                 "学习率 0.1，训练 10000 个周期，每 1000 个周期输出一次损失，最后输出网络结果和预测。"),
+                 "学习率 0.1，训练 {epochs} 个周期，每 {every} 个周期输出一次损失，最后输出网络结果和预测。"),
     "hiring_a": ("只有一个样本，所以随机梯度下降与批量梯度下降完全相同：每个周期更新一次。损失从第 0 周期的 "
                  "{first} 降到第 {last_epoch} 周期的 {last}；总裁对张三的最终输出为 {output}，大于 0.5："
                  "录用（预测 {prediction}）。"),
@@ -128,8 +143,16 @@ TEXT = {
     "fig_loss_title": "{name}：损失",
     "fig_parity_title": "{name}：每次更新后 numpy 与 torch 的差异",
     "fig_map_title": "{name}：训练后的网络在输入平面上的输出",
-    "fig_bands_title": "实验题 3：随机种子 {seeds} 上的平均值与最小-最大范围",
-    "fig_band_label": "{variant}：{k} 个种子的平均",
+    "fig_per_epoch": "按周期",
+    "fig_per_update": "按更新次数：同样的运行，横轴为已做的更新次数",
+    "cap_loss": "整个数据集上的损失，每 {every} 个周期一个点。重合的曲线用不同的线型和标记区分。",
+    "cap_map": "颜色覆盖输出自身的取值范围；细线是标了数值的等值线；粗线（仅当输出跨过 0.5 时才有）是决策边界 输出 = 0.5。",
+    "fig_first_updates": "每次更新之后，前 {epochs} 个周期，每个种子一条线",
+    "fig_spread": "各种子的（最大 - 最小）/ 平均",
+    "cap_seeds": ("每种随机模式在随机种子 {seeds} 上的结果。上图：前 {epochs} 个周期中每一次更新之后的损失，每个种子"
+                  "一条线；每个种子按各自的顺序取样本，损失随每个样本而变化。下图：整个训练过程中，各种子在每个周期"
+                  "结束时的差距相对于平均值的比例（对数坐标）：随机性从不消失，只是随着各种子收敛而变小。"),
+    "fig_seeds_title": "{variant}，{k} 个种子",
     "map_x": "学习成绩（输入 1）",
     "map_y": "实践得分（输入 2）",
     "map_colour": "网络输出",
