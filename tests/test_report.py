@@ -67,7 +67,7 @@ def test_html_parses_and_every_image_is_an_embedded_png(en_report):
     page.feed((en_report / "index.html").read_text(encoding="utf-8"))
     page.close()
     assert "table" in page.tags and "h2" in page.tags
-    assert len(page.sources) == 13          # loss and map per exercise, the seed bands, four parity plots
+    assert len(page.sources) == 20   # a loss figure per exercise, 9 map panels, 3 seed figures, 4 parity plots
     for src in page.sources:
         assert src.startswith("data:image/png;base64,"), "the page must open from disk, alone"
         width, height = png_size(base64.b64decode(src.split(",", 1)[1], validate=True))
@@ -78,7 +78,7 @@ def test_html_parses_and_every_image_is_an_embedded_png(en_report):
 def test_markdown_images_exist_beside_it(en_report):
     md = (en_report / "solutions.md").read_text(encoding="utf-8")
     paths = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
-    assert len(paths) == 13
+    assert len(paths) == 20
     for rel in paths:
         data = (en_report / rel).read_bytes()
         assert len(data) > 1000
