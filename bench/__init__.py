@@ -6,7 +6,7 @@ repeats and the spread (lowest and highest). Imports and interpreter start are e
 loads every module before any clock starts.
 
 The `compare` runs are what `python -m compare` does, worker included: on a machine with two cores, a long
-run of our own NumPy trainer steps in a forked process while torch steps (`compare.worker`), so a
+run of our own NumPy trainer steps in a forked process while torch steps (`compare.lockstep.worker`), so a
 `compare` / (`torch_impl` + `numpy_impl`) figure below 1 means the check costs less than running the two
 sides one after the other. `--threads 1` (the default) pins torch and NumPy's BLAS to one thread each, the
 setting in which the harness hands the second core to the worker.

@@ -6,9 +6,9 @@ import json
 import os
 import sys
 
+from compare.cli.options import Parser
+from compare.cli.runner import guarded
 from compare.errors import ExperimentError
-from compare.options import Parser
-from compare.runner import guarded
 
 SUITES = ("exercise3", "mlp784", "scaling")
 WIDTHS = (2, 16, 64, 256, 1024)

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from compare.experiment import Experiment
-from compare.sources import load_experiment
+from compare.experiment.definition import Experiment
+from compare.experiment.sources import load_experiment
 
 IMPLEMENTATIONS = ("compare", "torch", "numpy")
 # 0.01, not 0.1: at lr 0.1 the (1024, 1024, 1024, 1) network on batches of 1 leaves the tolerance at update 87
@@ -53,8 +53,8 @@ def synthetic(sizes: tuple[int, ...], batch_size: int, updates: int, *, seed: in
 
 def run(implementation: str, experiment: Experiment) -> Callable[[], object]:
     """A call that trains `experiment` once with `implementation`, as its command would."""
-    from compare.harness import run_parity
-    from compare.initial import initial_parameters
+    from compare.experiment.initial import initial_parameters
+    from compare.lockstep.harness import run_parity
     from numpy_impl.trainer import train as numpy_train
     from torch_impl.trainer import train as torch_train
 
@@ -72,7 +72,7 @@ def run(implementation: str, experiment: Experiment) -> Callable[[], object]:
 def steps(implementation: str, experiment: Experiment, count: int) -> Callable[[], object]:
     """A call that runs `count` training steps of one side on the first batch (trainer built beforehand):
     the step alone, without the loader, the loop or the check."""
-    from compare.initial import initial_parameters
+    from compare.experiment.initial import initial_parameters
 
     weights, biases = initial_parameters(experiment)
     k = experiment.effective_batch_size

@@ -14,10 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from compare.errors import DivergenceError, ExperimentError, ParityError
-from compare.experiment import Experiment
-from compare.sources import load_experiment, preset_names
-
-__version__ = "0.1.0"
+from compare.experiment.definition import Experiment
+from compare.experiment.sources import load_experiment, preset_names
+from compare.version import __version__ as __version__
 
 __all__ = ["DivergenceError", "Experiment", "ExperimentError", "ParityError", "check", "load_experiment",
            "preset_names", "run", "train_numpy", "train_torch"]
@@ -32,8 +31,8 @@ def _experiment(experiment: Experiment | str, overrides: dict[str, Any]) -> Expe
 
 
 def run(experiment: Experiment | str = "hiring", **overrides: Any) -> Any:
-    """Both implementations in lockstep, checked after every update: a `compare.harness.ParityReport`."""
-    from compare.harness import run_parity
+    """Both implementations in lockstep, checked after every update: a `compare.lockstep.harness.ParityReport`."""
+    from compare.lockstep.harness import run_parity
     return run_parity(_experiment(experiment, overrides))
 
 
@@ -41,27 +40,27 @@ def check(experiment: Experiment | str | None = None, backward: Any = None, forw
           against: str | None = None, **overrides: Any) -> Any:
     """Your own `backward(weights, biases, activations, targets)` (and optional `forward(weights, biases, X)`)
     checked at every update against torch, or against a recording (`against="trace.npz"`, torch never
-    imported): a `compare.usercheck.CheckReport`. Raises `ParityError` (an AssertionError, so pytest shows it)
+    imported): a `compare.usercode.check.CheckReport`. Raises `ParityError` (an AssertionError, so pytest shows it)
     with the message `python -m compare check` prints.
 
         def test_my_backprop():
             compare.check("exercise3", backward=my_backward, mode="minibatch", epochs=100)
     """
-    from compare.usercheck import check as _check
+    from compare.usercode.check import check as _check
     return _check(experiment, backward, forward, against=against, **overrides)
 
 
 def train_numpy(experiment: Experiment | str = "hiring", **overrides: Any) -> Any:
-    """The manual NumPy backprop alone (NumPy's own sample order): a `compare.history.History`."""
-    from compare.initial import initial_parameters
+    """The manual NumPy backprop alone (NumPy's own sample order): a `compare.running.history.History`."""
+    from compare.experiment.initial import initial_parameters
     from numpy_impl.trainer import train
     e = _experiment(experiment, overrides)
     return train(e, *initial_parameters(e, torch_allowed=False))
 
 
 def train_torch(experiment: Experiment | str = "hiring", **overrides: Any) -> Any:
-    """The torch nn.Module + SGD + DataLoader alone: a `compare.history.History`."""
-    from compare.initial import initial_parameters
+    """The torch nn.Module + SGD + DataLoader alone: a `compare.running.history.History`."""
+    from compare.experiment.initial import initial_parameters
     from torch_impl.trainer import train
     e = _experiment(experiment, overrides)
     return train(e, *initial_parameters(e))

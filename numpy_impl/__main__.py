@@ -2,7 +2,7 @@
 
 import sys
 
-from compare.runner import run_command
+from compare.cli.runner import run_command
 
 
 def main(argv: list[str] | None = None) -> int:

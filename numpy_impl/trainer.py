@@ -1,7 +1,7 @@
 """The NumPy training step and loop.
 
 `NumpyTrainer.step(indices)` is THE step: `train` below drives it with NumPy's own sample order, and the
-harness (`compare.harness`) drives the same object with the indices torch's DataLoader yields.
+harness (`compare.lockstep.harness`) drives the same object with the indices torch's DataLoader yields.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from functools import partial
 
 import numpy as np
 
-from compare.divergence import divergence, end_of_epoch, first_nonfinite, first_nonfinite_parameter, step_stages
-from compare.experiment import Experiment
-from compare.history import History
+from compare.experiment.definition import Experiment
+from compare.running.divergence import divergence, end_of_epoch, first_nonfinite, first_nonfinite_parameter, step_stages
+from compare.running.history import History
 from numpy_impl import losses
 from numpy_impl.network import backward, forward
 from numpy_impl.optimizer import SGD
@@ -36,7 +36,7 @@ class NumpyTrainer:
                  forward_fn: ForwardFn | None = None, backward_fn: BackwardFn | None = None,
                  theta: np.ndarray | None = None):
         """`theta`: a 1-D array of the right size and dtype to keep the parameters in (the harness passes
-        shared memory, `compare.worker`); a new one by default."""
+        shared memory, `compare.lockstep.worker`); a new one by default."""
         self.experiment = e = experiment
         dtype = np.dtype(e.dtype)
         shapes = list(zip(e.sizes[:-1], e.sizes[1:]))

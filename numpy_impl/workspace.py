@@ -7,7 +7,7 @@ arithmetic. Without one they allocate as usual: that is the reference the tests 
 finite differences.
 
 The arrays are overwritten by the next step of the same batch size: a caller that keeps a step's results
-past the next step copies them (`compare.stages.capture_numpy` does).
+past the next step copies them (`compare.diagnosis.stages.capture_numpy` does).
 """
 
 from __future__ import annotations

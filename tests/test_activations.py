@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from compare.harness import run_parity
-from compare.sources import load_experiment
+from compare.experiment.sources import load_experiment
+from compare.lockstep.harness import run_parity
 from numpy_impl.activations import activate, derivative
 from torch_impl.model import make_activation
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import compare
-from compare.cli import main
+from compare.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION = str(ROOT / "examples" / "backprop_solution.py")
@@ -161,7 +161,7 @@ def test_cli_and_api_say_the_same(capsys):
     zoo = ROOT / "tests" / "zoo" / "mse_not_halved.py"
     code, out, err = run(["check", str(zoo), "exercise3", "--mode", "minibatch", "--epochs", "3", "--json"], capsys)
     assert code == 1
-    from compare.usercode import load_user_code
+    from compare.usercode.load import load_user_code
     with pytest.raises(compare.ParityError) as caught:
         compare.check("exercise3", backward=load_user_code(zoo).backward, mode="minibatch", epochs=3)
     assert err.strip() == str(caught.value)

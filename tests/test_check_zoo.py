@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from compare import ParityError, load_experiment
-from compare.usercheck import check_with_torch
-from compare.usercode import UserCodeError, load_user_code
+from compare.usercode.check import check_with_torch
+from compare.usercode.load import UserCodeError, load_user_code
 
 ZOO = Path(__file__).resolve().parent / "zoo"
 
@@ -80,7 +80,7 @@ def test_zoo_bug_caught_by_the_shape_check_where_layers_are_not_square(name, pre
 def test_the_harness_itself_names_the_stage():
     """`python -m compare`'s own failure path (numpy_impl vs torch) goes through the same replay: a numpy
     trainer with a wrong optimizer step is named at stage `update`, its gradients agreeing."""
-    from compare.harness import run_parity
+    from compare.lockstep.harness import run_parity
     from numpy_impl.trainer import NumpyTrainer
 
     class HalfStep(NumpyTrainer):

@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from compare.cli import main as compare_main
-from compare.sources import load_experiment
+from compare.cli.main import main as compare_main
+from compare.experiment.sources import load_experiment
 
 HEADER_TOML = """name = "csvtest"
 [network]

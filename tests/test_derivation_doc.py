@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from compare import derivation
+from compare.reporting import derivation
 
 W0 = [[[0.8, 0.2], [0.2, 0.8]], [[0.5, 0.0], [0.5, 1.0]], [[0.5], [0.5]]]
 B0 = [[-1.0, 0.3], [0.1, -0.1], [-0.6]]
@@ -41,9 +41,9 @@ def first_update_by_hand():
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_committed_page_is_what_the_code_generates(lang):
     path = derivation.FILES[lang]
-    assert path.is_file(), f"{path} missing: run python -m compare.derivation --write"
+    assert path.is_file(), f"{path} missing: run python -m compare.reporting.derivation --write"
     assert path.read_text(encoding="utf-8") == derivation.generate(lang), (
-        f"{path} is out of date: run python -m compare.derivation --write")
+        f"{path} is out of date: run python -m compare.reporting.derivation --write")
 
 
 def test_page_numbers_are_the_hand_computed_first_update():

@@ -18,7 +18,7 @@ import pytest
 import torch
 
 from compare import load_experiment
-from compare.cli import main as compare_main
+from compare.cli.main import main as compare_main
 from numpy_impl.__main__ import main as numpy_main
 from numpy_impl.activations import sigmoid, sigmoid_prime
 from torch_impl.__main__ import main as torch_main

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import torch
 
-from compare.cmd_explain import main
-from compare.explain import explain
-from compare.harness import Lockstep
-from compare.sources import load_experiment
+from compare.cli.cmd_explain import main
+from compare.experiment.sources import load_experiment
+from compare.lockstep.harness import Lockstep
+from compare.usercode.explain import explain
 
 DATA = Path(__file__).resolve().parent / "data_explain"
 

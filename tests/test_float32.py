@@ -1,4 +1,4 @@
-"""dtype = "float32" on both sides, its tolerances (compare.tolerances, figures measured over whole preset
+"""dtype = "float32" on both sides, its tolerances (compare.running.tolerances, figures measured over whole preset
 runs), and `--resync`: per-update error told apart from accumulated drift."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from compare.cli import main as compare_main
+from compare.cli.main import main as compare_main
 from compare.errors import ParityError
-from compare.harness import Lockstep, run_parity
-from compare.sources import PRESET_DIR, load_experiment
-from compare.tolerances import TOLERANCES
+from compare.experiment.sources import PRESET_DIR, load_experiment
+from compare.lockstep.harness import Lockstep, run_parity
+from compare.running.tolerances import TOLERANCES
 from numpy_impl.optimizer import SGD
 from numpy_impl.trainer import NumpyTrainer
 
@@ -45,7 +45,7 @@ def test_float32_parity_on_presets(preset, modes, epochs):
 
 
 def test_float32_tolerance_in_eps():
-    """The figures behind the numbers (compare/tolerances.py): one update differs by <= 4 eps |w|; free
+    """The figures behind the numbers (compare/running/tolerances.py): one update differs by <= 4 eps |w|; free
     runs drift up to 3.8e-6 (32 eps) on the presets; atol 1e-5 is 84 eps."""
     tol = TOLERANCES["float32"]
     assert 50 * EPS32 < tol.atol < 200 * EPS32

@@ -1,9 +1,9 @@
 """Fuzzing the experiment boundary: whatever a file or flag holds, the result is an experiment or ONE line and
 exit 2, never a traceback.
 
-Most cases go through `compare.sources.load_experiment` in-process (it may only return an `Experiment` or
+Most cases go through `compare.experiment.sources.load_experiment` in-process (it may only return an `Experiment` or
 raise `ExperimentError`: anything else is a bug); a smaller sample goes through the real command line
-(`compare.cli.main`, with `--show`, and with `--epochs 1` when that run is short). Runs derandomized, so CI
+(`compare.cli.main.main`, with `--show`, and with `--epochs 1` when that run is short). Runs derandomized, so CI
 sees the same ~700 cases every time.
 """
 
@@ -20,11 +20,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compare.cli import main as compare_main
+from compare.cli.main import main as compare_main
 from compare.errors import ExperimentError
-from compare.experiment import Experiment
-from compare.sources import PRESET_DIR, load_experiment, preset_names
-from compare.validate import SCHEMA
+from compare.experiment.definition import Experiment
+from compare.experiment.sources import PRESET_DIR, load_experiment, preset_names
+from compare.experiment.validate import SCHEMA
 
 FUZZ = settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None)
 PRESETS = {name: tomllib.loads((PRESET_DIR / f"{name}.toml").read_text("utf-8")) for name in preset_names()}

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from compare import load_experiment
-from compare.cli import main
-from compare.gradcheck import GOOD, band, checkpoints, gradcheck, numerical_gradient, relative_error
-from compare.usercode import load_user_code
+from compare.cli.main import main
+from compare.usercode.gradcheck import GOOD, band, checkpoints, gradcheck, numerical_gradient, relative_error
+from compare.usercode.load import load_user_code
 
 ZOO = Path(__file__).resolve().parent / "zoo"
 
@@ -22,7 +22,7 @@ def test_central_differences_match_autograd():
     """The oracle itself, against an independent one: torch's autograd at the same weights."""
     import torch
 
-    from compare.gradcheck import _torch_gradient
+    from compare.usercode.gradcheck import _torch_gradient
     e = load_experiment("exercise3", {"mode": "batch", "loss": "mean"})
     rng = np.random.default_rng(3)
     W = [rng.normal(size=w.shape) for w in e.init_weights]
@@ -74,7 +74,7 @@ def test_a_wrong_backward_is_wrong_and_torch_is_supported():
 
 
 def test_when_torch_is_the_wrong_side_the_numbers_say_so(monkeypatch):
-    import compare.gradcheck as gc
+    import compare.usercode.gradcheck as gc
 
     right = gc._torch_gradient
 

@@ -1,4 +1,4 @@
-"""compare.harness.Lockstep.max_abs_diff: the wide-model path (torch's transposing copies, from PER_LAYER_FROM
+"""compare.lockstep.harness.Lockstep.max_abs_diff: the wide-model path (torch's transposing copies, from PER_LAYER_FROM
 parameters) and the small-model path (a gather by the index map) leave the same |numpy - torch| in `diff`,
 element for element, and name the same element."""
 
@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compare import harness
-from compare.failure import parameter_index
-from compare.harness import Lockstep
-from compare.sources import load_experiment
+from compare.diagnosis.failure import parameter_index
+from compare.experiment.sources import load_experiment
+from compare.lockstep import harness
+from compare.lockstep.harness import Lockstep
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""compare.hints: the pattern recognition on its own, on arrays built by hand (the oracle: the mistake is made
+"""compare.diagnosis.hints: the pattern recognition on its own, on arrays built by hand (the oracle: the mistake is made
 on purpose, so the right explanation is known), including the cases where nothing should be said."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compare.hints import (
+from compare.diagnosis.hints import (
     Reference,
     Setting,
     constant_factor,

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from compare.cli import main as compare_main
-from compare.harness import Lockstep
-from compare.initial import initial_parameters
-from compare.sources import load_experiment
+from compare.cli.main import main as compare_main
+from compare.experiment.initial import initial_parameters
+from compare.experiment.sources import load_experiment
+from compare.lockstep.harness import Lockstep
 from numpy_impl.__main__ import main as numpy_main
 from torch_impl.__main__ import main as torch_main
 from torch_impl.init import torch_default_parameters
@@ -155,7 +155,7 @@ def test_not_an_npz_and_missing(capsys, tmp_path):
 def test_bad_init_keys(capsys, tmp_path, text, pattern):
     import re
 
-    from compare.sources import PRESET_DIR
+    from compare.experiment.sources import PRESET_DIR
     path = tmp_path / "x.toml"
     path.write_text((PRESET_DIR / "xor.toml").read_text().replace('scheme = "xavier-uniform"', text))
     assert compare_main([str(path)]) == 2

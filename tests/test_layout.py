@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from compare.harness import torch_to_seed_index
+from compare.lockstep.harness import torch_to_seed_index
 from torch_impl.layout import linear_to_seed, seed_to_linear
 
 

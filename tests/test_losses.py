@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from compare.harness import run_parity
-from compare.sources import load_experiment
-from compare.validate import Where, build
+from compare.experiment.sources import load_experiment
+from compare.experiment.validate import Where, build
+from compare.lockstep.harness import run_parity
 from numpy_impl import losses
 from numpy_impl.activations import activate
 from torch_impl.losses import make_log_loss, make_loss

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from compare.cli import main as compare_main
-from compare.harness import run_parity
-from compare.sources import load_experiment
+from compare.cli.main import main as compare_main
+from compare.experiment.sources import load_experiment
+from compare.lockstep.harness import run_parity
 from numpy_impl.optimizer import SGD
 
 
@@ -140,5 +140,5 @@ def test_unknown_optimizer_keys_in_file(capsys, tmp_path, key, value):
 
 
 def load_text(preset: str) -> str:
-    from compare.sources import PRESET_DIR
+    from compare.experiment.sources import PRESET_DIR
     return (PRESET_DIR / f"{preset}.toml").read_text()

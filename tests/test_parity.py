@@ -11,7 +11,7 @@ import torch
 from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
 from compare import ParityError, load_experiment
-from compare.harness import run_parity
+from compare.lockstep.harness import run_parity
 from numpy_impl.trainer import NumpyTrainer
 from tests.conftest import PRESETS
 from tests.seed_oracle import seed_train

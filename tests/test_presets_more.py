@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import torch
 
-from compare.cli import main as compare_main
-from compare.sources import PRESET_DIR, load_experiment
+from compare.cli.main import main as compare_main
+from compare.experiment.presets import blobs
+from compare.experiment.sources import PRESET_DIR, load_experiment
 from numpy_impl.__main__ import main as numpy_main
-from presets import blobs
 
 
 def test_blobs_file_is_what_the_generator_makes():

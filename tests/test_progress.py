@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from compare.progress import Progress, wanted
+from compare.running.progress import Progress, wanted
 
 
 class FakeTTY(io.StringIO):
@@ -33,7 +33,7 @@ def test_disabled_bar_writes_nothing_and_passes_lines_through(capsys):
 
 
 def test_enabled_bar_shows_mode_and_loss(monkeypatch):
-    monkeypatch.setattr("compare.progress.DELAY_S", 0.0)   # the real bar waits a second before it appears
+    monkeypatch.setattr("compare.running.progress.DELAY_S", 0.0)   # the real bar waits a second before it appears
     stream = FakeTTY()
     with Progress(50, "exercise3 minibatch", enabled=True, stream=stream) as bar:
         bar._bar.ncols, bar._bar.nrows = 100, 40           # a StringIO has no window size

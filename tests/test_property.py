@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compare.errors import DivergenceError, ExperimentError, ParityError
-from compare.harness import run_parity
-from compare.tolerances import Tolerance
-from compare.validate import Where, build
+from compare.experiment.validate import Where, build
+from compare.lockstep.harness import run_parity
+from compare.running.tolerances import Tolerance
 
 MIN_UPDATES = 50
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
@@ -114,7 +114,7 @@ def test_lockstep_parity_for_any_network(experiment):
         return
     eps = float(np.finfo(experiment.dtype).eps)
     bound = DRIFT_ULPS * eps * max(1.0, scale(report.torch.final_weights), scale(report.torch.initial_weights))
-    with patch("compare.harness.tolerance_for", lambda dtype: Tolerance(atol=bound, rtol=0.0)):
+    with patch("compare.lockstep.harness.tolerance_for", lambda dtype: Tolerance(atol=bound, rtol=0.0)):
         try:
             report = run_parity(experiment)
         except DivergenceError:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from compare import cli, cmd_report
+from compare.cli import cmd_report
+from compare.cli import main as cli
 from compare.errors import ParityError
 
 QUICK = ["--epochs", "20", "--seeds", "2", "--quiet"]

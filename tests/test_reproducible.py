@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CASES = [("batch", "sequential"), ("stochastic", "shuffle"), ("stochastic", "sequential"),
          ("stochastic", "replacement"), ("minibatch", "shuffle"), ("minibatch", "sequential"),
          ("minibatch", "replacement")]
-COMMANDS = {"compare": "compare.cli", "numpy_impl": "numpy_impl.__main__", "torch_impl": "torch_impl.__main__"}
+COMMANDS = {"compare": "compare.cli.main", "numpy_impl": "numpy_impl.__main__", "torch_impl": "torch_impl.__main__"}
 
 DRIVER = """
 import contextlib, importlib, io, sys

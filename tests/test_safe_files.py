@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compare.atomic import atomic_write, safe_file_stem, save_npz
-from compare.cli import main as compare_main
+from compare.cli.main import main as compare_main
 from compare.errors import ExperimentError
+from compare.files.atomic import atomic_write, safe_file_stem, save_npz
 from numpy_impl.__main__ import main as numpy_main
 from torch_impl.__main__ import main as torch_main
 
@@ -119,7 +119,7 @@ def test_atomic_write_gives_normal_permissions_and_one_line_errors(tmp_path):
 def test_an_experiment_name_cannot_steer_a_plot_outside_out(tmp_path, capsys):
     experiment = tmp_path / "exp" / "evil.toml"
     experiment.parent.mkdir()
-    text = (ROOT / "presets" / "hiring.toml").read_text("utf-8")
+    text = (ROOT / "compare" / "experiment" / "presets" / "hiring.toml").read_text("utf-8")
     experiment.write_text(text.replace('name = "hiring"', 'name = "../../escaped\\nname"'), "utf-8")
     out = tmp_path / "exp" / "out"
     assert numpy_main([str(experiment), "--epochs", "2", "--quiet", "--out", str(out)]) == 0

@@ -63,8 +63,8 @@ def test_batch_mode_matches_the_seed_full_batch_answer():
 def test_exercise1_seed_targets_only_worked_by_broadcasting():
     """The seed's 2x1 target column against a 1x2 output broadcasts to 2x2: our loader refuses that shape."""
     from compare.errors import ExperimentError
-    from compare.sources import read_toml, resolve
-    from compare.validate import Where, build
+    from compare.experiment.sources import read_toml, resolve
+    from compare.experiment.validate import Where, build
 
     doc = read_toml(resolve("exercise1"))
     doc["data"]["targets"] = [[1], [1]]

@@ -60,8 +60,8 @@ def test_interrupted_training_exits_cleanly_and_writes_nothing(tmp_path, sig):
 
 WRITER = """
 import sys, time
-from compare.atomic import atomic_write
-from compare.runner import guarded
+from compare.files.atomic import atomic_write
+from compare.cli.runner import guarded
 
 def write(tmp):
     with open(tmp, "wb") as handle:

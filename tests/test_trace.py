@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compare.cli import main
+from compare.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION = str(ROOT / "examples" / "backprop_solution.py")
@@ -31,7 +31,7 @@ def trace(tmp_path_factory) -> Path:
 
 def test_trace_holds_the_torch_run(trace):
     import compare
-    from compare.trace import FORMAT, VERSION, load_trace
+    from compare.usercode.trace import FORMAT, VERSION, load_trace
 
     with np.load(trace, allow_pickle=False) as npz:
         assert str(npz["format"]) == FORMAT and int(npz["version"]) == VERSION
@@ -63,7 +63,7 @@ BLOCKER = textwrap.dedent("""
                 attempts.append(name)
                 raise ImportError("torch is blocked in this test")
     sys.meta_path.insert(0, NoTorch())
-    from compare.cli import main
+    from compare.cli.main import main
     code = main(sys.argv[1:])
     assert not attempts, attempts
     assert not any(m == "torch" or m.startswith("torch.") for m in sys.modules), "torch was imported"

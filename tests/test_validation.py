@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from compare.cli import main as compare_main
-from compare.sources import PRESET_DIR
+from compare.cli.main import main as compare_main
+from compare.experiment.sources import PRESET_DIR
 
 HIRING = (PRESET_DIR / "hiring.toml").read_text()
 EX1 = (PRESET_DIR / "exercise1.toml").read_text()

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from compare.cli import main as compare_main
+from compare.cli.main import main as compare_main
 from compare.errors import ExperimentError
-from compare.sources import PRESET_DIR, load_experiment
-from compare.validate import MAX_PARAMETERS, MAX_UPDATES
+from compare.experiment.sources import PRESET_DIR, load_experiment
+from compare.experiment.validate import MAX_PARAMETERS, MAX_UPDATES
 
 HIRING = (PRESET_DIR / "hiring.toml").read_text("utf-8")
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""compare.worker: the NumPy side in a second process checks exactly what the one-process harness checks."""
+"""compare.lockstep.worker: the NumPy side in a second process checks exactly what the one-process harness checks."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from compare.errors import ParityError
-from compare.harness import run_parity
-from compare.sources import load_experiment
-from compare.worker import use_worker
+from compare.experiment.sources import load_experiment
+from compare.lockstep.harness import run_parity
+from compare.lockstep.worker import use_worker
 from numpy_impl.trainer import NumpyTrainer
 
 pytestmark = pytest.mark.skipif(not use_worker(load_experiment("exercise3", {"epochs": 10000}), None, False),
@@ -91,7 +91,7 @@ def test_no_worker_when_every_core_is_busy():
     import sys
     import time
 
-    from compare.worker import spare_core
+    from compare.lockstep.worker import spare_core
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
     try:
         time.sleep(0.3)

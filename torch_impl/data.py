@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
-from compare.experiment import Experiment
+from compare.experiment.definition import Experiment
 
 
 def make_loader(experiment: Experiment, X: torch.Tensor, T: torch.Tensor) -> DataLoader:

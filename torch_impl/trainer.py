@@ -12,11 +12,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from compare.divergence import divergence, end_of_epoch, first_nonfinite_parameter
 from compare.errors import ExperimentError
-from compare.experiment import Experiment
-from compare.harness import torch_to_seed_index
-from compare.history import History
+from compare.experiment.definition import Experiment
+from compare.lockstep.harness import torch_to_seed_index
+from compare.running.divergence import divergence, end_of_epoch, first_nonfinite_parameter
+from compare.running.history import History
 from torch_impl.data import make_loader
 from torch_impl.layout import linear_to_seed, seed_to_linear
 from torch_impl.losses import make_log_loss, make_loss

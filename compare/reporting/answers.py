@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compare.atomic import atomic_write
+from compare.files.atomic import atomic_write
 from compare.reporting.plan import Plan
 
 FOLDER = "answers"                    # inside the report folder, and under the repository's examples/
@@ -72,7 +72,9 @@ class NumpyRun:
 def numpy_order(plan: Plan) -> NumpyRun:
     """`plan`'s run trained by `numpy_impl` alone (NumPy's `default_rng(seed)` order), logged at the
     command's epochs."""
-    from compare import train_numpy
-    history = train_numpy(plan.experiment())
+    from compare.experiment.initial import initial_parameters
+    from numpy_impl.trainer import train
+    experiment = plan.experiment()
+    history = train(experiment, *initial_parameters(experiment, torch_allowed=False))
     log = [(e, v) for e, v in history.loss_log if e % plan.table_every == 0]
     return NumpyRun(log, history.outputs, history.predictions)

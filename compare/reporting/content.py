@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from compare.environment import environment
 from compare.reporting import figures, maps
 from compare.reporting.document import Block, Bullets, Contents, Figure, Heading, Image, Para, Table
 from compare.reporting.runs import Result
+from compare.running.environment import environment
 
 FIG_DIR = "figures"
 SECTIONS = ("hiring", "exercise1", "exercise2", "exercise3")

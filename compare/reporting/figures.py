@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from compare.atomic import atomic_write
-from compare.plots import _pyplot
+from compare.files.atomic import atomic_write
+from compare.reporting.plots import _pyplot
 
 DPI = 120
 FLOOR = 1e-18       # an exact 0 on a log axis is drawn here

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compare.experiment import Experiment
+from compare.experiment.definition import Experiment
 from compare.reporting.figures import figure
 
 GRID = 201          # GRID x GRID points

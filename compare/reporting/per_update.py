@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from compare.experiment import Experiment
+from compare.experiment.definition import Experiment
 
 WINDOW = 30     # epochs replayed
 
@@ -20,7 +20,7 @@ def first_updates(experiment: Experiment, epochs: int = WINDOW) -> np.ndarray:
     `epochs` epochs (at most the run's)."""
     import torch
 
-    from compare.initial import initial_parameters
+    from compare.experiment.initial import initial_parameters
     from numpy_impl.trainer import NumpyTrainer
     from torch_impl.data import make_loader
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from compare.experiment import Experiment
-from compare.sources import load_experiment
+from compare.experiment.definition import Experiment
+from compare.experiment.sources import load_experiment
 
 CURVE_POINTS = 200        # about this many loss points per curve in the figures
 MAX_SEEDS = 100           # --seeds above this is almost surely a typo (each seed costs three full runs)

@@ -12,16 +12,16 @@ from typing import Any
 
 import numpy as np
 
-from compare.experiment import Experiment
-from compare.progress import Progress
+from compare.experiment.definition import Experiment
 from compare.reporting.plan import Plan
+from compare.running.progress import Progress
 
 
 @dataclass
 class Result:
     plan: Plan
     experiment: Experiment
-    report: Any                        # compare.harness.ParityReport
+    report: Any                        # compare.lockstep.harness.ParityReport
 
     @property
     def loss_log(self) -> list[tuple[int, float]]:
@@ -53,8 +53,8 @@ class Result:
 def run_all(plans: list[Plan], experiments: list[Experiment], *, progress: Progress) -> dict[str, Result]:
     """Every plan, parity-checked after every update, in order. ParityError / DivergenceError propagate:
     a reference solution with a disagreement in it is no reference, so the caller writes nothing."""
-    from compare.harness import run_parity
-    from compare.initial import initial_parameters
+    from compare.experiment.initial import initial_parameters
+    from compare.lockstep.harness import run_parity
 
     results: dict[str, Result] = {}
     for plan, experiment in zip(plans, experiments):

@@ -1,0 +1,169 @@
+"""`python -m compare check FILE.py [EXPERIMENT] [options]`: your backward (and forward) against torch at
+every update, or, with `--against TRACE.npz`, against a recording, in a process that never imports torch."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import sys
+from typing import Any
+
+from compare.cli.options import Parser, add_run_options, overrides_from
+from compare.cli.output import json_text, loss_line, outputs_block, parity_json, run_json
+from compare.cli.runner import guarded, load_runs, version_string
+from compare.errors import DivergenceError, ExperimentError, ParityError
+from compare.experiment.show import to_toml
+from compare.usercode.load import UserCodeError, load_user_code
+
+PROG = "python -m compare check"
+DESCRIPTION = ("Check your own backprop. FILE.py defines backward(weights, biases, activations, targets) -> (dW, db) "
+               "in the seed layout (W: inputs x outputs) and, optionally, forward(weights, biases, X) -> [X, A1, "
+               "..., AL]. Trained from the experiment's weights with the experiment's optimizer on torch's batches, "
+               "your forward pass, gradients and updated weights are checked against torch at every update; the "
+               "first disagreement names the stage, layer, parameter, element and both values, with hints. "
+               "Exit: 0 agree, 1 disagreement, 2 bad input (your file included), 3 diverged.")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog=PROG, description=DESCRIPTION)
+    parser.add_argument("file", metavar="FILE.py", help="your backward (and optional forward)")
+    add_run_options(parser)
+    parser.set_defaults(experiment=None)
+    parser.add_argument("--against", metavar="TRACE.npz", default=None,
+                        help="check against a recording (`python -m compare record`) instead of torch; the "
+                             "experiment comes from the trace, and torch is never imported")
+    parser.add_argument("--version", action="version", version=version_string("compare check"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    return guarded(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    talk = not (args.json or args.quiet)
+    stdout = sys.stdout
+    # with --json nothing but the JSON object goes to stdout, whatever the user's file prints
+    redirect = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
+    with redirect:
+        try:
+            code, results = _run(args, talk)
+        except UserCodeError as exc:
+            if exc.user_traceback:
+                print(exc.user_traceback.rstrip("\n"), file=sys.stderr)
+            raise
+    if args.json and results:
+        print(json_text(_plain(results[0] if len(results) == 1 else {"runs": results})), file=stdout)
+    return code
+
+
+def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
+    code = load_user_code(args.file)
+    if args.against is not None:
+        return _against(args, code, talk)
+    if args.experiment is None:
+        args.experiment = "hiring"
+    runs = load_runs(args)
+    if args.show:
+        print("\n".join(to_toml(e) for e in runs), end="")
+        return 0, []
+    out_dir = _out_dir(args)
+    from compare.usercode.check import check_with_torch
+    results: list[dict[str, Any]] = []
+    for e in runs:
+        if talk:
+            print(f"checking {args.file} ({'your forward and backward' if code.forward else 'your backward'}) "
+                  "against torch at every update", flush=True)
+            print(e.describe(), flush=True)
+        try:
+            report = check_with_torch(code, e, on_epoch=_printer(talk))
+        except ParityError as exc:
+            if exc.report is not None:
+                results.append(_result(exc.report, args.file, exc.failure))
+            print(str(exc), file=sys.stderr)
+            return 1, results
+        except DivergenceError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 3, results
+        results.append(_result(report, args.file, None))
+        _finish(args, talk, report, out_dir)
+    return 0, results
+
+
+def _against(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
+    from compare.usercode.check import check_against_trace, requested_experiment, updates_to_check
+    from compare.usercode.trace import load_trace
+
+    if args.mode == "all":
+        raise ExperimentError("--against: a trace records one mode; --mode all cannot apply (record each mode)")
+    if getattr(args, "device", None) == "cuda":
+        raise ExperimentError("--against: no torch runs here, so --device does not apply")
+    trace = load_trace(args.against)
+    overrides, flags = overrides_from(args)
+    updates = updates_to_check(trace, requested_experiment(trace, args.experiment, overrides, flags))
+    e = trace.experiment
+    if args.show:
+        print(to_toml(e), end="")
+        return 0, []
+    out_dir = _out_dir(args)
+    if talk:
+        recorded = trace.environment.get("torch")
+        print(f"checking {args.file} ({'your forward and backward' if code.forward else 'your backward'}) "
+              f"against the recording {args.against} (torch {recorded}), every stage of {updates} updates; "
+              "torch is not imported", flush=True)
+        print(e.describe(), flush=True)
+    try:
+        report = check_against_trace(code, trace, updates=updates, on_epoch=_printer(talk))
+    except ParityError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1, [_result(exc.report, args.file, exc.failure)] if exc.report is not None else []
+    _finish(args, talk, report, out_dir)
+    return 0, [_result(report, args.file, None)]
+
+
+def _out_dir(args: Any) -> Any:
+    from compare.files.atomic import ensure_output_dir
+    return ensure_output_dir(args.out) if args.out else None
+
+
+def _printer(talk: bool) -> Any:
+    def on_epoch(epoch: int, loss: float | None) -> None:
+        if talk and loss is not None:
+            print(loss_line(epoch, loss), flush=True)
+    return on_epoch
+
+
+def _finish(args: Any, talk: bool, report: Any, out_dir: Any) -> None:
+    if talk:
+        print(outputs_block(report.history))
+    if not args.json:
+        against = f"the recording {report.against}" if report.against else "torch"
+        stages = ("every stage (forward, gradients, weights) of every update" if report.against else
+                  "every weight and bias after every update")
+        print(f"check OK: {args.file} agrees with {against}: {report.updates_checked} updates, {stages}; "
+              f"largest |yours - torch| = {report.max_abs_diff:.3g} (tolerance {report.tolerance.describe()})")
+    if out_dir is not None:
+        from compare.cli.runner import write_plots
+        write_plots(out_dir, report.experiment, report.history, report.parity)
+
+
+def _result(report: Any, file: str, failure: dict[str, Any] | None) -> dict[str, Any]:
+    out = run_json(report.history, parity_json(report, failure))
+    out["check"] = {"file": file, "against": report.against}
+    return out
+
+
+def _plain(x: Any) -> Any:
+    """JSON has no NaN or inf: write them as strings."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return str(x)
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    return x
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""`python -m compare report`: reference solutions to the seed's exercises, as DIR/index.html (one
+self-contained page) and DIR/solutions.md (the same content, figures in DIR/figures/).
+
+The report is built in a temporary folder next to DIR and renamed into place at the end: a failed or
+interrupted run leaves the previous report as it was, and never half a report. DIR must be new, empty, or
+a previous report (it holds MARKER); a folder with other files in it is refused rather than replaced.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from compare.cli.options import Parser
+from compare.cli.runner import guarded, version_string
+from compare.errors import DivergenceError, ExperimentError, ParityError
+from compare.files.atomic import atomic_write
+from compare.reporting.fonts import cjk_font
+from compare.reporting.plan import MAX_SEEDS, Settings, plan_runs
+from compare.running.progress import Progress, wanted
+
+MARKER = ".compare-report"   # says "this folder is a report we wrote, and may be replaced by a new one"
+LANGS = ("en", "zh")
+DESCRIPTION = ("Answer the seed lesson's exercises with parity-checked runs of every preset (hiring, "
+               "exercise1, exercise2 stochastic and batch, exercise3 batch, stochastic, mini-batch and the "
+               "seed's own SGD over K seeds) and write DIR/index.html and DIR/solutions.md with plots. "
+               "Exit: 0 done, 1 a disagreement (nothing written), 2 bad input, 3 diverged, 130/143 interrupted.")
+
+
+def _parser() -> Parser:
+    parser = Parser(prog="python -m compare report", description=DESCRIPTION)
+    parser.add_argument("--out", default="report", metavar="DIR",
+                        help="the report folder: new, empty, or a previous report (default report/)")
+    parser.add_argument("--lang", default="en", help="en or zh: the language of the text and plot labels "
+                        "(default en; zh needs a CJK font for the plots, e.g. Debian's fonts-noto-cjk)")
+    parser.add_argument("--seeds", type=int, default=10, metavar="K",
+                        help=f"run each random mode with seeds 0..K-1, 1 <= K <= {MAX_SEEDS} (default 10)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="epochs of every run (default: each preset's, 10000); fewer for a quick look")
+    parser.add_argument("--report-every", type=int, default=None, metavar="N",
+                        help="the loss tables' interval (default: the presets' 1000, or epochs // 10 "
+                        "with --epochs)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar; only the final line")
+    parser.add_argument("--version", action="version", version=version_string("compare report"))
+    return parser
+
+
+def check_target(target: Path) -> Path:
+    """Refuse, before any work, a DIR we could not (or should not) replace."""
+    flag = f"--out {target}"
+    if target.exists() and not target.is_dir():
+        raise ExperimentError(f"{flag}: exists and is not a folder")
+    here = Path.cwd().resolve()
+    resolved = target.resolve()
+    if resolved == here or resolved in here.parents:
+        raise ExperimentError(f"{flag}: is the current folder or contains it; name a folder for the report")
+    if target.is_dir():
+        if not os.access(target, os.W_OK | os.X_OK):
+            raise ExperimentError(f"{flag}: not writable")
+        entries = {p.name for p in target.iterdir()}
+        if entries and MARKER not in entries:
+            raise ExperimentError(f"{flag}: holds other files ({', '.join(sorted(entries)[:3])}...); "
+                                  "name a new or empty folder (only a previous report is replaced)")
+    ancestor = resolved.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ExperimentError(f"{flag}: cannot write in {ancestor}")
+    return target
+
+
+def swap_into_place(built: Path, target: Path) -> None:
+    """Rename `built` to `target`; a previous report is moved aside first and deleted only afterwards."""
+    if not target.exists() or not any(target.iterdir()):
+        os.replace(built, target)             # an empty folder is replaced atomically by rename(2)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+    os.replace(target, old / target.name)
+    try:
+        os.replace(built, target)
+    except BaseException:
+        os.replace(old / target.name, target)  # put the previous report back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return guarded(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    args = _parser().parse_args(argv)
+    if args.lang not in LANGS:
+        raise ExperimentError(f"--lang {args.lang}: unknown language (expected one of {', '.join(LANGS)})")
+    if not 1 <= args.seeds <= MAX_SEEDS:
+        raise ExperimentError(f"--seeds {args.seeds}: expected a whole number from 1 to {MAX_SEEDS}")
+    if args.report_every is not None and args.report_every < 1:
+        raise ExperimentError(f"--report-every {args.report_every}: expected a whole number >= 1")
+    target = check_target(Path(args.out))
+    plans = plan_runs(Settings(args.seeds, args.epochs, args.report_every))
+    experiments = [plan.experiment() for plan in plans]     # every input checked before any training
+    font = None
+    if args.lang == "zh":
+        font = cjk_font()
+        if font is None:
+            print("warning: matplotlib finds no font with Chinese glyphs (install one, e.g. fonts-noto-cjk); "
+                  "plot labels are in English, the text is in Chinese", file=sys.stderr)
+    command = " ".join(["python -m compare report", f"--lang {args.lang}", f"--seeds {args.seeds}"]
+                       + ([f"--epochs {args.epochs}"] if args.epochs is not None else [])
+                       + ([f"--report-every {args.report_every}"] if args.report_every is not None else []))
+    if not args.quiet:
+        print(f"report: {len(plans)} parity-checked runs, {sum(e.total_updates for e in experiments)} updates "
+              f"-> {target}/", flush=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    built = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        code = _build(built, plans, experiments, args, font, command)
+        if code == 0:
+            swap_into_place(built, target)
+    finally:
+        if built.exists():
+            shutil.rmtree(built, ignore_errors=True)
+    if code == 0:
+        print(f"report written: {target / 'index.html'} and {target / 'solutions.md'} (figures in "
+              f"{target / 'figures'}); every run parity OK")
+    return code
+
+
+def _build(folder: Path, plans: list, experiments: list, args, font: str | None, command: str) -> int:
+    from compare.reporting.document import to_html, to_markdown
+    from compare.reporting.runs import run_all
+    from compare.reporting.sections import TEXTS, build
+    try:
+        with Progress(sum(e.total_updates for e in experiments), "report", enabled=wanted(args.quiet),
+                      unit="update") as bar:
+            results = run_all(plans, experiments, progress=bar)
+    except ParityError as exc:
+        print(f"{exc}\nreport: a disagreement, so no report was written", file=sys.stderr)
+        return 1
+    except DivergenceError as exc:
+        print(f"error: {exc}; no report was written", file=sys.stderr)
+        return 3
+    blocks = build(results, args.seeds, args.lang, font, folder, command)
+    # the folder itself is swapped into place at the end; each file in it is written atomically too, so
+    # that every write in the project follows the one rule
+    for name, text in (("solutions.md", to_markdown(blocks)),
+                       ("index.html", to_html(blocks, TEXTS[args.lang]["title"], args.lang, folder)),
+                       (MARKER, f"{command}\n")):
+        atomic_write(folder / name, lambda tmp, text=text: Path(tmp).write_text(text, encoding="utf-8"))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(folder, 0o777 & ~umask)            # mkdtemp and mkstemp create private (0700 / 0600) entries
+    for path in folder.rglob("*"):
+        os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~umask)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""The command-line options every training command shares, and their translation into overrides.
+
+Each experiment key has the flag `--key-with-dashes`; a flag beats the file, and the file beats defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from compare.errors import ExperimentError
+from compare.experiment.definition import (
+    DEVICES,
+    DTYPES,
+    HIDDEN_ACTIVATIONS,
+    INIT_SCHEMES,
+    LOSSES,
+    MODES,
+    ORDERS,
+    OUTPUT_ACTIVATIONS,
+)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (ExperimentError, exit 2), never usage text plus a line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise ExperimentError(f"{self.prog}: {message} (see --help)")
+
+
+def _bool(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, found {text!r}")
+
+
+# (flag key, type, choices, help); the default is always "from the experiment file"
+RUN_OPTIONS: list[tuple[str, Any, tuple[str, ...] | None, str]] = [
+    ("mode", str, MODES + ("all",), "batch: all N samples per update; stochastic: 1; minibatch: "
+     "--batch-size; all: the three in turn (needs N >= 3). File default: stochastic"),
+    ("batch_size", int, None, "samples per update in minibatch mode, 1..N (default 2)"),
+    ("order", str, ORDERS, "shuffle (new permutation each epoch), sequential, replacement "
+     "(default: the mode's; batch ignores it)"),
+    ("samples_per_epoch", int, None, "samples drawn per epoch with --order replacement (default N)"),
+    ("drop_last", _bool, None, "drop a last partial batch: true/false (default false); bare flag = true"),
+    ("seed", int, None, "seed of the sample order and of drawn initial weights, >= 0 (default 0)"),
+    ("epochs", int, None, "number of epochs, >= 1"),
+    ("lr", float, None, "learning rate, > 0"),
+    ("report_every", int, None, "log the loss when epoch %% N == 0 (default max(1, epochs // 10))"),
+    ("loss", str, LOSSES, "sum: the seed's per-sample sum over outputs of (t-a)^2/2; mean: MSELoss()/2; "
+     "bce; cross_entropy (default sum)"),
+    ("dtype", str, DTYPES, "float64 (default) or float32, both sides"),
+    ("activation", str, OUTPUT_ACTIVATIONS, "hidden and output activation at once"),
+    ("hidden_activation", str, HIDDEN_ACTIVATIONS, "activation of the hidden layers"),
+    ("output_activation", str, OUTPUT_ACTIVATIONS, "activation of the output layer"),
+    ("leaky_slope", float, None, "negative slope of leaky_relu (default 0.01)"),
+    ("momentum", float, None, "torch.optim.SGD momentum, >= 0 (default 0)"),
+    ("dampening", float, None, "torch.optim.SGD dampening (default 0)"),
+    ("nesterov", _bool, None, "Nesterov momentum: true/false (default false); bare flag = true"),
+    ("weight_decay", float, None, "L2 penalty added to the gradient, >= 0 (default 0)"),
+    ("maximize", _bool, None, "ascend instead of descend: true/false (default false); bare flag = true"),
+    ("scheme", str, INIT_SCHEMES, "draw the initial weights instead of the file's values"),
+    ("device", str, DEVICES, "torch side: cpu (default) or cuda; NumPy stays on the CPU"),
+]
+BOOLEAN_FLAGS = {"drop_last", "nesterov", "maximize"}
+
+
+def add_run_options(parser: argparse.ArgumentParser, *, out_help: str = "write plots to this folder "
+                    "(nothing is written without it)") -> None:
+    parser.add_argument("experiment", nargs="?", default="hiring",
+                        help="a preset name (see `python -m compare presets`) or a TOML path (default hiring)")
+    group = parser.add_argument_group("run options (override the experiment file)")
+    for key, kind, choices, text in RUN_OPTIONS:
+        flag = "--" + key.replace("_", "-")
+        if key in BOOLEAN_FLAGS:
+            group.add_argument(flag, dest=key, type=kind, nargs="?", const=True, default=None, metavar="BOOL",
+                               help=text)
+        else:
+            group.add_argument(flag, dest=key, type=kind, choices=choices, default=None,
+                               metavar=None if choices else key.upper(), help=text)
+    group.add_argument("--init", dest="init", default=None, metavar="FILE.npz",
+                       help="initial weights W1, b1, W2, b2, ... (seed layout) from a plain .npz")
+    out = parser.add_argument_group("output")
+    out.add_argument("--json", action="store_true", help="print one JSON object on stdout and nothing else")
+    out.add_argument("--out", default=None, metavar="DIR", help=out_help)
+    out.add_argument("--quiet", action="store_true", help="print only the verdict (and errors)")
+    out.add_argument("--show", action="store_true",
+                     help="print the resolved experiment (file + flags + defaults) as TOML and exit")
+
+
+def add_resync_option(parser: argparse.ArgumentParser) -> None:
+    """`--resync` (the harness only): per-update error instead of accumulated drift."""
+    parser.add_argument("--resync", action="store_true",
+                        help="before every update, copy torch's weights and momentum buffers into NumPy, so that "
+                             "each check measures one update's error rather than the drift accumulated since "
+                             "the start (the verdict and the JSON say which was used)")
+
+
+def overrides_from(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
+    """(overrides for load_experiment, the flag that set each key) from parsed arguments."""
+    keys = [k for k, *_ in RUN_OPTIONS if k != "mode"] + ["init"]
+    overrides = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+    if getattr(args, "mode", None) not in (None, "all"):
+        overrides["mode"] = args.mode
+    flags = {k: "--" + k.replace("_", "-") for k in overrides}
+    return overrides, flags

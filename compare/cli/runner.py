@@ -1,0 +1,223 @@
+"""The flow every training command shares: parse, load, (--show), train, print, plot, save, exit status.
+
+`python -m compare`, `python -m numpy_impl` and `python -m torch_impl` differ only in what trains.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from compare.cli.options import Parser, add_resync_option, add_run_options, overrides_from
+from compare.cli.output import json_text, loss_line, outputs_block, parity_json, run_json, verdict
+from compare.errors import DivergenceError, ExperimentError, ParityError
+from compare.experiment.definition import MODES, Experiment
+from compare.experiment.initial import initial_parameters
+from compare.experiment.show import to_toml
+from compare.experiment.sources import load_experiment
+from compare.files.atomic import ensure_output_dir, ensure_output_file, safe_file_stem, save_npz
+from compare.running.progress import Progress
+from compare.running.progress import wanted as progress_wanted
+
+IMPLEMENTATIONS = ("compare", "numpy", "torch")
+
+
+class Terminated(Exception):
+    """SIGTERM, turned into an exception so that `finally` blocks and atomic writes clean up."""
+
+
+def version_string(prog: str) -> str:
+    from compare.version import __version__
+    return f"{prog} {__version__} (Python {sys.version.split()[0]}, numpy {np.__version__})"
+
+
+def one_line(text: str) -> str:
+    """A message as one line, whatever a file name or key in it contains."""
+    return " ".join(text.split("\n")).replace("\r", " ")
+
+
+def guarded(body: Callable[[], int]) -> int:
+    """Run a command body; map our exceptions to exit statuses and one line on stderr."""
+    def on_term(signum: int, frame: Any) -> None:
+        raise Terminated()
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        # a diverging run overflows on purpose; it is caught by explicit NaN/inf checks and reported once
+        # (exit 3), so NumPy's per-operation warnings would only be noise
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return body()
+    except ExperimentError as exc:
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except DivergenceError as exc:
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return 3
+    except ParityError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # `python -m compare | head`: the reader left; say nothing more (Python's documented recipe)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt:
+        print("interrupted (SIGINT): nothing half-written was left behind", file=sys.stderr)
+        return 130
+    except Terminated:
+        print("terminated (SIGTERM): nothing half-written was left behind", file=sys.stderr)
+        return 143
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def build_parser(prog: str, description: str) -> Parser:
+    parser = Parser(prog=prog, description=description)
+    add_run_options(parser)
+    parser.add_argument("--save-weights", default=None, metavar="FILE.npz",
+                        help="save initial_W1, initial_b1, ..., final_W1, final_b1, ... (seed layout)")
+    parser.add_argument("--version", action="version", version=version_string(prog))
+    return parser
+
+
+def load_runs(args: Any) -> list[Experiment]:
+    """One experiment per mode to run (three for --mode all, each validated for its own mode)."""
+    overrides, flags = overrides_from(args)
+    base = load_experiment(args.experiment, overrides, flags)
+    if args.mode != "all":
+        return [base]
+    if base.n_samples < 3:
+        raise ExperimentError(f"--mode all: needs at least 3 samples (batch, stochastic and mini-batch differ "
+                              f"only then), found {base.n_samples} in {base.source}")
+    return [load_experiment(args.experiment, {**overrides, "mode": m}, {**flags, "mode": "--mode all"})
+            for m in MODES]
+
+
+def save_weights(path: Path, initial: tuple[list, list], final: tuple[list, list]) -> None:
+    arrays = {}
+    for stage, (weights, biases) in (("initial", initial), ("final", final)):
+        for layer, (W, b) in enumerate(zip(weights, biases), start=1):
+            arrays[f"{stage}_W{layer}"] = np.asarray(W)
+            arrays[f"{stage}_b{layer}"] = np.asarray(b).reshape(-1)   # files hold biases 1-D
+    save_npz(path, arrays)
+
+
+def check_save_path(path: str | None, runs: int) -> Path | None:
+    if path is None:
+        return None
+    if runs > 1:
+        raise ExperimentError("--save-weights: one file per run; not with --mode all (run each mode alone)")
+    return ensure_output_file(path, "--save-weights")
+
+
+def run_command(implementation: str, argv: list[str] | None, prog: str, description: str) -> int:
+    return guarded(lambda: _run(implementation, argv, prog, description))
+
+
+def _run(implementation: str, argv: list[str] | None, prog: str, description: str) -> int:
+    parser = build_parser(prog, description)
+    if implementation == "compare":
+        add_resync_option(parser)
+    args = parser.parse_args(argv)
+    runs = load_runs(args)
+    if args.show:
+        print("\n".join(to_toml(e) for e in runs), end="")
+        return 0
+    if implementation != "numpy":   # before anything is written
+        check_device(runs[0], "--device" if args.device is not None else None)
+    # initial weights before anything is written: numpy_impl alone refuses torch-default (exit 2)
+    initials = [initial_parameters(e, torch_allowed=implementation != "numpy") for e in runs]
+    out_dir = ensure_output_dir(args.out) if args.out else None
+    save_path = check_save_path(args.save_weights, len(runs))
+    talk = not (args.json or args.quiet)
+    results: list[dict[str, Any]] = []
+    code = 0
+    for experiment, (weights, biases) in zip(runs, initials):
+        if talk:
+            print(experiment.describe(), flush=True)
+
+        bar = Progress(experiment.epochs, f"{experiment.name} {experiment.mode}",
+                       enabled=progress_wanted(args.quiet))
+
+        def on_epoch(epoch: int, loss: float | None) -> None:
+            bar.advance(loss=loss)
+            if talk and loss is not None:
+                bar.write(loss_line(epoch, loss))   # through the bar, which redraws below the line
+        try:
+            with bar:
+                history, report = train_one(implementation, experiment, weights, biases, on_epoch,
+                                            resync=getattr(args, "resync", False))
+        except ParityError as exc:
+            report = exc.report
+            if report is not None:
+                results.append(run_json(report.numpy, parity_json(report, exc.failure)))
+            print(str(exc), file=sys.stderr)
+            code = 1
+            break
+        except DivergenceError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            code = 3
+            break
+        parity = parity_json(report, None) if report is not None else None
+        results.append(run_json(history, parity))
+        if talk:
+            print(outputs_block(history))
+        if report is not None and not args.json:
+            print(verdict(report))
+        elif args.quiet:
+            print(f"{prog}: {experiment.name} {experiment.mode}: {history.updates} updates, final loss "
+                  f"{history.loss_log[-1][1]!r}" if history.loss_log else f"{history.updates} updates")
+        if out_dir is not None:
+            write_plots(out_dir, experiment, history, report)
+        if save_path is not None:
+            save_weights(save_path, (history.initial_weights, history.initial_biases),
+                         (history.final_weights, history.final_biases))
+    if args.json and (results or code == 1):
+        print(json_text({"runs": results} if len(runs) > 1 else results[0]))
+    return code
+
+
+def check_device(experiment: Experiment, flag: str | None) -> None:
+    """`device = "cuda"` where torch has no CUDA: exit 2, naming the flag or the file's key."""
+    if experiment.device == "cpu":
+        return
+    import torch
+    if not torch.cuda.is_available():
+        where = flag or f"{experiment.source}: train.device"
+        raise ExperimentError(f"{where}: expected a device this machine has (cpu; CUDA is not available to torch "
+                              f"{torch.__version__}, built {'with' if torch.version.cuda else 'without'} CUDA), "
+                              f"found \"{experiment.device}\"")
+
+
+def train_one(implementation: str, experiment: Experiment, weights: list, biases: list,
+              on_epoch: Callable[[int, float | None], None], *, resync: bool = False) -> tuple[Any, Any]:
+    """(history, parity report or None) for one experiment."""
+    if implementation == "compare":
+        from compare.lockstep.harness import run_parity
+        report = run_parity(experiment, weights, biases, on_epoch=on_epoch, resync=resync)
+        return report.numpy, report
+    if implementation == "numpy":
+        from numpy_impl.trainer import train
+    else:
+        from torch_impl.trainer import train
+    return train(experiment, weights, biases, on_epoch=on_epoch), None
+
+
+def write_plots(out_dir: Path, experiment: Experiment, history: Any, report: Any) -> None:
+    from compare.reporting import plots
+    stem = f"{safe_file_stem(experiment.name)}_{experiment.mode}"   # a name is free text, a path is not
+    if report is not None:
+        plots.loss_curves(out_dir / f"{stem}_loss.png", f"{experiment.name}, {experiment.mode}: loss",
+                          {"numpy (manual backprop)": report.numpy.loss_log,
+                           "torch (nn.Module + SGD)": report.torch.loss_log})
+        plots.parity_curve(out_dir / f"{stem}_parity.png", f"{experiment.name}, {experiment.mode}: "
+                           "numpy vs torch after every update", report.per_update[:report.updates_checked],
+                           report.tolerance.atol)
+    else:
+        plots.loss_curves(out_dir / f"{stem}_{history.implementation}_loss.png",
+                          f"{experiment.name}, {experiment.mode}: loss ({history.implementation})",
+                          {history.implementation: history.loss_log})

@@ -1,0 +1,163 @@
+"""The first disagreement between two records of one update, stage by stage.
+
+Stages in the order a derivation goes: the forward pass (A1 ... AL, input side first: the first wrong
+activation is where the forward breaks), then the gradients in the order backprop computes them (output
+layer first: dWL, dbL, ..., dW1, db1; the first wrong one is where the derivation broke, the layers below are
+wrong as a consequence), then the weights after the update. The record of the first wrong array names the
+stage, layer, parameter, element, both values, the update, a few neighbours, and hints (`compare.diagnosis.hints`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from compare.diagnosis.failure import neighbours
+from compare.diagnosis.hints import (
+    Reference,
+    Setting,
+    factor_hints,
+    formula_hints,
+    forward_hints,
+    layer_hints,
+    transposed_hint,
+)
+from compare.diagnosis.stages import Stages
+from compare.experiment.definition import Experiment
+from compare.running.tolerances import Tolerance
+
+
+@dataclass(frozen=True)
+class Where:
+    """Which update: numbered from 1; epoch and batch from 0; the batch's sample indices."""
+
+    update: int
+    epoch: int
+    batch: int
+    samples: list[int]
+
+    def describe(self) -> str:
+        return f"update {self.update} (epoch {self.epoch}, batch {self.batch}, samples {self.samples})"
+
+
+def violations(ours: np.ndarray, theirs: np.ndarray, tol: Tolerance) -> np.ndarray:
+    """Boolean mask of the elements outside |ours - theirs| <= atol + rtol |theirs| (NaN counts as outside)."""
+    if ours.shape != theirs.shape:
+        return np.ones(theirs.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        return ~(np.abs(ours - theirs) <= tol.atol + tol.rtol * np.abs(theirs))
+
+
+def _worst(mask: np.ndarray, ours: np.ndarray, theirs: np.ndarray) -> tuple[int, int]:
+    diff = np.where(mask, np.abs(ours - theirs), -1.0)
+    diff = np.where(mask & ~np.isfinite(diff), np.inf, diff)   # NaN or inf first
+    return tuple(int(k) for k in np.unravel_index(int(np.argmax(diff)), diff.shape))  # type: ignore[return-value]
+
+
+def _setting(e: Experiment, batch_size: int) -> Setting:
+    return Setting(batch_size=batch_size, n_outputs=e.sizes[-1], loss=e.loss, hidden_activation=e.hidden_activation,
+                   output_activation=e.output_activation, leaky_slope=e.leaky_slope,
+                   rtol=1e-6 if e.dtype == "float64" else 1e-3)
+
+
+def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], experiment: Experiment,
+                       tolerance: Tolerance, where: Where, *, labels: tuple[str, str] = ("numpy", "torch"),
+                       title: str = "parity", drift: float = 0.0) -> dict[str, Any] | None:
+    """The failure record of the first stage where `ours` and `theirs` disagree, or None if every stage agrees.
+    `before` holds the weights and biases both sides started this update from (the reference's); `drift` is
+    how far apart (largest |difference|, within tolerance) the two sides' weights were at that point."""
+    e = experiment
+    L = e.n_layers
+    B = len(where.samples)
+    ref = Reference(theirs.activations, theirs.Zs, theirs.dZ, before[0], before[1], theirs.dW, theirs.db)
+    setting = _setting(e, B)
+
+    # forward: input side first
+    for l in range(1, L + 1):
+        mask = violations(ours.activations[l], theirs.activations[l], tolerance)
+        if mask.any():
+            hints = forward_hints(l - 1, ours.activations[l], ref, setting)
+            if l > 1:
+                hints.append(f"A1 ... A{l - 1} agree: look at layer {l}'s forward formula")
+            return _record(e, where, tolerance, drift, labels, title, "forward", l, f"A{l}", ours.activations[l],
+                           theirs.activations[l], mask, [f"A{k}" for k in range(l, L + 1)
+                                                         if violations(ours.activations[k], theirs.activations[k],
+                                                                       tolerance).any()], hints,
+                           f"the forward pass; A{l}'s rows are this batch's samples {where.samples}")
+
+    # gradients: backprop order, output layer first
+    wrong: list[tuple[int, str]] = []
+    masks: dict[tuple[int, str], np.ndarray] = {}
+    for l in range(L, 0, -1):
+        for p, mine, ref_grad in (("W", ours.dW[l - 1], theirs.dW[l - 1]), ("b", ours.db[l - 1], theirs.db[l - 1])):
+            mask = violations(mine, ref_grad, tolerance)
+            if mask.any():
+                wrong.append((l, p))
+                masks[(l, p)] = mask
+    if wrong:
+        l, p = wrong[0]
+        mine = (ours.dW if p == "W" else ours.db)[l - 1]
+        ref_grad = (theirs.dW if p == "W" else theirs.db)[l - 1]
+        name = f"d{p}{l}"
+        formulas = formula_hints(l - 1, p, mine, ref, setting)
+        hints = _nan_hint(mine, name)
+        hints += factor_hints(mine, ref_grad, setting, name, generic=not formulas)
+        hints += transposed_hint(mine, ref_grad, setting, name) + formulas + layer_hints((l, p), wrong, L)
+        return _record(e, where, tolerance, drift, labels, title, "gradient", l, f"{p}{l}", mine, ref_grad,
+                       masks[(l, p)], [f"d{q}{k}" for k, q in wrong], hints,
+                       "the forward pass agrees at every layer; first wrong gradient in backprop order (output "
+                       f"layer first): {name}",
+                       array=name)
+
+    # the update: the optimizer's step, same order
+    for l in range(L, 0, -1):
+        for p, mine, ref_after, start in (("W", ours.weights[l - 1], theirs.weights[l - 1], before[0][l - 1]),
+                                          ("b", ours.biases[l - 1], theirs.biases[l - 1], before[1][l - 1])):
+            mask = violations(mine, ref_after, tolerance)
+            if mask.any():
+                name = f"{p}{l}"
+                hints = _nan_hint(mine, name)
+                hints += [h.replace("yours", "your step").replace("torch's", "torch's step")
+                          for h in factor_hints(mine - start, ref_after - start, setting, f"the step of {name}")[:1]]
+                hints.append("the forward pass and every gradient agree: the optimizer's update differs "
+                             f"({e.describe().split(', ', 4)[-1]})")
+                return _record(e, where, tolerance, drift, labels, title, "update", l, name, mine, ref_after, mask,
+                               [name], hints, "the weights after the optimizer step")
+    return None
+
+
+def _nan_hint(mine: np.ndarray, name: str) -> list[str]:
+    if np.isfinite(mine).all():
+        return []
+    kind = "NaN" if np.isnan(mine).any() else "inf"
+    return [f"yours has {kind} in {name}: look for a division by zero, a log of 0 or an overflowing exp"]
+
+
+def _record(e: Experiment, where: Where, tol: Tolerance, drift: float, labels: tuple[str, str], title: str,
+            stage: str,
+            layer: int, parameter: str, mine: np.ndarray, ref: np.ndarray, mask: np.ndarray, wrong: list[str],
+            hints: list[str], context: str, array: str | None = None) -> dict[str, Any]:
+    element = _worst(mask, mine, ref)
+    a, b = float(mine[element]), float(ref[element])
+    shown = array or parameter
+    label = f"{shown}[{element[0]}, {element[1]}]"
+    sample = f" (sample {where.samples[element[0]]})" if stage == "forward" else ""
+    diff = abs(a - b)
+    if 0 < drift and diff <= 1e-6 * max(abs(a), abs(b)):
+        hints = hints + [f"the two sides started this update {drift:.2g} apart (within tolerance: rounding carried "
+                         f"over from earlier updates); a relative difference of {diff / max(abs(a), abs(b)):.1g} is "
+                         "that rounding grown, most likely, not a wrong formula: this run amplifies rounding (see "
+                         "its parity curve, `--out DIR`)"]
+    lines = [f"{title} FAILED at {where.describe()}, stage {stage}: layer {layer}, {label}{sample}: "
+             f"{labels[0]} {a!r}, {labels[1]} {b!r}, |diff| {diff:.3g} > tolerance ({tol.describe()})",
+             f"  {context}; wrong at this stage: {', '.join(wrong)}"]
+    lines += [f"  hint: {h}" for h in hints]
+    lines.append(neighbours(mine.reshape(mine.shape[0], -1), ref.reshape(ref.shape[0], -1), element,
+                            labels[0], labels[1]))
+    return {"message": "\n".join(lines), "update": where.update, "epoch": where.epoch, "batch": where.batch,
+            "samples": list(where.samples), "stage": stage, "layer": layer, "parameter": parameter,
+            "array": shown, "element": list(element), labels[0]: a, labels[1]: b,
+            "abs_diff": diff if np.isfinite(diff) else None, "wrong": wrong, "parameters_wrong": wrong,
+            "hints": hints, "drift": drift}

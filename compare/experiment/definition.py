@@ -1,0 +1,110 @@
+"""An experiment is data: one frozen dataclass, validated once at the boundary (`compare.experiment.validate`).
+
+Arrays are stored in float64 in the seed layout (`W[l]`: (n_l, n_{l+1}), `b[l]`: (1, n_{l+1})) and made
+read-only, so that nothing downstream can change an experiment by accident; each implementation casts to
+`dtype` itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MODES = ("batch", "stochastic", "minibatch")
+ORDERS = ("shuffle", "sequential", "replacement")
+DEFAULT_ORDER = {"batch": "sequential", "stochastic": "shuffle", "minibatch": "shuffle"}
+LOSSES = ("sum", "mean", "bce", "cross_entropy")
+DTYPES = ("float64", "float32")
+HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
+OUTPUT_ACTIVATIONS = HIDDEN_ACTIVATIONS + ("softmax",)
+INIT_SCHEMES = ("torch-default", "xavier-uniform", "he-normal")
+DEVICES = ("cpu", "cuda")
+RESERVED_WORDS = ("check", "record", "gradcheck", "explain", "report", "presets")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Everything one training run needs; built by `compare.load_experiment`."""
+
+    name: str
+    description: str
+    sizes: tuple[int, ...]                 # layer widths, input first: (2, 2, 2, 1) for the seed
+    inputs: np.ndarray                     # (N, sizes[0])
+    targets: np.ndarray                    # (N, sizes[-1])
+    names: tuple[str, ...]                 # one per sample ("Zhang San"), "sample 0" when not given
+    lr: float
+    epochs: int
+    report_every: int                      # a loss line when epoch % report_every == 0
+    hidden_activation: str = "sigmoid"
+    output_activation: str = "sigmoid"
+    leaky_slope: float = 0.01              # read by leaky_relu only
+    init_weights: tuple[np.ndarray, ...] | None = None   # W[l]: (sizes[l], sizes[l+1]); None with a scheme
+    init_biases: tuple[np.ndarray, ...] | None = None    # b[l]: (1, sizes[l+1])
+    init_scheme: str | None = None         # "torch-default" | "xavier-uniform" | "he-normal"
+    mode: str = "stochastic"
+    order: str | None = None               # None: the mode's default (see DEFAULT_ORDER)
+    batch_size: int = 2                    # read by minibatch only
+    samples_per_epoch: int | None = None   # read by order "replacement" only; None: N
+    drop_last: bool = False
+    seed: int = 0
+    loss: str = "sum"
+    dtype: str = "float64"
+    momentum: float = 0.0
+    dampening: float = 0.0
+    nesterov: bool = False
+    weight_decay: float = 0.0
+    maximize: bool = False
+    device: str = "cpu"                    # torch side only
+    source: str = field(default="", compare=False)  # where it came from, for messages
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.inputs.shape[0])
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.sizes) - 1
+
+    @property
+    def resolved_order(self) -> str:
+        """The sample order this mode uses: `batch` is always sequential (it ignores `order`)."""
+        if self.mode == "batch":
+            return "sequential"
+        return self.order or DEFAULT_ORDER[self.mode]
+
+    @property
+    def effective_batch_size(self) -> int:
+        return {"batch": self.n_samples, "stochastic": 1}.get(self.mode, self.batch_size)
+
+    @property
+    def effective_samples_per_epoch(self) -> int:
+        """Samples drawn per epoch: N, except for order "replacement"."""
+        if self.resolved_order == "replacement":
+            return self.samples_per_epoch or self.n_samples
+        return self.n_samples
+
+    @property
+    def updates_per_epoch(self) -> int:
+        n, k = self.effective_samples_per_epoch, self.effective_batch_size
+        return n // k if self.drop_last else -(-n // k)
+
+    @property
+    def total_updates(self) -> int:
+        return self.updates_per_epoch * self.epochs
+
+    def describe(self) -> str:
+        """One line: network, mode, schedule, optimizer."""
+        act = self.hidden_activation if self.hidden_activation == self.output_activation else (
+            f"{self.hidden_activation}/{self.output_activation}")
+        opts = [f"lr {self.lr:g}"]
+        for key in ("momentum", "dampening", "weight_decay"):
+            if getattr(self, key):
+                opts.append(f"{key} {getattr(self, key):g}")
+        opts += [k for k in ("nesterov", "maximize") if getattr(self, k)]
+        mode = self.mode if self.mode == "batch" else f"{self.mode}/{self.resolved_order}"
+        if self.mode == "minibatch":
+            mode += f", batch_size {self.batch_size}"
+        return (f"{self.name}: {'-'.join(map(str, self.sizes))} {act}, loss {self.loss}, {mode}, "
+                f"{self.updates_per_epoch} update(s)/epoch x {self.epochs} epochs, {', '.join(opts)}, "
+                f"{self.dtype}, seed {self.seed}")

@@ -1,0 +1,219 @@
+"""Where experiments come from: preset names, TOML files, CSV data, `.npz` weights, and flag overrides.
+
+`load_experiment` is the one entry point; everything it reads is read safely (no pickle) and every failure
+is an `ExperimentError` naming the file and key.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import tomllib
+import zipfile
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from compare.errors import ExperimentError
+from compare.experiment.definition import RESERVED_WORDS, Experiment
+from compare.experiment.validate import SCHEMA, Where, build
+from compare.experiment.values import to_bias, to_matrix
+
+# the presets are package data, found beside this module wherever the package is installed
+PRESET_DIR = Path(str(resources.files("compare.experiment.presets")))
+MAX_DEPTH = 8
+SECTION_OF = {key: section for section, keys in SCHEMA.items() if section for key in keys}
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
+
+
+def resolve(spec: str | Path) -> Path:
+    """A preset name, or a path (contains `/` or ends in `.toml`)."""
+    text = str(spec)
+    if isinstance(spec, Path) or "/" in text or text.endswith(".toml") or "\\" in text:
+        return Path(text)
+    if text in RESERVED_WORDS:
+        raise ExperimentError(f"experiment: `{text}` is a command, not an experiment")
+    path = PRESET_DIR / f"{text}.toml"
+    if not path.is_file():
+        raise ExperimentError(f"experiment: unknown preset `{text}` (presets: {', '.join(preset_names())}; "
+                              "a path must contain `/` or end in `.toml`)")
+    return path
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ExperimentError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ExperimentError(f"{path}: is a directory, expected a TOML file") from None
+    except OSError as exc:
+        raise ExperimentError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ExperimentError(f"{path}: not UTF-8 (byte {exc.start})") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ExperimentError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:   # tomllib parses nested arrays and tables recursively
+        raise ExperimentError(f"{path}: nested too deeply (an experiment nests at most {MAX_DEPTH} "
+                              "levels)") from None
+    check_depth(doc, path)
+    return doc
+
+
+def check_depth(doc: Mapping[str, Any], path: Path) -> None:
+    """Refuse absurd nesting before anything recursive (deepcopy, repr) sees it. The deepest valid key,
+    `init.weights[l][i][j]`, nests 4 levels."""
+    stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
+    while stack:
+        value, key, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ExperimentError(f"{path}: {key or 'document'}: nested more than {MAX_DEPTH} levels deep")
+        if isinstance(value, Mapping):
+            stack.extend((v, f"{key}.{k}" if key else str(k), depth + 1) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, f"{key}[{i}]", depth + 1) for i, v in enumerate(value))
+
+
+def read_csv(path: Path, input_columns: Any, target_columns: Any, where: Where) -> tuple[list, list]:
+    """The named columns of a CSV file with a header row, as lists of rows of floats."""
+    for key, cols in (("input_columns", input_columns), ("target_columns", target_columns)):
+        if not isinstance(cols, list) or not cols or not all(isinstance(c, str) for c in cols):
+            raise ExperimentError(f"{where('data.' + key)}: expected a non-empty list of column names, "
+                                  f"found {cols!r}")
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+    except FileNotFoundError:
+        raise ExperimentError(f"{where('data.csv')}: no such file {path}") from None
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:   # ValueError: a NUL in the name
+        raise ExperimentError(f"{where('data.csv')}: cannot read {str(path)!r} ({exc})") from None
+    if not rows:
+        raise ExperimentError(f"{path}: empty CSV file, expected a header row")
+    header = [h.strip() for h in rows[0]]
+    for col in input_columns + target_columns:
+        if col not in header:
+            raise ExperimentError(f"{path}: no column `{col}` (columns: {', '.join(header)})")
+    data_rows = [r for r in rows[1:] if any(cell.strip() for cell in r)]
+    out: dict[str, list] = {"inputs": [], "targets": []}
+    for line, row in enumerate(data_rows, start=2):
+        if len(row) != len(header):
+            raise ExperimentError(f"{path}: line {line}: expected {len(header)} cells, found {len(row)}")
+        for key, cols in (("inputs", input_columns), ("targets", target_columns)):
+            values = []
+            for col in cols:
+                cell = row[header.index(col)].strip()
+                try:
+                    values.append(float(cell))
+                except ValueError:
+                    raise ExperimentError(f"{path}: line {line}, column `{col}`: expected a number, "
+                                          f"found {cell!r}") from None
+            out[key].append(values)
+    return out["inputs"], out["targets"]
+
+
+def read_weights_npz(path: Path, sizes: tuple[int, ...], flag: str = "--init") -> tuple[list, list]:
+    """`W1, b1, W2, b2, ...` in the seed layout from a plain `.npz` (pickled objects refused)."""
+    layers = len(sizes) - 1
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(6)
+        if not (magic.startswith(b"PK\x03\x04") or magic == b"\x93NUMPY"):
+            # anything else np.load would take for a pickle and refuse with a misleading message
+            raise ExperimentError(f"{flag} {path}: not an .npz archive (expected a zip of .npy arrays W1, b1, "
+                                  "W2, b2, ... as np.savez writes it)")
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):   # a bare .npy array
+            raise ExperimentError(f"{flag} {path}: a single array, expected an .npz archive of W1, b1, W2, "
+                                  "b2, ...")
+        with loaded as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except FileNotFoundError:
+        raise ExperimentError(f"{flag} {path}: no such file") from None
+    except ExperimentError:
+        raise
+    except ValueError as exc:  # numpy says "Object arrays cannot be loaded when allow_pickle=False"
+        raise ExperimentError(f"{flag} {path}: refused ({exc})") from None
+    except (OSError, zipfile.BadZipFile, EOFError, MemoryError) as exc:   # MemoryError: a forged shape
+        raise ExperimentError(f"{flag} {path}: not a readable .npz file ({type(exc).__name__}: {exc})") from None
+    weights, biases = [], []
+    # `--save-weights` writes initial_W1 ... and final_W1 ...: its initial weights load back as they are
+    prefix = "" if "W1" in arrays or "initial_W1" not in arrays else "initial_"
+    for i in range(1, layers + 1):
+        for key, bucket in ((f"{prefix}W{i}", weights), (f"{prefix}b{i}", biases)):
+            if key not in arrays:
+                raise ExperimentError(f"{flag} {path}: missing array `{key}` (expected W1..W{layers}, "
+                                      f"b1..b{layers} for sizes {list(sizes)}; found {sorted(arrays)})")
+            bucket.append(arrays[key])
+    return ([to_matrix(w, f"{flag} {path}: {prefix}W{i + 1}", (sizes[i], sizes[i + 1])) for i, w in enumerate(weights)],
+            [to_bias(b, f"{flag} {path}: {prefix}b{i + 1}", sizes[i + 1]) for i, b in enumerate(biases)])
+
+
+def load_experiment(spec: str | Path = "hiring", overrides: Mapping[str, Any] | None = None,
+                    flag_names: Mapping[str, str] | None = None) -> Experiment:
+    """Read a preset or TOML file, apply `overrides` (keys as in the file, e.g. `lr`, `mode`, `init` for an
+    `.npz` path), validate, and return the frozen `Experiment`.
+
+    `flag_names` maps an override key to the flag that set it (`{"lr": "--lr"}`), for messages.
+    """
+    path = resolve(spec)
+    return experiment_from_document(read_toml(path), path, overrides, flag_names)
+
+
+def experiment_from_document(document: Mapping[str, Any], path: Path,
+                             overrides: Mapping[str, Any] | None = None,
+                             flag_names: Mapping[str, str] | None = None) -> Experiment:
+    """`load_experiment` for a document already parsed (e.g. the experiment a trace carries); `path` names
+    it in messages and anchors a relative `data.csv`."""
+    doc = copy.deepcopy(dict(document))
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    flag_names = flag_names or {}
+    origins: dict[str, str] = {}
+    init_file = overrides.pop("init", None)
+    for key, value in overrides.items():
+        if key not in SECTION_OF:
+            raise ExperimentError(f"override `{key}`: unknown key")
+        section = SECTION_OF[key]
+        table = doc.setdefault(section, {})
+        if not isinstance(table, dict):
+            raise ExperimentError(f"{path}: {section}: expected a table [{section}], found {table!r}")
+        table[key] = value
+        origins[f"{section}.{key}"] = flag_names.get(key, f"override {key}")
+    if "activation" in overrides:  # the shorthand given as a flag beats the file's specific keys
+        for key in ("hidden_activation", "output_activation"):
+            if key not in overrides:
+                doc["network"].pop(key, None)
+    if "scheme" in overrides:      # a scheme given as a flag replaces the file's explicit initial values
+        if init_file is not None:
+            raise ExperimentError(f"{flag_names.get('init', '--init')}: expected either --init FILE.npz or "
+                                  f"--scheme, found both (--scheme {overrides['scheme']})")
+        for key in ("weights", "biases"):
+            doc["init"].pop(key, None)
+    where = Where(str(path), origins)
+    data = doc.get("data")
+    if isinstance(data, dict) and "csv" in data:
+        if "inputs" in data or "targets" in data:
+            raise ExperimentError(f"{where('data.csv')}: give either csv or inputs + targets, not both")
+        if not isinstance(data["csv"], str):
+            raise ExperimentError(f"{where('data.csv')}: expected a file name, found {data['csv']!r}")
+        csv_path = path.parent / data["csv"]
+        inputs, targets = read_csv(csv_path, data.get("input_columns"), data.get("target_columns"), where)
+        data = {k: v for k, v in data.items() if k not in ("csv", "input_columns", "target_columns")}
+        doc["data"] = {**data, "inputs": inputs, "targets": targets}
+    if init_file is not None:
+        network = doc.get("network") if isinstance(doc.get("network"), dict) else {}
+        sizes = network.get("sizes")
+        if not (isinstance(sizes, list) and sizes and all(isinstance(s, int) and s >= 1 for s in sizes)):
+            raise ExperimentError(f"{where('network.sizes')}: needed to read --init, found {sizes!r}")
+        weights, biases = read_weights_npz(Path(init_file), tuple(sizes), flag_names.get("init", "--init"))
+        doc["init"] = {"weights": weights, "biases": biases}
+    return build(doc, where, default_name=path.stem)

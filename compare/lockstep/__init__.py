@@ -1,0 +1,5 @@
+"""The lockstep harness: both implementations from identical weights, the same batches, every parameter
+compared after every update; at a disagreement the update is replayed stage by stage.
+
+May import `compare.diagnosis` and below; imports torch (through `torch_impl`) when a run starts.
+"""

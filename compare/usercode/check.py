@@ -1,0 +1,191 @@
+"""Checking a user's own backprop: against torch at every update, or against a recorded trace without torch.
+
+    report = check_with_torch(code, experiment)      # raises ParityError at the first wrong stage
+    report = check_against_trace(code, load_trace("trace.npz"))   # never imports torch
+
+`check` is the Python API behind `compare.check(...)`. Both paths raise `ParityError` (exit 1) whose
+message is exactly what `python -m compare check` prints, and whose `report` is the `CheckReport` so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from compare.diagnosis.stagecheck import Where, first_disagreement
+from compare.errors import ExperimentError, ParityError
+from compare.experiment.definition import Experiment
+from compare.running.history import History
+from compare.running.tolerances import Tolerance, tolerance_for
+from compare.usercode.load import UserBackprop, UserCode, user_code_from_functions
+from compare.usercode.trace import Trace, load_trace
+
+OnEpoch = Callable[[int, float | None], None]
+# what a trace must share with a requested experiment for the recording to be the same run
+NOT_COMPARED = {"name", "description", "names", "source", "report_every", "epochs", "device"}
+
+
+@dataclass
+class CheckReport:
+    """What a check found. `history` is your run (your weights); `against` the trace (None: torch live)."""
+
+    experiment: Experiment
+    tolerance: Tolerance
+    history: History
+    updates_checked: int
+    max_abs_diff: float
+    failure: dict[str, Any] | None = None
+    against: str | None = None
+    parity: Any = None          # the `compare.lockstep.harness.ParityReport` when checked against torch
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    @property
+    def max_abs_diff_log(self) -> list[tuple[int, float]]:
+        return self.parity.max_abs_diff_log if self.parity is not None else []
+
+
+def check_with_torch(code: UserCode, experiment: Experiment, *, on_epoch: OnEpoch | None = None) -> CheckReport:
+    """Your backward (and forward) and torch in lockstep from the same weights on the same batches; every
+    weight compared after every update, the first disagreeing update replayed stage by stage."""
+    from compare.experiment.initial import initial_parameters
+    from compare.lockstep.harness import run_parity
+
+    user = UserBackprop(code, experiment)
+    weights, biases = initial_parameters(experiment)
+    try:
+        parity = run_parity(experiment, weights, biases, numpy_factory=user.factory(), on_epoch=on_epoch,
+                            label="yours")
+    except ParityError as exc:
+        report = _from_parity(exc.report, exc.failure, experiment) if exc.report is not None else None
+        raise ParityError(str(exc), exc.failure, report) from None
+    return _from_parity(parity, None, experiment)
+
+
+def _from_parity(parity: Any, failure: dict | None, e: Experiment) -> CheckReport:
+    return CheckReport(e, parity.tolerance, parity.numpy, parity.updates_checked, parity.max_abs_diff,
+                       failure, None, parity)
+
+
+def check_against_trace(code: UserCode, trace: Trace, *, updates: int | None = None,
+                        on_epoch: OnEpoch | None = None) -> CheckReport:
+    """Your trajectory, from the trace's initial weights on the trace's batches, compared with the recording
+    at every stage of every update (the first `updates` of them; all by default). Torch is never imported."""
+    from compare.diagnosis.stages import capture_numpy
+
+    e = trace.experiment
+    tol = tolerance_for(e.dtype)
+    user = UserBackprop(code, e)
+    trainer = user.trainer(e, trace.initial_weights, trace.initial_biases)
+    total = trace.updates if updates is None else updates
+    X_all = np.asarray(e.inputs, dtype=np.float64)
+    log: list[tuple[int, float]] = []
+    largest = 0.0
+
+    def report(done: int, failure: dict | None = None) -> CheckReport:
+        W, b = trainer.parameters()
+        history = History("yours", e, log, trainer.evaluate()[1][-1].copy(), done,
+                          trace.initial_weights, trace.initial_biases, W, b)
+        return CheckReport(e, tol, history, done, largest, failure, str(trace.path))
+
+    for u in range(total):
+        indices = trace.samples(u)
+        epoch, batch = trace.epoch_batch(u)
+        before = trace.before(u)
+        drift = max(float(np.abs(a - b).max()) for a, b in zip(trainer.weights + trainer.biases,
+                                                                 before[0] + before[1]))
+        ours = capture_numpy(trainer, indices)
+        theirs = trace.stages(u, X_all[indices])
+        failure = first_disagreement(ours, theirs, before, e, tol, Where(u + 1, epoch, batch, indices.tolist()),
+                                     labels=("yours", "torch"), title="check", drift=drift)
+        if failure is not None:
+            raise ParityError(failure["message"], failure, report(u + 1, failure))
+        largest = max(largest, *(float(np.abs(a - b).max()) for a, b in
+                                 zip(ours.weights + ours.biases, theirs.weights + theirs.biases)))
+        last_of_epoch = u + 1 == total or trace.epoch_batch(u + 1)[0] != epoch
+        if last_of_epoch:
+            loss = trainer.log_loss() if epoch % e.report_every == 0 else None
+            if loss is not None:
+                log.append((epoch, loss))
+            if on_epoch is not None:
+                on_epoch(epoch, loss)
+    return report(total)
+
+
+def updates_to_check(trace: Trace, requested: Experiment | None) -> int:
+    """How many of the trace's updates to check: all, or the first `requested.epochs` epochs when an
+    experiment (or run flags) was given; ExperimentError (exit 2) if it is not the recorded run."""
+    recorded = trace.experiment
+    if requested is None:
+        return trace.updates
+    for f in fields(Experiment):
+        if f.name in NOT_COMPARED or f.name.startswith("init_"):
+            continue
+        mine, theirs = getattr(requested, f.name), getattr(recorded, f.name)
+        if isinstance(mine, np.ndarray) or isinstance(theirs, np.ndarray):
+            differs = np.shape(mine) != np.shape(theirs) or not np.array_equal(mine, theirs)
+        else:
+            differs = mine != theirs
+        if differs:
+            def shown(v: Any) -> str:
+                return "the trace's data" if isinstance(v, np.ndarray) else repr(v)
+            asked = "other data" if isinstance(mine, np.ndarray) else repr(mine)
+            raise ExperimentError(f"--against {trace.path}: the trace records `{recorded.name}` with {f.name} = "
+                                  f"{shown(theirs)}, but this run (`{requested.name}`) asks for {asked} (a trace "
+                                  "is checked against the run it recorded; record it again with these settings)")
+    if requested.init_scheme is None:
+        for k, (a, b) in enumerate(zip(requested.init_weights + requested.init_biases,
+                                       trace.initial_weights + trace.initial_biases)):
+            if not np.array_equal(a, b):
+                raise ExperimentError(f"--against {trace.path}: recorded from other initial weights than "
+                                      f"{requested.source} (array {k + 1}); record it again")
+    if requested.epochs > recorded.epochs:
+        raise ExperimentError(f"--against {trace.path}: recorded {recorded.epochs} epochs; --epochs "
+                              f"{requested.epochs} asks for more")
+    return requested.epochs * recorded.updates_per_epoch
+
+
+def requested_experiment(trace: Trace, spec: str | None, overrides: dict[str, Any],
+                         flags: dict[str, str] | None = None) -> Experiment | None:
+    """The experiment a `--against` run asks for: None when neither an experiment nor a run flag is given;
+    else the named experiment, or the trace's own with the flags applied (validated as any experiment)."""
+    import tomllib
+    from pathlib import Path
+
+    from compare.experiment.sources import experiment_from_document, load_experiment
+
+    if spec is None and not overrides:
+        return None
+    if spec is not None:
+        return load_experiment(spec, overrides, flags)
+    document = tomllib.loads(str(trace.arrays["experiment"][()]))
+    return experiment_from_document(document, Path(trace.path), overrides, flags)
+
+
+def check(experiment: Experiment | str | None = None, backward: Callable[..., Any] | None = None,
+          forward: Callable[..., Any] | None = None, *, against: str | None = None,
+          **overrides: Any) -> CheckReport:
+    """The Python API (`compare.check`): your `backward` (and optional `forward`) checked at every update,
+    against torch, or against a recorded trace (`against="trace.npz"`, torch never imported).
+
+    Returns a `CheckReport`; raises `compare.ParityError` (an AssertionError: pytest shows its message, the
+    same as the command line's) at the first disagreement, `compare.ExperimentError` for bad input."""
+    from compare.experiment.sources import load_experiment
+
+    if backward is None:
+        raise ExperimentError("compare.check: pass your function as backward=...")
+    code = user_code_from_functions(backward, forward)
+    if isinstance(experiment, Experiment) and overrides:
+        raise ExperimentError("overrides apply to a preset name or path; build the Experiment with them")
+    if against is not None:
+        trace = load_trace(against)
+        requested = experiment if isinstance(experiment, Experiment) else requested_experiment(
+            trace, experiment, overrides)
+        return check_against_trace(code, trace, updates=updates_to_check(trace, requested))
+    e = experiment if isinstance(experiment, Experiment) else load_experiment(experiment or "hiring", overrides)
+    return check_with_torch(code, e)
