@@ -8,8 +8,8 @@ import numpy as np
 
 from compare.reporting import answers, figures
 from compare.reporting.content import RANDOM_VARIANTS, Writer, _dev, _f, _ints, _vec, seed_list
-from compare.reporting.per_update import WINDOW, first_updates
 from compare.reporting.document import Block, Code, Details, Figure, Para, Table
+from compare.reporting.per_update import WINDOW, first_updates
 from compare.reporting.runs import Result
 from compare.reporting.text_en import TEXT as EN
 from compare.reporting.text_zh import TEXT as ZH

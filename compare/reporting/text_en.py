@@ -52,6 +52,32 @@ TEXT = {
     "answer": "Answer",
     "numbers": "Numbers",
     "figures": "Figures",
+    # the handout (no answers)
+    "handout_title": "Backpropagation by hand: exercises",
+    "handout_intro": (
+        "A company's hiring committee as a neural network: two section chiefs score each candidate's IQ and EQ "
+        "from a study score and a practice score, two directors score ability and attitude from those, and the "
+        "president decides. That is a 2-2-2-1 network with a sigmoid on every layer. It starts from "
+        "W1 = [[0.8, 0.2], [0.2, 0.8]], b1 = [-1, 0.3], W2 = [[0.5, 0.0], [0.5, 1.0]], b2 = [0.1, -0.1], "
+        "W3 = [[0.5], [0.5]], b3 = [-0.6], and learns with learning rate 0.1 and the loss (t - a)^2 / 2 "
+        "summed over the outputs and averaged over the batch. Answer the questions below, write your "
+        "backward pass in the template, and check it."),
+    "handout_template_h": "5. Your backward pass",
+    "handout_template": ("Fill in the TODO lines of {file} (beside this page): the output layer's delta, each "
+                         "layer's gradients averaged over the batch, and the delta one layer down."),
+    "handout_no_template": "The template is examples/backprop_template.py in the project's repository.",
+    "handout_check_h": "6. How to check it",
+    "handout_check": ("The check trains your backward next to PyTorch's autograd, from the same weights and on "
+                      "the same samples, and compares your gradients and the updated weights after every "
+                      "update:"),
+    "handout_check_one": "One experiment, every descent mode of exercise 3:",
+    "handout_verdicts": (
+        "Exit status 0: every update matched. Exit status 1: the first disagreement, named: the update, the "
+        "stage (forward, gradient or update), the layer, the parameter and element (for example W2[1, 0]), "
+        "both values, and what the pattern suggests (a sign, a factor of the batch size, a transposed "
+        "matrix). Exit status 2: the file does not load, has no backward, or returns the wrong shapes. "
+        "To see one update of your backward next to the reference, number by number:"),
+    "handout_explain": "Fix the first disagreement it names, then run the check again.",
     # sections
     "hiring_h": "1. The seed's example: one candidate",
     "hiring_q": ("Zhang San scores 1 in study and 0.1 in practice; the committee should hire him (target 1). "
