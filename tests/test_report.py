@@ -15,33 +15,17 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import QUICK_REPORT as QUICK
 
 from compare.cli import cmd_report
 from compare.cli import main as cli
 from compare.errors import ParityError
 
-QUICK = ["--epochs", "20", "--seeds", "2", "--quiet"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def build(out: Path, *extra: str) -> int:
     return cmd_report.main(["--out", str(out), *extra])
-
-
-@pytest.fixture(scope="module")
-def en_report(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("en") / "report"
-    assert build(out, *QUICK) == 0
-    return out
-
-
-@pytest.fixture(scope="module")
-def zh_report(tmp_path_factory) -> tuple[Path, list[str]]:
-    out = tmp_path_factory.mktemp("zh") / "report"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        assert build(out, "--lang", "zh", "--epochs", "10", "--seeds", "1", "--quiet") == 0
-    return out, [str(w.message) for w in caught]
 
 
 def png_size(data: bytes) -> tuple[int, int]:
