@@ -73,8 +73,8 @@ def numpy_order(plan: Plan) -> NumpyRun:
     """`plan`'s run trained by `numpy_impl` alone (NumPy's `default_rng(seed)` order), logged at the
     command's epochs."""
     from compare.experiment.initial import initial_parameters
-    from numpy_impl.trainer import train
+    from compare.running.loops import train_numpy
     experiment = plan.experiment()
-    history = train(experiment, *initial_parameters(experiment, torch_allowed=False))
+    history = train_numpy(experiment, *initial_parameters(experiment, torch_allowed=False))
     log = [(e, v) for e, v in history.loss_log if e % plan.table_every == 0]
     return NumpyRun(log, history.outputs, history.predictions)
