@@ -1,6 +1,6 @@
 """`python -m compare grade PATH... [--rubric FILE.toml] [--jobs N] [--timeout SECONDS] [--memory MB]
-[--csv FILE] [--json FILE] [--gradescope FILE] [--quiet] [--seed N] [--reference auto|torch|numpy]`: grade a class of backward files, each
-in its own limited process, against experiments drawn at grade time."""
+[--csv FILE] [--json FILE] [--gradescope FILE] [--quiet] [--seed N] [--reference auto|torch|numpy]`:
+grade a class of backward files, each in its own limited process, against experiments drawn at grade time."""
 
 from __future__ import annotations
 

@@ -125,6 +125,16 @@ def _alive(pid: int) -> bool:
 
 
 _GROUPS = itertools.count()
+
+
+def _control(path: Path, text: str) -> None:
+    """Write a control group's kernel interface file in place (no temporary file and rename: the kernel
+    reads the write itself)."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
 PIDS_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
 
 
@@ -143,7 +153,7 @@ class PidsGroup:
             except OSError:
                 continue
             try:
-                (path / "pids.max").write_text(str(limit))
+                _control(path / "pids.max", str(limit))
             except OSError:
                 path.rmdir()
                 continue
@@ -155,7 +165,7 @@ class PidsGroup:
         if self.path is None:
             return False
         try:
-            (self.path / "cgroup.procs").write_text(str(pid))
+            _control(self.path / "cgroup.procs", str(pid))
             return True
         except OSError:
             return False
