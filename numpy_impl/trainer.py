@@ -17,6 +17,7 @@ from compare.running.history import History
 from numpy_impl import losses
 from numpy_impl.network import backward, forward
 from numpy_impl.optimizer import SGD
+from numpy_impl.optimizers import make_optimizer
 from numpy_impl.schedule import epoch_batches
 from numpy_impl.workspace import Workspace, layer_views
 
@@ -66,9 +67,8 @@ class NumpyTrainer:
         self._ours = (self.forward, self.backward) if forward_fn is None and backward_fn is None else (None, None)
         self._workspaces: dict[int, Workspace] = {}
         params = [p for pair in zip(self.weights, self.biases) for p in pair]  # torch's order: W1, b1, ...
-        self.optimizer = SGD(params, lr=e.lr, momentum=e.momentum, dampening=e.dampening,
-                             nesterov=e.nesterov, weight_decay=e.weight_decay, maximize=e.maximize,
-                             whole=(self.theta, self.grad, self._grads))
+        self.optimizer = (SGD(params, **e.optimizer_options, whole=(self.theta, self.grad, self._grads))
+                          if e.optimizer == "sgd" else make_optimizer(e.optimizer, params, **e.optimizer_options))
         self.updates = 0
 
     def gradients(self, X: np.ndarray, T: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
