@@ -232,9 +232,9 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
         import torch
 
         from compare.lockstep.worker import spare_core, use_worker
-        # the worker's optimizer state lives in its own process, where the state check cannot read it
-        parallel = (use_worker(e, numpy_factory, resync, torch.get_num_threads()) and not state_names(e)
-                    and not counts_steps(e) and spare_core())
+        parallel = use_worker(e, numpy_factory, resync, torch.get_num_threads()) and spare_core()
+    # the worker's optimizer state would live in its own process, where the state check cannot read it
+    parallel = parallel and not state_names(e) and not counts_steps(e)
     run = Lockstep(e, weights, biases, numpy_factory=numpy_factory, shared=parallel)
     per_update = np.zeros(e.total_updates)
     numpy_log: list[tuple[int, float]] = []
