@@ -12,7 +12,7 @@ import numpy as np
 
 
 class TrainingConfig(Protocol):
-    """The network, the data, the loss and the optimizer (its name and keyword arguments), read once by `NumpyTrainer`."""
+    """The network, the data, the loss and the optimizer (name and keyword arguments), read by `NumpyTrainer`."""
 
     @property
     def sizes(self) -> tuple[int, ...]: ...                # layer widths, input first: (2, 2, 2, 1)
