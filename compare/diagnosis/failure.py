@@ -33,6 +33,7 @@ class Failure:
     wrong: tuple[str, ...]        # every array out of tolerance at this stage, in the order checked
     hints: tuple[str, ...] = ()   # what the pattern of the wrong numbers suggests
     drift: float = 0.0            # largest |difference| of the weights this update started from
+    state: str | None = None      # stage "optimizer state": which quantity (`compare.running.optimizer_state`)
 
     @property
     def abs_diff(self) -> float:
@@ -45,7 +46,8 @@ class Failure:
                 "parameter": self.parameter, "array": self.array, "element": list(self.element),
                 self.labels[0]: self.ours, self.labels[1]: self.theirs,
                 "abs_diff": diff if np.isfinite(diff) else None, "wrong": list(self.wrong),
-                "parameters_wrong": list(self.wrong), "hints": list(self.hints), "drift": self.drift}
+                "parameters_wrong": list(self.wrong), "hints": list(self.hints), "drift": self.drift,
+                **({"state": self.state} if self.state else {})}
 
 
 def neighbours(ours: np.ndarray, theirs: np.ndarray, element: tuple[int, int], label_ours: str = "numpy",

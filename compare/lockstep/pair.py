@@ -13,10 +13,22 @@ from typing import Any
 
 import numpy as np
 
+from compare.diagnosis.failure import Failure
+from compare.diagnosis.stagecheck import UpdateSite
 from compare.experiment.definition import Experiment
 from compare.experiment.initial import initial_parameters
 from compare.running.loops import torch_trainer
-from compare.running.tolerances import tolerance_for
+from compare.running.optimizer_state import (
+    LABELS,
+    SYMBOLS,
+    counts_steps,
+    load_numpy_state,
+    numpy_state,
+    state_names,
+    torch_state,
+)
+from compare.running.parameters import locate
+from compare.running.tolerances import state_tolerance_for, tolerance_for
 
 # parameters from which `Lockstep.max_abs_diff` copies torch's parameters layer by layer instead of gathering
 # them by the index map: the gather is cheaper for the smallest models (fewer Python calls), the copies from
@@ -44,6 +56,10 @@ class Lockstep:
         self._theirs = np.empty_like(self.numpy.theta)
         self.diff = np.empty_like(self.numpy.theta)    # numpy - torch, then |numpy - torch|, seed order
         self._layers = self._layer_views() if self.numpy.theta.size >= PER_LAYER_FROM else None
+        # the optimizer's state, compared after every update too (`compare.running.optimizer_state`)
+        self.state_names = state_names(e)
+        self.has_state = bool(self.state_names) or counts_steps(e)
+        self.state_max_abs_diff = dict.fromkeys(self.state_names + (("step",) if counts_steps(e) else ()), 0.0)
 
     def _layer_views(self) -> list[tuple[Any, Any]] | None:
         """(destination, source) tensor pairs per parameter: a view of `_theirs` in the seed layout, and torch's
@@ -64,13 +80,60 @@ class Lockstep:
         return pairs
 
     @property
+    def index(self) -> np.ndarray:
+        """`torch_to_seed_index` of this network, built when first needed."""
+        if self._index is None:
+            from torch_impl.layout import torch_to_seed_index
+            self._index = torch_to_seed_index(self.experiment.sizes)
+        return self._index
+
+    def torch_state(self) -> dict[str, np.ndarray]:
+        return torch_state(self.torch.optimizer, self.torch.model, self.experiment)
+
+    def state_failure(self, where: UpdateSite, label: str = "numpy") -> Failure | None:
+        """Compare every optimizer state quantity of every parameter (after `max_abs_diff` found the
+        parameters in agreement); the failure record of the first one out of tolerance, or None. The step
+        counts must be equal."""
+        e = self.experiment
+        ours, theirs = numpy_state(self.numpy.optimizer, e), self.torch_state()
+        tol = state_tolerance_for(e.dtype)
+        if ours.keys() != theirs.keys():
+            message = (f"parity FAILED at {where.describe()}, stage optimizer state: {label} keeps "
+                       f"{', '.join(ours) or 'nothing'}, torch {', '.join(theirs) or 'nothing'}")
+            return Failure(message, where.update, where.epoch, where.batch, tuple(where.samples),
+                           "optimizer state", 0, "", "", (0, 0), (label, "torch"), 0.0, 0.0, ())
+        for name, want in theirs.items():
+            mine = ours[name]
+            with np.errstate(invalid="ignore"):
+                diff = np.abs(mine - want)
+                bound = 0.0 if name == "step" else tol.atol + tol.rtol * np.abs(want)
+                bad = np.flatnonzero(~(diff <= bound))
+            self.state_max_abs_diff[name] = max(self.state_max_abs_diff[name], float(np.nan_to_num(diff.max(),
+                                                                                                   nan=np.inf)))
+            if bad.size == 0:
+                continue
+            first = int(bad[0])
+            a, b = float(mine[first]), float(want[first])
+            if name == "step":
+                names = [f"{kind}{layer}" for layer in range(1, e.n_layers + 1) for kind in ("W", "b")]
+                label_at, layer, element = names[first], first // 2 + 1, (0, 0)
+            else:
+                parameter, layer, element, _, _ = locate(e.sizes, first)
+                label_at = f"{parameter}[{element[0]}, {element[1]}]"
+            message = (f"parity FAILED at {where.describe()}, stage optimizer state: {LABELS[name]} of {label_at}: "
+                       f"{label} {a!r}, torch {b!r}, |diff| {abs(a - b):.3g} > tolerance "
+                       f"({'equal counts' if name == 'step' else tol.describe()}); every weight and bias agrees")
+            parameter = label_at.split("[")[0]
+            return Failure(message, where.update, where.epoch, where.batch, tuple(where.samples),
+                           "optimizer state", layer, parameter, f"{SYMBOLS[name]}_{parameter}", element,
+                           (label, "torch"), a, b, (name,), state=name)
+        return None
+
+    @property
     def theirs(self) -> np.ndarray:
         """torch's parameters now, gathered into the seed order (NumPy's flat layout). Read by the slow
         paths only (a failure, a divergence, --resync); the fast path never gathers."""
-        if self._index is None:   # a wide model's fast path never needs it: ~10 ms saved at 535,818 parameters
-            from torch_impl.layout import torch_to_seed_index
-            self._index = torch_to_seed_index(self.experiment.sizes)
-        return self.torch.flat_parameters().take(self._index, 0, self._theirs)
+        return self.torch.flat_parameters().take(self.index, 0, self._theirs)
 
     def max_abs_diff(self) -> float:
         """Largest |numpy - torch| over every parameter (NaN if any side has a NaN). Leaves |numpy - torch|
@@ -95,16 +158,9 @@ class Lockstep:
         return np.flatnonzero(~(self.diff <= bound))     # NaN compares False: a violation
 
     def resync(self) -> None:
-        """Copy torch's parameters and momentum buffers into NumPy, so
-        that the next difference is the error of one update alone, not the drift accumulated so far."""
+        """Copy torch's parameters and optimizer state (momentum buffers, moments, step counts) into NumPy,
+        so that the next difference is the error of one update alone, not the drift accumulated so far."""
         self.numpy.theta[...] = self.theirs
-        if self.experiment.momentum == 0:
+        if not self.has_state:
             return
-        state = self.torch.optimizer.state
-        params = [p for linear in self.torch.model.linears for p in (linear.weight, linear.bias)]
-        for i, p in enumerate(params):   # W1, b1, W2, ...: the NumPy optimizer's order too
-            buf = state[p].get("momentum_buffer") if p in state else None
-            if buf is not None:
-                buf = buf.detach().cpu().numpy()
-                buf = buf.T if buf.ndim == 2 else buf.reshape(1, -1)     # torch layout -> seed layout
-                self.numpy.optimizer.buffers[i] = np.array(buf, dtype=self.numpy.theta.dtype)
+        load_numpy_state(self.numpy.optimizer, self.experiment, self.torch_state())
