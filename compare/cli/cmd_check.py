@@ -14,6 +14,7 @@ from compare.cli.runner import guarded, load_runs, version_string
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment.show import to_toml
 from compare.grading.timelimit import DEFAULT_TIMEOUT, limited_user_code
+from compare.running.loops import require_torch
 from compare.usercode.load import UserCodeError
 
 PROG = "python -m compare check"
@@ -80,6 +81,7 @@ def _run_code(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any
     if args.show:
         print("\n".join(to_toml(e) for e in runs), end="")
         return 0, []
+    require_torch()
     out_dir = _out_dir(args)
     from compare.usercode.check import check_with_torch
     results: list[dict[str, Any]] = []

@@ -14,6 +14,7 @@ from compare.cli.runner import guarded, load_runs, version_string
 from compare.errors import DivergenceError, ExperimentError
 from compare.experiment.show import to_toml
 from compare.files.atomic import ensure_output_file
+from compare.running.loops import require_torch
 
 PROG = "python -m compare record"
 DESCRIPTION = ("Train the experiment with torch (nn.Module + SGD + DataLoader) and save, in a plain .npz (no "
@@ -50,6 +51,7 @@ def _main(argv: list[str] | None) -> int:
     if args.show:
         print(to_toml(experiment), end="")
         return 0
+    require_torch()
     path = target_path(args.out)
     talk = not (args.json or args.quiet)
     if talk:

@@ -22,6 +22,7 @@ from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.files.atomic import atomic_write
 from compare.reporting.fonts import cjk_font
 from compare.reporting.plan import MAX_SEEDS, Settings, plan_runs
+from compare.running.loops import require_torch
 from compare.running.parallel import resolve_jobs
 from compare.running.progress import Progress, wanted
 
@@ -120,6 +121,7 @@ def _main(argv: list[str] | None) -> int:
     args.seeds = 10 if args.seeds is None else args.seeds
     if not 1 <= args.seeds <= MAX_SEEDS:
         raise ExperimentError(f"--seeds {args.seeds}: expected a whole number from 1 to {MAX_SEEDS}")
+    require_torch()
     target = check_target(Path(args.out or "report"))
     plans = plan_runs(Settings(args.seeds, args.epochs, args.report_every))
     experiments = [plan.experiment() for plan in plans]     # every input checked before any training

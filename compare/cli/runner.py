@@ -17,13 +17,13 @@ import numpy as np
 from compare.cli.jobs import Job, Outcome, run_job
 from compare.cli.options import Parser, add_jobs_option, add_resync_option, add_run_options, overrides_from
 from compare.cli.output import json_text, loss_line, outputs_block, parity_json, run_json, verdict
-from compare.errors import DivergenceError, ExperimentError, ParityError
+from compare.errors import NEEDS_TORCH, DivergenceError, ExperimentError, ParityError
 from compare.experiment.definition import MODES, Experiment
 from compare.experiment.initial import initial_parameters
 from compare.experiment.show import to_toml
 from compare.experiment.sources import load_experiment
 from compare.files.atomic import ensure_output_dir, ensure_output_file, safe_file_stem, save_npz
-from compare.running.loops import check_device
+from compare.running.loops import check_device, require_torch
 from compare.running.parallel import map_jobs, resolve_jobs
 from compare.running.progress import Progress
 from compare.running.progress import wanted as progress_wanted
@@ -57,6 +57,11 @@ def guarded(body: Callable[[], int]) -> int:
             return body()
     except ExperimentError as exc:
         print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "torch":
+            raise
+        print(f"error: {NEEDS_TORCH}", file=sys.stderr)
         return 2
     except DivergenceError as exc:
         print(f"error: {one_line(str(exc))}", file=sys.stderr)
@@ -132,7 +137,8 @@ def _run(implementation: str, argv: list[str] | None, prog: str, description: st
     if args.show:
         print("\n".join(to_toml(e) for e in runs), end="")
         return 0
-    if implementation != "numpy":   # before anything is written
+    if implementation != "numpy":   # before anything is printed or written
+        require_torch()
         check_device(runs[0], "--device" if args.device is not None else None)
     # initial weights before anything is written: numpy_impl alone refuses torch-default (exit 2)
     work = [Job(implementation, e, *initial_parameters(e, torch_allowed=implementation != "numpy"),
