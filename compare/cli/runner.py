@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from compare import exits
 from compare.cli.options import Parser, add_resync_option, add_run_options, overrides_from
 from compare.cli.output import json_text, loss_line, outputs_block, parity_json, run_json, verdict
 from compare.errors import DivergenceError, ExperimentError, ParityError
@@ -28,51 +27,27 @@ from compare.running.progress import wanted as progress_wanted
 IMPLEMENTATIONS = ("compare", "numpy", "torch")
 
 
-class Terminated(Exception):
-    """SIGTERM, turned into an exception so that `finally` blocks and atomic writes clean up."""
-
-
 def version_string(prog: str) -> str:
     from compare.version import __version__
     return f"{prog} {__version__} (Python {sys.version.split()[0]}, numpy {np.__version__})"
 
 
-def one_line(text: str) -> str:
-    """A message as one line, whatever a file name or key in it contains."""
-    return " ".join(text.split("\n")).replace("\r", " ")
-
-
 def guarded(body: Callable[[], int]) -> int:
-    """Run a command body; map our exceptions to exit statuses and one line on stderr."""
-    def on_term(signum: int, frame: Any) -> None:
-        raise Terminated()
-    previous = signal.signal(signal.SIGTERM, on_term)
-    try:
-        # a diverging run overflows on purpose; it is caught by explicit NaN/inf checks and reported once
-        # (exit 3), so NumPy's per-operation warnings would only be noise
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return body()
-    except ExperimentError as exc:
-        print(f"error: {one_line(str(exc))}", file=sys.stderr)
-        return 2
-    except DivergenceError as exc:
-        print(f"error: {one_line(str(exc))}", file=sys.stderr)
-        return 3
-    except ParityError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        # `python -m compare | head`: the reader left; say nothing more (Python's documented recipe)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
-    except KeyboardInterrupt:
-        print("interrupted (SIGINT): nothing half-written was left behind", file=sys.stderr)
-        return 130
-    except Terminated:
-        print("terminated (SIGTERM): nothing half-written was left behind", file=sys.stderr)
-        return 143
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    """Run a command body with our SIGINT / SIGTERM raised as `Interrupted`; whatever ends it becomes an exit
+    status and a message on stderr through `compare.exits` (the one place that maps them). argparse's own
+    exits (`--help`, a usage error) pass through."""
+    with exits.signals_as_exceptions():
+        try:
+            # a diverging run overflows on purpose; it is caught by explicit NaN/inf checks and reported once
+            # (exit 3), so NumPy's per-operation warnings would only be noise
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                code = body()
+            exits.raise_pending()        # a signal of ours that a user's code swallowed
+            return code
+        except SystemExit:
+            raise
+        except BaseException as exc:     # every ending has its status; no traceback leaves
+            return exits.report(exc)
 
 
 def build_parser(prog: str, description: str) -> Parser:
