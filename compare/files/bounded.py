@@ -113,13 +113,15 @@ class Archive:
     """A plain `.npz` opened for bounded reading: `members` from the headers only; `load(name)` inflates one
     member after checking its declared size. Use as a context manager."""
 
-    def __init__(self, path: str | Path, what: str, file_cap: int, total_cap: int, member_cap: int | None = None):
-        self.what, self.total_cap = what, total_cap
+    def __init__(self, path: str | Path, what: str, file_cap: int, total_cap: int, member_cap: int | None = None,
+                 kind: str = "an .npz archive"):
+        self.what, self.total_cap, self.kind = what, total_cap, kind
         self.member_cap = total_cap if member_cap is None else member_cap
         self._handle = open_regular(path, what, file_cap)
         try:
             if self._handle.read(4) != b"PK\x03\x04":   # not a zip: numpy would try to unpickle it
-                raise ExperimentError(f"{what}: not an .npz archive (a zip of .npy arrays as np.savez writes it)")
+                raise ExperimentError(f"{what}: not {kind} (not a zip file; an .npz is a zip of .npy arrays as "
+                                      "np.savez writes it)")
             self._check_directory()
             self._zip = zipfile.ZipFile(self._handle)
             self.members: dict[str, Member] = {}
@@ -134,7 +136,7 @@ class Archive:
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, KeyError,
                 struct.error, zlib.error, NotImplementedError) as exc:
             self._handle.close()
-            raise ExperimentError(f"{what}: not a readable .npz archive ({type(exc).__name__})") from None
+            raise ExperimentError(f"{what}: not {kind} (truncated or damaged: {type(exc).__name__})") from None
         self._loaded = 0
 
     def __enter__(self) -> Archive:
@@ -154,17 +156,17 @@ class Archive:
         tail = self._handle.read()
         at = tail.rfind(b"PK\x05\x06")
         if at < 0 or len(tail) < at + 22:
-            raise ExperimentError(f"{self.what}: not a readable .npz archive (no zip directory; truncated?)")
+            raise ExperimentError(f"{self.what}: not {self.kind} (no zip directory at its end: truncated?)")
         entries, directory = struct.unpack("<10xH I 6x", tail[at:at + 22])[0:2]
         if entries == 0xFFFF or directory == 0xFFFFFFFF:       # zip64: the counts are in the zip64 record
             locator = tail[at - 20:at] if at >= 20 else b""
             if len(locator) != 20 or not locator.startswith(b"PK\x06\x07"):
-                raise ExperimentError(f"{self.what}: not a readable .npz archive (damaged zip64 directory)")
+                raise ExperimentError(f"{self.what}: not {self.kind} (damaged zip64 directory)")
             (record_at,) = struct.unpack("<8xQ4x", locator)
             self._handle.seek(record_at)
             record = self._handle.read(56)
             if len(record) != 56 or not record.startswith(b"PK\x06\x06"):
-                raise ExperimentError(f"{self.what}: not a readable .npz archive (damaged zip64 directory)")
+                raise ExperimentError(f"{self.what}: not {self.kind} (damaged zip64 directory)")
             entries, directory = struct.unpack("<32xQQ8x", record)
         if entries > NPZ_MEMBERS or directory > NPZ_MEMBERS * 1024:
             raise ExperimentError(f"{self.what}: {entries:,} members; an archive is read with at most "
