@@ -20,7 +20,15 @@ from compare.experiment.definition import MODES, Experiment
 from compare.experiment.initial import initial_parameters
 from compare.experiment.show import to_toml
 from compare.experiment.sources import load_experiment
-from compare.files.atomic import ensure_output_dir, ensure_output_file, safe_file_stem, save_npz
+from compare.files.atomic import (
+    check_file_name,
+    ensure_output_dir,
+    ensure_output_file,
+    make_output_dir,
+    safe_file_stem,
+    save_npz,
+)
+from compare.files.text import printable
 from compare.running.progress import Progress
 from compare.running.progress import wanted as progress_wanted
 
@@ -107,6 +115,9 @@ def _run(implementation: str, argv: list[str] | None, prog: str, description: st
     # initial weights before anything is written: numpy_impl alone refuses torch-default (exit 2)
     initials = [initial_parameters(e, torch_allowed=implementation != "numpy") for e in runs]
     out_dir = ensure_output_dir(args.out) if args.out else None
+    if out_dir is not None:
+        for e in runs:
+            plot_paths(out_dir, e, implementation, check=True)
     save_path = check_save_path(args.save_weights, len(runs))
     talk = not (args.json or args.quiet)
     results: list[dict[str, Any]] = []
@@ -182,17 +193,29 @@ def train_one(implementation: str, experiment: Experiment, weights: list, biases
     return train(experiment, weights, biases, on_epoch=on_epoch), None
 
 
+def plot_paths(out_dir: Path, experiment: Experiment, implementation: str, *, check: bool = False) -> dict[str, Path]:
+    """The plot files a run writes into `out_dir`; with `check`, each name is checked (before any work)."""
+    stem = f"{safe_file_stem(experiment.name)}_{experiment.mode}"   # a name is free text, a path is not
+    names = ({"loss": f"{stem}_loss.png", "parity": f"{stem}_parity.png"} if implementation == "compare" else
+             {"loss": f"{stem}_{implementation}_loss.png"})
+    if check:
+        for name in names.values():
+            check_file_name(out_dir, name, f"--out {printable(str(out_dir))}: {printable(name)}")
+    return {k: out_dir / v for k, v in names.items()}
+
+
 def write_plots(out_dir: Path, experiment: Experiment, history: Any, report: Any) -> None:
     from compare.reporting import plots
-    stem = f"{safe_file_stem(experiment.name)}_{experiment.mode}"   # a name is free text, a path is not
+    make_output_dir(out_dir)
     if report is not None:
-        plots.loss_curves(out_dir / f"{stem}_loss.png", f"{experiment.name}, {experiment.mode}: loss",
+        paths = plot_paths(out_dir, experiment, "compare")
+        plots.loss_curves(paths["loss"], f"{experiment.name}, {experiment.mode}: loss",
                           {"numpy (manual backprop)": report.numpy.loss_log,
                            "torch (nn.Module + SGD)": report.torch.loss_log})
-        plots.parity_curve(out_dir / f"{stem}_parity.png", f"{experiment.name}, {experiment.mode}: "
+        plots.parity_curve(paths["parity"], f"{experiment.name}, {experiment.mode}: "
                            "numpy vs torch after every update", report.per_update[:report.updates_checked],
                            report.tolerance.atol)
     else:
-        plots.loss_curves(out_dir / f"{stem}_{history.implementation}_loss.png",
-                          f"{experiment.name}, {experiment.mode}: loss ({history.implementation})",
+        paths = plot_paths(out_dir, experiment, history.implementation)
+        plots.loss_curves(paths["loss"], f"{experiment.name}, {experiment.mode}: loss ({history.implementation})",
                           {history.implementation: history.loss_log})
