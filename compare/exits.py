@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from compare.errors import DivergenceError, ExperimentError, Interrupted, ParityError
-from compare.files.text import one_line
+from compare.files.text import one_line, printable
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 WORDS = {signal.SIGINT: "interrupted (SIGINT)", signal.SIGTERM: "terminated (SIGTERM)"}
@@ -107,7 +107,7 @@ def deferred_signals() -> Iterator[None]:
 def exit_status(exc: BaseException) -> tuple[int, str]:
     """The exit status for an exception that ended a command, and what to print on stderr."""
     if isinstance(exc, ParityError):
-        return 1, str(exc)
+        return 1, "\n".join(printable(line) for line in str(exc).split("\n"))
     if isinstance(exc, ExperimentError):
         return 2, f"error: {one_line(str(exc))}"
     if isinstance(exc, DivergenceError):

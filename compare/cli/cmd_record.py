@@ -14,6 +14,7 @@ from compare.cli.runner import guarded, load_runs, version_string
 from compare.errors import DivergenceError, ExperimentError
 from compare.experiment.show import to_toml
 from compare.files.atomic import ensure_output_file
+from compare.files.text import printable
 
 PROG = "python -m compare record"
 DESCRIPTION = ("Train the experiment with torch (nn.Module + SGD + DataLoader) and save, in a plain .npz (no "
@@ -71,7 +72,8 @@ def _main(argv: list[str] | None) -> int:
     if args.json:
         print(json_text(summary))
     else:
-        print(f"recorded {summary['updates']} updates of {experiment.name} ({experiment.mode}) to {path} "
+        print(f"recorded {summary['updates']} updates of {printable(experiment.name)} ({experiment.mode}) to "
+              f"{printable(str(path))} "
               f"({summary['bytes'] / 1e6:.2f} MB); check a backward against it with `python -m compare check "
               f"FILE.py --against {path}`")
     return 0

@@ -126,7 +126,7 @@ def _run(implementation: str, argv: list[str] | None, prog: str, description: st
         if talk:
             print(experiment.describe(), flush=True)
 
-        bar = Progress(experiment.epochs, f"{experiment.name} {experiment.mode}",
+        bar = Progress(experiment.epochs, f"{printable(experiment.name)} {experiment.mode}",
                        enabled=progress_wanted(args.quiet))
 
         def on_epoch(epoch: int, loss: float | None) -> None:
@@ -155,7 +155,7 @@ def _run(implementation: str, argv: list[str] | None, prog: str, description: st
         if report is not None and not args.json:
             print(verdict(report))
         elif args.quiet:
-            print(f"{prog}: {experiment.name} {experiment.mode}: {history.updates} updates, final loss "
+            print(f"{prog}: {printable(experiment.name)} {experiment.mode}: {history.updates} updates, final loss "
                   f"{history.loss_log[-1][1]!r}" if history.loss_log else f"{history.updates} updates")
         if out_dir is not None:
             write_plots(out_dir, experiment, history, report)
