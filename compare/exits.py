@@ -12,7 +12,8 @@
 Our SIGINT and SIGTERM raise `compare.errors.Interrupted`, not `KeyboardInterrupt`: a user's file that raises
 `KeyboardInterrupt` (or `SystemExit`, `GeneratorExit`) itself is a user's error (exit 2), never taken for
 ours. The handler also notes the signal, so that a user's `except BaseException: pass` cannot swallow it:
-`raise_pending` raises it again once the user's call returns.
+`raise_pending` raises it again once the user's call returns, and a second signal while the user's code
+still runs ends the process at once.
 """
 
 from __future__ import annotations
@@ -38,9 +39,14 @@ class _State:
 
     active = False
     pending: int | None = None
+    in_user_code = 0
 
 
 def _on_signal(signum: int, frame: Any) -> None:
+    if _State.pending is not None and _State.in_user_code:
+        # the first one was swallowed by a user's code that runs on: end now (nothing of ours is being written)
+        os.write(2, f"{WORDS.get(signum, 'signal')}: nothing half-written was left behind\n".encode())
+        os._exit(128 + signum)
     _State.pending = signum
     raise Interrupted(signum)
 
@@ -65,6 +71,17 @@ def signals_as_exceptions() -> Iterator[None]:
         for s, handler in previous.items():
             signal.signal(s, handler)
         _State.active = was_active
+
+
+@contextmanager
+def user_code() -> Iterator[None]:
+    """Marks a call into a user's code: should it swallow our signal and run on, a second one ends the
+    process at once."""
+    _State.in_user_code += 1
+    try:
+        yield
+    finally:
+        _State.in_user_code -= 1
 
 
 def ours_active() -> bool:

@@ -101,7 +101,8 @@ def load_user_code(path: str | Path) -> UserCode:
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(file.parent))   # so that it can import its own helper modules
     try:
-        spec.loader.exec_module(module)
+        with exits.user_code():
+            spec.loader.exec_module(module)
     except BaseException as exc:   # a user's file may raise anything, even SystemExit or KeyboardInterrupt
         if exits.is_ours(exc):
             raise
@@ -179,7 +180,8 @@ class UserBackprop:
         """fn(*args, **kwargs), where anything the user's code raises (BaseException included) is the user's
         error (exit 2, their frames only), except our own SIGINT / SIGTERM, which stay ours wherever they land."""
         try:
-            out = fn(*args, **kwargs)
+            with exits.user_code():
+                out = fn(*args, **kwargs)
         except BaseException as exc:
             if exits.is_ours(exc):
                 raise
