@@ -31,8 +31,6 @@ def target_path(out: str | None) -> Path:
     """The trace file to write, checked before any training: exit 2 if it cannot be written there."""
     if out is None:
         raise ExperimentError("record: --out TRACE.npz is required (the file to write)")
-    if Path(out).is_dir():
-        raise ExperimentError(f"--out {out}: is a folder; record writes one file (e.g. {out}/trace.npz)")
     return ensure_output_file(out, "--out")
 
 
