@@ -82,6 +82,12 @@ def test_a_long_experiment_name_still_makes_valid_plot_names(tmp_path, capsys, n
     assert sorted(len(os.fsencode(p.name)) <= 255 for p in out.iterdir()) == [True, True]
 
 
+def test_a_trace_too_large_to_read_back_is_refused_before_recording(tmp_path, capsys):
+    refused_before_work(["record", "blobs", "--mode", "stochastic", "--epochs", "100", "--out",
+                         str(tmp_path / "t.npz")], capsys, "trace would hold 4.", "read up to 1 GiB")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_folder_where_a_file_is_wanted(tmp_path, capsys):
     refused_before_work(["hiring", "--epochs", "2", "--save-weights", str(tmp_path)], capsys, "is a folder")
     refused_before_work(["record", "hiring", "--epochs", "2", "--out", str(tmp_path)], capsys, "is a folder")

@@ -36,7 +36,7 @@ def target_path(out: str | None) -> Path:
 
 def _main(argv: list[str] | None) -> int:
     from compare.experiment.initial import initial_parameters
-    from compare.usercode.trace import record, save_trace
+    from compare.usercode.trace import check_recordable, record, save_trace
 
     parser = Parser(prog=PROG, description=DESCRIPTION)
     add_run_options(parser, out_help="the trace file to write (.npz); required")
@@ -50,6 +50,7 @@ def _main(argv: list[str] | None) -> int:
         print(to_toml(experiment), end="")
         return 0
     path = target_path(args.out)
+    check_recordable(experiment, f"record {printable(experiment.name)}")
     talk = not (args.json or args.quiet)
     if talk:
         print(experiment.describe(), flush=True)

@@ -96,6 +96,26 @@ def record(experiment: Experiment, weights: list[np.ndarray], biases: list[np.nd
     return arrays
 
 
+def trace_bytes(e: Experiment) -> int:
+    """The bytes a trace of `e` holds inflated (what `load_trace` reads), computed before recording."""
+    U = e.total_updates
+    S = e.epochs * (e.effective_samples_per_epoch if not e.drop_last else
+                    e.updates_per_epoch * e.effective_batch_size)
+    parameters = sum(n_in * n_out + n_out for n_in, n_out in zip(e.sizes[:-1], e.sizes[1:]))
+    activations = sum(e.sizes[1:])
+    text = 4 * (2 * len(to_toml(e)) + 20 * parameters + 4096)   # the experiment (weights written out), environment
+    return 8 * (U * 2 * parameters + S * 2 * activations + parameters + 4 * U + S) + text
+
+
+def check_recordable(e: Experiment, where: str) -> None:
+    """Exit 2 before any training when the trace would be larger than a trace is read (`TRACE_BYTES`)."""
+    size = trace_bytes(e)
+    if size > TRACE_BYTES:
+        raise ExperimentError(f"{where}: this run's trace would hold {size / 2**30:.1f} GiB of arrays; traces are "
+                              f"read up to {TRACE_BYTES // 2**30} GiB (record fewer epochs: its first epochs "
+                              "check the same formulas)")
+
+
 def save_trace(path: str | Path, arrays: dict[str, np.ndarray]) -> Path:
     """Write the arrays as a compressed plain `.npz`, atomically (no half-written trace is ever left) and
     byte-reproducibly (the same run records the same bytes)."""
