@@ -13,7 +13,8 @@ from compare.cli.output import json_text, loss_line, outputs_block, parity_json,
 from compare.cli.runner import guarded, load_runs, version_string
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment.show import to_toml
-from compare.usercode.load import UserCodeError, load_user_code
+from compare.grading.timelimit import DEFAULT_TIMEOUT, limited_user_code
+from compare.usercode.load import UserCodeError
 
 PROG = "python -m compare check"
 DESCRIPTION = ("Check your own backprop. FILE.py defines backward(weights, biases, activations, targets) -> (dW, db) "
@@ -32,6 +33,11 @@ def build_parser() -> Parser:
     parser.add_argument("--against", metavar="TRACE.npz", default=None,
                         help="check against a recording (`python -m compare record`) instead of torch; the "
                              "experiment comes from the trace, and torch is never imported")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help="wall-clock seconds your file's own code may use in all (import and every call; "
+                             f"default {DEFAULT_TIMEOUT:g}); past it, exit 2")
+    parser.add_argument("--isolate", action="store_true",
+                        help="run your file in its own limited process, as `compare grade` does")
     parser.add_argument("--version", action="version", version=version_string("compare check"))
     return parser
 
@@ -59,7 +65,13 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
-    code = load_user_code(args.file)
+    if not args.timeout > 0:
+        raise ExperimentError(f"--timeout: expected seconds > 0, found {args.timeout:g}")
+    with limited_user_code(args.file, timeout=args.timeout, isolate=args.isolate) as code:
+        return _run_code(args, code, talk)
+
+
+def _run_code(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
     if args.against is not None:
         return _against(args, code, talk)
     if args.experiment is None:

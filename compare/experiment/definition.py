@@ -22,7 +22,7 @@ HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
 OUTPUT_ACTIVATIONS = HIDDEN_ACTIVATIONS + ("softmax",)
 INIT_SCHEMES = ("torch-default", "xavier-uniform", "he-normal")
 DEVICES = ("cpu", "cuda")
-RESERVED_WORDS = ("check", "record", "gradcheck", "explain", "report", "presets")
+RESERVED_WORDS = ("check", "record", "gradcheck", "explain", "report", "presets", "grade")
 
 
 @dataclass(frozen=True)
