@@ -44,6 +44,13 @@ class DivergenceError(ArithmeticError):
         self.report = report
 
 
+class UserStop(BaseException):
+    """Our own machinery stopping a user's code (its time is up, it called sys.exit): it crosses the user-code
+    boundary unchanged (it is not the user's exception) and, should it reach the top, is exit 2, one line."""
+
+    exit_code = 2
+
+
 class Interrupted(BaseException):
     """Our process received SIGINT (exit 130) or SIGTERM (exit 143); raised by our signal handler."""
 

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from compare.errors import DivergenceError, ExperimentError, Interrupted, ParityError
+from compare.errors import DivergenceError, ExperimentError, Interrupted, ParityError, UserStop
 from compare.files.text import one_line, printable
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -129,6 +129,8 @@ def exit_status(exc: BaseException) -> tuple[int, str]:
         return 2, f"error: {one_line(str(exc))}"
     if isinstance(exc, DivergenceError):
         return 3, f"error: {one_line(str(exc))}"
+    if isinstance(exc, UserStop):
+        return 2, f"error: {one_line(str(exc))}"
     if isinstance(exc, Interrupted) or isinstance(exc, KeyboardInterrupt):
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
         return 128 + signum, f"{WORDS.get(signum, f'signal {signum}')}: nothing half-written was left behind"

@@ -57,6 +57,9 @@ def test_a_backward_raising_anything_is_exit_2_with_its_frames_only(tmp_path, ca
         def backward(weights, biases, activations, targets):
             {RAISING[kind]}
         """)
+    if kind == "SystemExit":          # `check` runs a file's code under a time limit, which words this itself
+        refuses(["check", path, "exercise3", "--epochs", "2", "--json"], capsys, "called sys.exit(0) in backward")
+        return
     err = refuses(["check", path, "exercise3", "--epochs", "2", "--json"], capsys,
                   f"backward raised {kind}", "at update 1")
     assert "Traceback (most recent call last):" in err and f'"{path}", line' in err

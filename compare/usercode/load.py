@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from compare import exits
+from compare.errors import UserStop
 from compare.experiment.definition import Experiment
 from compare.usercode import gate
 from compare.usercode.gate import UserCodeError
@@ -183,7 +184,7 @@ class UserBackprop:
             with exits.user_code():
                 out = fn(*args, **kwargs)
         except BaseException as exc:
-            if exits.is_ours(exc):
+            if exits.is_ours(exc) or isinstance(exc, UserStop):   # ours, not the user's: they pass through
                 raise
             exits.raise_pending()      # our signal arrived, and the user's code turned it into another error
             if isinstance(exc, NotImplementedError):
