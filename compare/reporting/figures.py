@@ -83,7 +83,7 @@ def curves(path: Path, title: str, panels: Sequence[tuple[str, str, Sequence[Ser
     column; the legend once, under the last panel. `ylabel`: (linear, log)."""
     count = len(panels[0][2])
     height = 3.3 * len(panels) + (0.35 * count if count > 2 else 0) + 0.4
-    with figure(path, font, size=(6.0, height), nrows=len(panels)) as (fig, axes):
+    with figure(path, font, size=(5.4, height), nrows=len(panels)) as (fig, axes):
         for ax, (xlabel, subtitle, series) in zip(axes, panels):
             draw_series(ax, series)
             log = log_helps([s.y for s in series])
@@ -126,7 +126,7 @@ def seed_spread(path: Path, title: str, first: np.ndarray, x: np.ndarray, losses
 def parity(path: Path, title: str, series: Sequence[Series], atol: float, xlabel: str, ylabel: str,
            tolerance_label: str, font: str | None = None) -> Path:
     """The largest |numpy - torch| after every update, one line per run, log scale, tolerance drawn in."""
-    with figure(path, font, size=(6.0, 4.2 + (0.35 * len(series) if len(series) > 1 else 0))) as (fig, (ax,)):
+    with figure(path, font, size=(5.4, 4.2 + (0.35 * len(series) if len(series) > 1 else 0))) as (fig, (ax,)):
         for i, s in enumerate(series):
             ax.plot(s.x, np.maximum(s.y, FLOOR), lw=0.8, ls=STYLES[i % len(STYLES)], alpha=0.85, label=s.label)
         ax.axhline(atol, color="red", ls="--", lw=1.2, label=tolerance_label)

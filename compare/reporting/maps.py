@@ -56,8 +56,10 @@ def crosses_half(out: np.ndarray) -> bool:
     return bool(out.min() < 0.5 < out.max())
 
 
-def decision_map(path: Path, experiment: Experiment, panel: Panel, words: MapWords, font: str | None = None) -> Path:
-    """The output of `panel`'s network over the square, the candidates by name and class."""
+def decision_map(path: Path, experiment: Experiment, panel: Panel, words: MapWords,
+                 font: str | None = None) -> list[str]:
+    """The output of `panel`'s network over the square, the candidates by name and class, drawn into `path`;
+    returns the legend's entries."""
     from matplotlib import colors, ticker
     g1, g2, out = output_grid(experiment, panel)
     low, high = float(out.min()), float(out.max())
@@ -88,9 +90,9 @@ def decision_map(path: Path, experiment: Experiment, panel: Panel, words: MapWor
                         textcoords="offset points", fontsize=10, ha="right" if right else "left",
                         bbox=dict(boxstyle="round,pad=0.2", fc="white", alpha=0.85, lw=0), zorder=4)
         ax.set(xlim=(-PAD, 1 + PAD), ylim=(-PAD, 1 + PAD), xlabel=words.x, ylabel=words.y, title=panel.title)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False, fontsize=9.5,
+        legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False, fontsize=9.5,
                   columnspacing=1.0, handletextpad=0.4)
         bar = fig.colorbar(image, ax=ax, shrink=0.72, aspect=25, label=words.colour)
         bar.formatter = ticker.FuncFormatter(lambda v, _: f"{v:.6g}")
         bar.update_ticks()
-    return path
+        return [text.get_text() for text in legend.get_texts()]

@@ -189,9 +189,11 @@ TEXT = {
     "fig_loss_title": "{name}: loss",
     "fig_parity_title": "{name}: numpy vs torch after every update",
     "fig_map_title": "{name}: trained network over the input square",
+    "stop": ". ",
     "fig_per_epoch": "per epoch",
     "fig_per_update": "per update: the same runs against the number of updates made",
-    "cap_loss": ("The loss on the whole data set, every {every} epochs. Curves that coincide are told apart by "
+    "cap_loss": ("The loss on the whole data set, a point every {every} epoch(s). Curves that coincide are told "
+                 "apart by "
                  "their dash patterns and markers."),
     "cap_map": ("The colours span the output's own range; thin lines are labelled contours; the thick line, "
                 "where the output crosses 0.5, is the decision boundary."),
