@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from compare.errors import UserStop
 from compare.grading import processes, wire
 from compare.usercode.load import EXPERIMENT_KEYWORDS, UserCode, UserCodeError
 
@@ -55,7 +56,7 @@ class Limits:
     output_bytes: int = 4000
 
 
-class SubmissionEnded(BaseException):
+class SubmissionEnded(UserStop):
     """The submission's process is gone or no longer usable: `kind` ("error" | "timeout" | "memory") and
     `reason` (one line)."""
 
