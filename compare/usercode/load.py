@@ -6,7 +6,7 @@ The user's `FILE.py` defines, in the seed layout and with plain NumPy arrays:
     def forward(weights, biases, X):                        # optional -> [X, A1, ..., AL]
 
 `backward` (and `forward`) may also accept keyword arguments `loss`, `hidden_activation`,
-`output_activation` (or `**kwargs`): then they receive the experiment's values.
+`output_activation`, `leaky_slope` (or `**kwargs`): then they receive the experiment's values.
 
     code = load_user_code("mine.py")                  # UserCodeError (exit 2) if it does not load
     user = UserBackprop(code, experiment)
@@ -37,7 +37,7 @@ import numpy as np
 from compare.errors import ExperimentError
 from compare.experiment.definition import Experiment
 
-EXPERIMENT_KEYWORDS = ("loss", "hidden_activation", "output_activation")
+EXPERIMENT_KEYWORDS = ("loss", "hidden_activation", "output_activation", "leaky_slope")
 # our own packages: frames from these are never shown in a user's traceback
 _OUR_DIRS = tuple(str(Path(__file__).resolve().parents[2] / p) for p in ("compare", "numpy_impl", "torch_impl"))
 
