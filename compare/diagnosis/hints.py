@@ -236,9 +236,14 @@ def layer_hints(first: tuple[int, str], wrong: list[tuple[int, str]], L: int) ->
     elif same_layer == {"b"}:
         hints.append(f"dW{layer} agrees, so delta{layer} is right: look at db{layer}'s own formula "
                      f"(the sum of delta{layer} over the batch's rows, / B)")
+    wrong_layers = {l for l, _ in wrong}
+    gap = next((k for k in range(layer - 1, 0, -1) if k not in wrong_layers), None)
     if below and delta_right:
         hints.append(f"also wrong below it: {', '.join(below)}; delta{layer} is right, so look at their own "
                      "formulas too")
+    elif below and gap is not None and any(l < gap for l, _ in wrong):
+        hints.append(f"also wrong below it: {', '.join(below)}; layer {gap} agrees in between, so the layers "
+                     f"below it are wrong on their own, not through delta")
     elif below:
         hints.append(f"also wrong below it: {', '.join(below)}: a consequence of the wrong delta{layer} passed "
                      f"down, most likely; fix layer {layer} first")

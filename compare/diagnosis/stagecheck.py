@@ -106,6 +106,11 @@ def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], 
         ref_grad = (theirs.dW if p == "W" else theirs.db)[l - 1]
         name = f"d{p}{l}"
         hints = gradient_hints(ours, ref, setting, e, (l, p), wrong, before)
+        if where.update > 1 and not _specific(hints):
+            earlier = "update 1" if where.update == 2 else f"updates 1 to {where.update - 1}"
+            hints.insert(0, f"{earlier} agreed: look for something carried from one call to "
+                            "the next (a cached, accumulated or in-place-changed value), or something of this "
+                            f"batch only (its {B} sample{'s' if B > 1 else ''}, its size)")
         return _record(e, where, tolerance, drift, labels, title, "gradient", l, f"{p}{l}", mine, ref_grad,
                        masks[(l, p)], [f"d{q}{k}" for k, q in wrong], hints,
                        "the forward pass agrees at every layer; first wrong gradient in backprop order (output "
@@ -152,6 +157,12 @@ def gradient_hints(ours: Stages, ref: Reference, setting: Setting, e: Experiment
                           delta_right=delta_right)
     hints += transposed_hint(mine, ref_grad, setting, name) + formulas + other
     return hints + layer_hints(first, wrong, L)
+
+
+def _specific(hints: list[str]) -> bool:
+    """Whether a hint names a formula or a factor (not only where to look)."""
+    where_only = ("the layers above", "agrees, so delta", "also wrong", "only layer")
+    return any(not h.startswith(where_only) for h in hints)
 
 
 def _nan_hint(mine: np.ndarray, name: str) -> list[str]:
