@@ -64,6 +64,13 @@ class SuiteReport:
     def exit_code(self) -> int:
         return 1 if self.first_failure else 2 if self.first_error else 0
 
+    def __str__(self) -> str:
+        from compare.usercode.suite_verdict import verdict
+        return verdict(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:   # IPython / Jupyter show the verdict
+        printer.text(str(self))
+
 
 def cannot_express(code: UserCode, case: Case) -> str:
     """Why the file's functions cannot express `case` (a keyword they do not take), or ""."""
