@@ -13,8 +13,11 @@ Shape conventions, the seed's, kept because that is what students derive on pape
 `torch.nn.Linear` stores weight as (outputs, inputs); the conversion lives in `torch_impl.layout`.
 """
 
+from numpy_impl.adagrad import Adagrad
+from numpy_impl.adam import Adam, AdamW
 from numpy_impl.network import backward, forward
 from numpy_impl.optimizer import SGD
+from numpy_impl.rmsprop import RMSprop
 from numpy_impl.trainer import NumpyTrainer, train
 
-__all__ = ["NumpyTrainer", "SGD", "backward", "forward", "train"]
+__all__ = ["Adagrad", "Adam", "AdamW", "NumpyTrainer", "RMSprop", "SGD", "backward", "forward", "train"]
