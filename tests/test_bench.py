@@ -21,7 +21,8 @@ def test_quick_smoke_prints_every_figure_and_the_scaling_table(root):
     assert "| figure | measured | target | holds? |" in out
     for target in ("<= 1.1x", ">= 8x", "<= 1.05x"):
         assert target in out
-    assert out.count("| (quick) |") == 5                      # five figures, none judged in a smoke run
+    assert out.count("| (quick) |") == 6                      # six figures, none judged in a smoke run
+    assert "<= 1.5 s" in out                                  # the check suite's verdict, whole process
     table = [line for line in out.splitlines() if line.startswith("| ") and line[2].isdigit()]
     assert len(table) == 5 * 3                                # widths 2..1024 x batch sizes 1, 32, 256
     assert {line.split("|")[1].strip() for line in table} == {"2", "16", "64", "256", "1024"}

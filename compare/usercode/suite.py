@@ -29,6 +29,7 @@ import numpy as np
 
 from compare.experiment.definition import DEFAULT_ORDER, Experiment
 
+_BUILT: dict[str, Experiment] = {}
 DEFAULTS = {"loss": "sum", "hidden_activation": "sigmoid", "output_activation": "sigmoid", "leaky_slope": 0.01}
 
 
@@ -43,8 +44,11 @@ class Case:
     document: dict[str, Any]
 
     def experiment(self) -> Experiment:
-        from compare.experiment.sources import experiment_from_document
-        return experiment_from_document(self.document, Path(f"suite/{self.name}.toml"))
+        """The validated experiment (built once per process: an Experiment is frozen and read-only)."""
+        if self.name not in _BUILT:
+            from compare.experiment.sources import experiment_from_document
+            _BUILT[self.name] = experiment_from_document(self.document, Path(f"suite/{self.name}.toml"))
+        return _BUILT[self.name]
 
     def setting(self) -> str:
         """What this experiment covers, in words: `hidden tanh`, `loss "mean"`."""

@@ -96,11 +96,11 @@ def run_suite(code: UserCode, *, live: bool = False, jobs: int | None = None) ->
         else:
             report.results.append(CaseResult(case.name, "pending"))
             todo.append(index)
-    if not live:   # a missing or damaged recording is one clear line before anything runs
+    traces = {}
+    if not live:   # loaded once, here: a missing or damaged recording is one clear line before anything runs
         from compare.usercode.suite_record import load_recording
-        for index in todo:
-            load_recording(SUITE[index])
-    _JOB.update(code=code, live=live)
+        traces = {index: load_recording(SUITE[index]) for index in todo}
+    _JOB.update(code=code, live=live, traces=traces)
     try:
         done = map_jobs(_job, todo, jobs=jobs if _can_fork() else 1)
     finally:
@@ -125,7 +125,7 @@ def _job(index: int) -> CaseResult:
     result = CaseResult(case.name, "ok", total_updates=e.total_updates)
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            report = _check(code, case, live)
+            report = _check(code, case, live, _JOB["traces"].get(index))
     except ParityError as exc:
         result.status, result.message, result.failure = "failed", str(exc), exc.failure
         if exc.report is not None:
@@ -145,12 +145,11 @@ def _job(index: int) -> CaseResult:
     return result
 
 
-def _check(code: UserCode, case: Case, live: bool) -> Any:
+def _check(code: UserCode, case: Case, live: bool, trace: Any) -> Any:
     from compare.usercode.check import check_against_trace, check_with_torch
     if live:
         return check_with_torch(code, case.experiment())
-    from compare.usercode.suite_record import load_recording
-    return check_against_trace(code, load_recording(case))
+    return check_against_trace(code, trace)
 
 
 def _keep(result: CaseResult, report: Any) -> None:
