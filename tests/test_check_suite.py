@@ -157,7 +157,7 @@ def test_nan_is_a_disagreement(tmp_path):
 def test_python_api_runs_the_same_suite_and_hides_our_frames():
     ok = compare.check(str(STYLES / "minimal.py"))
     assert ok.ok and "check OK" in str(ok)
-    from tests.zoo.negated import backward   # noqa: F401  (a function in hand, as in a notebook)
+    backward = load_user_code(ZOO / "negated.py").backward     # a function in hand, as in a notebook
     with pytest.raises(ParityError) as caught:
         compare.check(backward=backward)
     message = str(caught.value)
