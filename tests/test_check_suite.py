@@ -197,3 +197,19 @@ def test_missing_or_damaged_recordings_are_one_line_with_how_to_regenerate(tmp_p
     with pytest.raises(compare.ExperimentError, match="is damaged") as caught:
         run_suite(load_user_code(STYLES / "minimal.py"), jobs=1)
     assert "\n" not in str(caught.value)
+
+
+def test_mode_all_json_is_always_runs_even_on_failure(capsys):
+    from compare.cli.main import main
+    assert main(["check", str(ZOO / "negated.py"), "exercise3", "--mode", "all", "--epochs", "2", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert list(out) == ["runs"] and len(out["runs"]) == 1 and out["runs"][0]["parity"]["ok"] is False
+
+
+def test_a_named_experiment_the_file_cannot_express_gets_a_plain_note():
+    with pytest.raises(ParityError) as caught:
+        compare.check(str(STYLES / "minimal.py"), "exercise3", hidden_activation="tanh", epochs=1)
+    f = caught.value.failure
+    assert "your backward takes no `hidden_activation`" in " ".join(f["notes"])
+    assert any("right for hidden activation sigmoid" in h for h in f["hints"])
+    assert not any(h.startswith("the layers above") for h in f["hints"])
