@@ -55,8 +55,8 @@ def run(implementation: str, experiment: Experiment) -> Callable[[], object]:
     """A call that trains `experiment` once with `implementation`, as its command would."""
     from compare.experiment.initial import initial_parameters
     from compare.lockstep.harness import run_parity
-    from numpy_impl.trainer import train as numpy_train
-    from torch_impl.trainer import train as torch_train
+    from compare.running.loops import train_numpy as numpy_train
+    from compare.running.loops import train_torch as torch_train
 
     weights, biases = initial_parameters(experiment)
     train = {"compare": run_parity, "torch": torch_train, "numpy": numpy_train}[implementation]

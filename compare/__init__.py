@@ -63,7 +63,7 @@ def check(experiment: Experiment | str | None = None, backward: Any = None, forw
 def train_numpy(experiment: Experiment | str = "hiring", **overrides: Any) -> Any:
     """The manual NumPy backprop alone (NumPy's own sample order): a `compare.running.history.History`."""
     from compare.experiment.initial import initial_parameters
-    from numpy_impl.trainer import train
+    from compare.running.loops import train_numpy as train
     e = _experiment(experiment, overrides)
     return train(e, *initial_parameters(e, torch_allowed=False))
 
@@ -71,6 +71,6 @@ def train_numpy(experiment: Experiment | str = "hiring", **overrides: Any) -> An
 def train_torch(experiment: Experiment | str = "hiring", **overrides: Any) -> Any:
     """The torch nn.Module + SGD + DataLoader alone: a `compare.running.history.History`."""
     from compare.experiment.initial import initial_parameters
-    from torch_impl.trainer import train
+    from compare.running.loops import train_torch as train
     e = _experiment(experiment, overrides)
     return train(e, *initial_parameters(e))

@@ -11,6 +11,9 @@ Shape conventions, the seed's, kept because that is what students derive on pape
     dW[l], db[l]                 same shapes as W[l], b[l]: the batch average of the per-sample gradients
 
 `torch.nn.Linear` stores weight as (outputs, inputs); the conversion lives in `torch_impl.layout`.
+
+The package imports NumPy and nothing else of this project: `compare` drives it (training loops, the
+lockstep harness), never the other way round.
 """
 
 from numpy_impl.adagrad import Adagrad
@@ -18,6 +21,6 @@ from numpy_impl.adam import Adam, AdamW
 from numpy_impl.network import backward, forward
 from numpy_impl.optimizer import SGD
 from numpy_impl.rmsprop import RMSprop
-from numpy_impl.trainer import NumpyTrainer, train
+from numpy_impl.trainer import NumpyTrainer
 
-__all__ = ["Adagrad", "Adam", "AdamW", "NumpyTrainer", "RMSprop", "SGD", "backward", "forward", "train"]
+__all__ = ["Adagrad", "Adam", "AdamW", "NumpyTrainer", "RMSprop", "SGD", "backward", "forward"]

@@ -23,9 +23,8 @@ def sigmoid(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """1 / (1 + e^-Z), the seed's formula, kept so that its printed numbers reproduce bit for bit.
 
     For Z << 0, exp(-Z) overflows to inf and 1 / inf = 0 is the right limit, so the overflow warning is
-    noise: silenced here, except when writing into `out` (the trainer's per-update path, whose loops in
-    `train` and `run_parity` silence it once per run: here it would cost as much as the sigmoid itself on
-    the seed's tiny arrays)."""
+    noise. Into a new array it is silenced here; into `out` the caller silences it (`np.errstate`) once
+    around many calls, where a context manager per call would cost as much as the sigmoid itself."""
     if out is not None:
         return _sigmoid(Z, out)
     with np.errstate(over="ignore"):

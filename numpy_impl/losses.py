@@ -74,8 +74,8 @@ def log_value(loss: str, Z_L: np.ndarray, A_L: np.ndarray, T: np.ndarray) -> flo
 def output_delta(loss: str, Z_L: np.ndarray, A_L: np.ndarray, T: np.ndarray, output_activation: str,
                  slope: float = 0.01, out: np.ndarray | None = None,
                  scratch: np.ndarray | None = None) -> np.ndarray:
-    """delta_L = dL_i/dZ_L for every sample i of the batch: (B, K). `out` and `scratch` (for f'(Z_L)),
-    preallocated (B, K) arrays, are optional: the trainer's step passes them (`numpy_impl.workspace`)."""
+    """delta_L = dL_i/dZ_L for every sample i of the batch: (B, K), written into `out` when given;
+    `scratch`, a (B, K) array for f'(Z_L), when given."""
     K = T.shape[1]
     if loss in ("sum", "mean"):
         delta = np.subtract(A_L, T, out=out)                                    # a - t

@@ -1,7 +1,8 @@
 """The forward pass and the backward pass of a fully connected network, as pure functions.
 
 Nothing here mutates its arguments: the gradients can be checked on their own, before any update, and only
-the optimizer (`numpy_impl.optimizer`) changes weights.
+the optimizer (`numpy_impl.optimizer`) changes weights. Every intermediate is written into a workspace
+(`numpy_impl.workspace`), the caller's or a fresh one.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import numpy as np
 
 from numpy_impl.activations import activate, derivative
 from numpy_impl.losses import output_delta
-from numpy_impl.workspace import Workspace
+from numpy_impl.workspace import Workspace, sizes_of
 
 
 def forward(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, *,
@@ -18,17 +19,19 @@ def forward(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, 
             leaky_slope: float = 0.01, workspace: Workspace | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Zs = [Z1, ..., ZL] and activations = [X, A1, ..., AL] for a batch X: (B, n_0).
 
-    `workspace`: write Z and A into its arrays instead of new ones (the same numbers, bit for bit)."""
-    ws = workspace
+        Z[l] = A[l-1] @ W[l] + b[l],   A[l] = f(Z[l])     (A[0] = X; f the output activation at l = L)
+    """
+    X = np.asarray(X)
+    ws = workspace or Workspace(sizes_of(weights), X.shape[0], np.result_type(X, weights[0], 1.0))
     Zs: list[np.ndarray] = []
     activations = [X]
     last = len(weights) - 1
     for l, (W, b) in enumerate(zip(weights, biases)):
-        Z = np.matmul(activations[-1], W, out=None if ws is None else ws.Zs[l])   # (B, n_{l+1})
-        Z += b                                                        # A @ W + b, the same rounding in place
+        Z = np.matmul(activations[-1], W, out=ws.Zs[l])                   # (B, n_{l+1})
+        Z += b                                                            # A @ W + b
         f = output_activation if l == last else hidden_activation
         Zs.append(Z)
-        activations.append(activate(f, Z, leaky_slope, out=None if ws is None else ws.As[l]))  # (B, n_{l+1})
+        activations.append(activate(f, Z, leaky_slope, out=ws.As[l]))     # (B, n_{l+1})
     return Zs, activations
 
 
@@ -39,39 +42,34 @@ def backward(weights: list[np.ndarray], Zs: list[np.ndarray], activations: list[
              workspace: Workspace | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """dL/dW[l] and dL/db[l] for every layer, L the batch mean of the per-sample loss.
 
-    `deltas`, when a list is given, receives delta[l] of every layer (deltas[l]: (B, n_{l+1}), per sample,
-    as below) so that `compare explain` can show the very deltas this pass used; nothing else changes.
-    `workspace`: write delta, f', dW and db into its arrays instead of new ones (the same numbers, bit for bit).
+        delta_L    = dL_i/dZ_L                                (numpy_impl.losses.output_delta)
+        dW[l]      = A[l-1].T @ delta[l] / B,   db[l] = sum_i delta[l] / B
+        delta[l-1] = (delta[l] @ W[l].T) * f'(Z[l-1])         (the chain rule, one layer down)
 
-    delta_L = dL_i/dZ_L                                  (numpy_impl.losses.output_delta)
-    dW[l]   = A[l-1].T @ delta[l] / B,   db[l] = sum_i delta[l] / B
-    delta[l-1] = (delta[l] @ W[l].T) * f'(Z[l-1])        (the chain rule, one layer down)
+    `deltas`, when a list is given, receives delta[l] of every layer (deltas[l]: (B, n_{l+1}), per sample)
+    so that `compare explain` can show the very deltas this pass used; nothing else changes.
     """
-    ws = workspace
+    T = np.asarray(T)
     B = T.shape[0]
     L = len(weights)
-    dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-    db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+    ws = workspace or Workspace(sizes_of(weights), B, np.result_type(T, weights[0], activations[-1], 1.0))
+    dW: list[np.ndarray] = [ws.dW[l] for l in range(L)]
+    db: list[np.ndarray] = [ws.db[l] for l in range(L)]
     delta = output_delta(loss, Zs[-1], activations[-1], T, output_activation, leaky_slope,
-                         out=None if ws is None else ws.deltas[-1],
-                         scratch=None if ws is None else ws.derivatives[-1])  # (B, n_L)
+                         out=ws.deltas[-1], scratch=ws.derivatives[-1])                    # (B, n_L)
     if deltas is not None:
         deltas[:] = [None] * L
     for l in range(L - 1, -1, -1):
         if deltas is not None:
             deltas[l] = delta
-        dW[l] = activations[l].T.dot(delta, out=None if ws is None else ws.dW[l])      # (n_l, n_{l+1})
-        if B != 1:      # x / 1 is x, bit for bit: a stochastic step skips the division
-            dW[l] /= B
-        # np.add.reduce is what np.sum and ndarray.sum call, bit for bit, without their Python layers, which
-        # cost more than the sum itself on the seed's tiny arrays (bench/: profile)
-        db[l] = np.add.reduce(delta, axis=0, out=None if ws is None else ws.db[l], keepdims=True)  # (1, n_{l+1})
-        if B != 1:
-            db[l] /= B
+        activations[l].T.dot(delta, out=dW[l])                            # (n_l, n_{l+1})
+        dW[l] /= B
+        np.add.reduce(delta, axis=0, out=db[l], keepdims=True)            # (1, n_{l+1}), as np.sum
+        db[l] /= B
         if l > 0:
             # Z[l-1] is Zs[l-1] and its activation is activations[l] (activations[0] is X)
-            next_delta = delta.dot(weights[l].T, out=None if ws is None else ws.deltas[l - 1])  # (B, n_l)
+            next_delta = delta.dot(weights[l].T, out=ws.deltas[l - 1])                     # (B, n_l)
             next_delta *= derivative(hidden_activation, Zs[l - 1], activations[l], leaky_slope,
-                                     out=None if ws is None else ws.derivatives[l - 1])
+                                     out=ws.derivatives[l - 1])
             delta = next_delta
     return dW, db

@@ -41,11 +41,7 @@ class SGD:
     """Plain NumPy `torch.optim.SGD`: same arguments, same checks, same update, parameters changed in place."""
 
     def __init__(self, params: list[np.ndarray], lr: float, momentum: float = 0.0, dampening: float = 0.0,
-                 nesterov: bool = False, weight_decay: float = 0.0, maximize: bool = False,
-                 whole: tuple[np.ndarray, np.ndarray, list[np.ndarray]] | None = None):
-        """`whole` (optional): (theta, grad, grads), where `params` are views into the array theta and the
-        list `grads` views into grad, in the same layout (`NumpyTrainer`): a step given that very list then
-        updates the whole model at once when it can (the plain update), the same numbers element by element."""
+                 nesterov: bool = False, weight_decay: float = 0.0, maximize: bool = False):
         # torch's own checks and words (torch.optim.SGD.__init__)
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
@@ -59,32 +55,9 @@ class SGD:
         self.lr, self.momentum, self.dampening = lr, momentum, dampening
         self.nesterov, self.weight_decay, self.maximize = nesterov, weight_decay, maximize
         self.buffers: list[np.ndarray | None] = [None] * len(params)
-        self._scratch: list[np.ndarray] | None = None    # lr * g of the plain step, one array per parameter
-        self.whole = whole
-        self._whole_scratch = None if whole is None else np.empty_like(whole[0])   # lr * grad
 
     def step(self, grads: list[np.ndarray]) -> None:
-        """Update every parameter in place from its gradient (same order as `params`)."""
-        lr = self.lr
-        if not (self.maximize or self.weight_decay != 0 or self.momentum != 0) and type(lr) in (float, int):
-            # the seed's update p <- p - lr * g, with lr * g written into arrays kept from step to step: the
-            # same two roundings as `p -= lr * g` (a Python number takes the array's dtype), no allocation,
-            # g itself left as it is. A gradient of another dtype than its parameter (a user's backward)
-            # rounds lr * g in the wider dtype: it takes the general line below.
-            if self.whole is not None and grads is self.whole[2]:
-                theta, grad, _ = self.whole
-                lr_g = np.multiply(grad, lr, out=self._whole_scratch)   # lr * g, every parameter at once
-                theta -= lr_g                                           # p - lr * g
-                return
-            if self._scratch is None:
-                self._scratch = [np.empty_like(p) for p in self.params]
-            for p, g, lr_g in zip(self.params, grads, self._scratch):
-                if g.dtype == p.dtype and g.shape == p.shape:
-                    np.multiply(g, lr, out=lr_g)             # lr * g
-                    p -= lr_g                                # p - lr * g
-                else:
-                    p -= lr * g
-            return
+        """Update every parameter in place from its gradient (same order as `params`); `grads` untouched."""
         for i, (p, g) in enumerate(zip(self.params, grads)):
             if self.maximize:
                 g = -g

@@ -7,8 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from compare.lockstep.harness import torch_to_seed_index
-from torch_impl.layout import linear_to_seed, seed_to_linear
+from torch_impl.layout import linear_to_seed, seed_to_linear, torch_to_seed_index
 
 
 @pytest.mark.parametrize("n_in,n_out", [(2, 2), (2, 1), (3, 5), (1, 4)])

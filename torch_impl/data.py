@@ -1,7 +1,7 @@
 """The DataLoader a torch user would write, for each mode and order.
 
-The dataset also yields each sample's index, so that the harness can feed the NumPy side exactly the
-samples torch trains on, batch by batch.
+The dataset also yields each sample's index, so that every batch says which rows of the data set it holds:
+another implementation can then train on exactly the samples torch trains on, batch by batch.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import torch
 from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
-from compare.experiment.definition import Experiment
+from torch_impl.config import TrainingConfig
 
 
-def make_loader(experiment: Experiment, X: torch.Tensor, T: torch.Tensor) -> DataLoader:
+def make_loader(experiment: TrainingConfig, X: torch.Tensor, T: torch.Tensor) -> DataLoader:
     """batch: all N in order; stochastic: 1; minibatch: batch_size. shuffle: a new permutation per epoch
     from `torch.Generator().manual_seed(seed)`; replacement: RandomSampler(replacement=True)."""
     e = experiment

@@ -30,3 +30,19 @@ def linear_to_seed(weight: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np
     if bias.shape != (weight.shape[0],):
         raise ValueError(f"bias: expected shape ({weight.shape[0]},), found {bias.shape}")
     return np.array(weight.T, order="C"), bias.reshape(1, -1).copy()
+
+
+def torch_to_seed_index(sizes: tuple[int, ...]) -> np.ndarray:
+    """index[k] = position in torch's flat parameter buffer of the k-th number of the seed's flat buffer.
+
+    Seed (flat): per layer W (in, out) row-major, then b (out); torch: weight (out, in) row-major, then
+    bias (out). So the seed's W[i, j] is torch's weight[j, i]: `torch_flat[index]` is the seed's flat buffer."""
+    index = []
+    offset = 0
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        i, j = np.meshgrid(np.arange(n_in), np.arange(n_out), indexing="ij")   # (n_in, n_out)
+        index.append((offset + j * n_in + i).ravel())
+        offset += n_in * n_out
+        index.append(offset + np.arange(n_out))
+        offset += n_out
+    return np.concatenate(index).astype(np.intp)

@@ -1,22 +1,14 @@
-"""The torch training step and loop.
-
-`TorchTrainer.step(X, T)` is THE step (zero_grad, forward, loss, backward, optimizer.step): `train` below
-drives it from the DataLoader, and the harness drives the same object from the same DataLoader.
+"""The torch training step: `TorchTrainer.step(X, T)` is THE step (zero_grad, forward, loss, backward,
+optimizer.step), whichever loop drives it from the `DataLoader`.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
-from compare.errors import ExperimentError
-from compare.experiment.definition import Experiment
-from compare.lockstep.harness import torch_to_seed_index
-from compare.running.divergence import divergence, end_of_epoch, first_nonfinite_parameter
-from compare.running.history import History
+from torch_impl.config import TrainingConfig
 from torch_impl.data import make_loader
 from torch_impl.layout import linear_to_seed, seed_to_linear
 from torch_impl.losses import make_log_loss, make_loss
@@ -25,7 +17,7 @@ from torch_impl.model import MLP
 
 def torch_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
-        raise ExperimentError("--device cuda: CUDA is not available on this machine (torch "
+        raise ValueError("device cuda: CUDA is not available on this machine (torch "
                               f"{torch.__version__}, built {'with' if torch.version.cuda else 'without'} CUDA)")
     return torch.device(name)
 
@@ -34,10 +26,10 @@ class TorchTrainer:
     """The `nn.Module`, its loss, `torch.optim.SGD` and the `DataLoader`.
 
     The parameters are views into one flat tensor `flat` (per layer: weight (out, in) row-major, then bias),
-    so the harness can read the whole model at once; the optimizer updates them in place as usual.
+    so the whole model can be read at once; the optimizer updates them in place as usual.
     """
 
-    def __init__(self, experiment: Experiment, weights: list[np.ndarray], biases: list[np.ndarray]):
+    def __init__(self, experiment: TrainingConfig, weights: list[np.ndarray], biases: list[np.ndarray]):
         self.experiment = e = experiment
         self.dtype = getattr(torch, e.dtype)
         self.device = torch_device(e.device)
@@ -58,7 +50,7 @@ class TorchTrainer:
                 bias_view.copy_(torch.from_numpy(bias))
                 linear.weight = nn.Parameter(weight_view)
                 linear.bias = nn.Parameter(bias_view)
-        # read through this view for free on the CPU; on CUDA the harness copies instead
+        # on the CPU a NumPy view of `flat` reads the parameters without a copy
         self.flat_numpy = self.flat.detach().numpy() if self.device.type == "cpu" else None
         self.X = torch.tensor(e.inputs, dtype=self.dtype)                                # (N, n_0)
         self.T = torch.tensor(e.targets, dtype=self.dtype)                               # (N, n_L)
@@ -110,23 +102,3 @@ class TorchTrainer:
                  for lin in self.model.linears]
         return [w for w, _ in pairs], [b for _, b in pairs]
 
-
-def train(experiment: Experiment, weights: list[np.ndarray], biases: list[np.ndarray], *,
-          on_epoch: Callable[[int, float | None], None] | None = None) -> History:
-    """Train the torch way; return the history. Raises DivergenceError on NaN/inf."""
-    trainer = TorchTrainer(experiment, weights, biases)
-    e = experiment
-    log: list[tuple[int, float]] = []
-    for epoch in range(e.epochs):
-        for batch, (X, T, indices) in enumerate(trainer.loader):
-            batch_loss = trainer.step(X, T)
-            if not trainer.is_finite():
-                theta = trainer.flat_parameters()[torch_to_seed_index(e.sizes)]   # seed order, for names
-                found = (f"the batch loss is {float(batch_loss.detach())!r}" if not torch.isfinite(batch_loss)
-                         else f"first non-finite value {first_nonfinite_parameter(e.sizes, theta)}")
-                raise divergence(e, f"update {trainer.updates} (epoch {epoch}, batch {batch}, samples "
-                                 f"{indices.tolist()})", found, update=trainer.updates)
-        end_of_epoch(e, epoch, trainer.updates, trainer.log_loss, log, on_epoch)
-    final_w, final_b = trainer.parameters()
-    return History("torch", experiment, log, trainer.outputs(), trainer.updates,
-                   [np.array(w) for w in weights], [np.array(b) for b in biases], final_w, final_b)

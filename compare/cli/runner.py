@@ -22,6 +22,7 @@ from compare.experiment.initial import initial_parameters
 from compare.experiment.show import to_toml
 from compare.experiment.sources import load_experiment
 from compare.files.atomic import ensure_output_dir, ensure_output_file, safe_file_stem, save_npz
+from compare.running.loops import check_device
 from compare.running.progress import Progress
 from compare.running.progress import wanted as progress_wanted
 
@@ -181,18 +182,6 @@ def _run(implementation: str, argv: list[str] | None, prog: str, description: st
     return code
 
 
-def check_device(experiment: Experiment, flag: str | None) -> None:
-    """`device = "cuda"` where torch has no CUDA: exit 2, naming the flag or the file's key."""
-    if experiment.device == "cpu":
-        return
-    import torch
-    if not torch.cuda.is_available():
-        where = flag or f"{experiment.source}: train.device"
-        raise ExperimentError(f"{where}: expected a device this machine has (cpu; CUDA is not available to torch "
-                              f"{torch.__version__}, built {'with' if torch.version.cuda else 'without'} CUDA), "
-                              f"found \"{experiment.device}\"")
-
-
 def train_one(implementation: str, experiment: Experiment, weights: list, biases: list,
               on_epoch: Callable[[int, float | None], None], *, resync: bool = False) -> tuple[Any, Any]:
     """(history, parity report or None) for one experiment."""
@@ -200,10 +189,8 @@ def train_one(implementation: str, experiment: Experiment, weights: list, biases
         from compare.lockstep.harness import run_parity
         report = run_parity(experiment, weights, biases, on_epoch=on_epoch, resync=resync)
         return report.numpy, report
-    if implementation == "numpy":
-        from numpy_impl.trainer import train
-    else:
-        from torch_impl.trainer import train
+    from compare.running.loops import train_numpy, train_torch
+    train = train_numpy if implementation == "numpy" else train_torch
     return train(experiment, weights, biases, on_epoch=on_epoch), None
 
 

@@ -8,8 +8,7 @@ does the exact tolerance rule run, and only on a real disagreement does `compare
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ from compare.experiment.definition import Experiment
 from compare.experiment.initial import initial_parameters
 from compare.running.divergence import divergence, exploded, first_nonfinite_parameter
 from compare.running.history import History
+from compare.running.loops import torch_trainer
 from compare.running.tolerances import Tolerance, tolerance_for
 
 
@@ -47,22 +47,6 @@ class ParityReport:
         return float(self.per_update[:self.updates_checked].max()) if self.updates_checked else 0.0
 
 
-def torch_to_seed_index(sizes: tuple[int, ...]) -> np.ndarray:
-    """index[k] = position in torch's flat buffer of the k-th number of NumPy's flat buffer.
-
-    NumPy: per layer W (in, out) row-major then b (out); torch: weight (out, in) row-major then bias (out).
-    So NumPy's W[i, j] is torch's weight[j, i]."""
-    index = []
-    offset = 0
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        i, j = np.meshgrid(np.arange(n_in), np.arange(n_out), indexing="ij")   # (n_in, n_out)
-        index.append((offset + j * n_in + i).ravel())
-        offset += n_in * n_out
-        index.append(offset + np.arange(n_out))
-        offset += n_out
-    return np.concatenate(index).astype(np.intp)
-
-
 # parameters from which `Lockstep.max_abs_diff` copies torch's parameters layer by layer instead of gathering
 # them by the index map: the gather is cheaper for the smallest models (fewer Python calls), the copies from
 # a few thousand parameters on (crossover measured between 369 and 5,313 parameters)
@@ -73,24 +57,17 @@ class Lockstep:
     """Both trainers, the index map and the comparison buffers of one harness run."""
 
     def __init__(self, experiment: Experiment, weights: list[np.ndarray] | None = None,
-                 biases: list[np.ndarray] | None = None, *, numpy_factory: Callable | None = None,
-                 shared: bool = False):
-        """`shared`: keep NumPy's parameters in shared memory, for a `compare.lockstep.worker.NumpyWorker` (our own
-        trainer only: `numpy_factory` must be None)."""
+                 biases: list[np.ndarray] | None = None, *, numpy_factory: Callable | None = None):
+        """`numpy_factory(experiment, weights, biases)`: the NumPy side's trainer (default
+        `numpy_impl.trainer.NumpyTrainer`; a student's backward comes in this way)."""
         from numpy_impl.trainer import NumpyTrainer
-        from torch_impl.trainer import TorchTrainer
 
         self.experiment = e = experiment
         if weights is None:
             weights, biases = initial_parameters(e)
         self.initial = ([np.array(w) for w in weights], [np.array(b) for b in biases])
-        if shared:
-            from compare.lockstep.worker import shared_array
-            size = sum(n_in * n_out + n_out for n_in, n_out in zip(e.sizes[:-1], e.sizes[1:]))
-            self.numpy = NumpyTrainer(e, weights, biases, theta=shared_array(size, np.dtype(e.dtype)))
-        else:
-            self.numpy = (numpy_factory or NumpyTrainer)(e, weights, biases)
-        self.torch = TorchTrainer(e, weights, biases)
+        self.numpy = (numpy_factory or NumpyTrainer)(e, weights, biases)
+        self.torch = torch_trainer(e, weights, biases)
         self.tolerance = tolerance_for(e.dtype)
         self._index: np.ndarray | None = None          # torch_to_seed_index, built when first needed
         self._theirs = np.empty_like(self.numpy.theta)
@@ -120,6 +97,7 @@ class Lockstep:
         """torch's parameters now, gathered into the seed order (NumPy's flat layout). Read by the slow
         paths only (a failure, a divergence, --resync); the fast path never gathers."""
         if self._index is None:   # a wide model's fast path never needs it: ~10 ms saved at 535,818 parameters
+            from torch_impl.layout import torch_to_seed_index
             self._index = torch_to_seed_index(self.experiment.sizes)
         return self.torch.flat_parameters().take(self._index, 0, self._theirs)
 
@@ -164,23 +142,15 @@ class Lockstep:
 def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
                biases: list[np.ndarray] | None = None, *, numpy_factory: Callable | None = None,
                on_epoch: Callable[[int, float | None], None] | None = None, label: str = "numpy",
-               resync: bool = False, parallel: bool | None = None) -> ParityReport:
+               resync: bool = False) -> ParityReport:
     """Train both implementations in lockstep; return the report, or raise ParityError (exit 1) at the first
     disagreement or DivergenceError (exit 3) when both sides hit NaN/inf alike. At a disagreement the update
     is replayed with every stage captured (`compare.lockstep.replay`) to name the first wrong stage; `label` names
     the NumPy side in the message ("numpy", or "yours" for a user's file). `resync`: before every update,
     NumPy takes torch's parameters and momentum buffers (`Lockstep.resync`), so that each check measures
-    one update's error; by default both sides run free and the check sees the accumulated drift.
-    `parallel`: run the NumPy step in a second process while torch's runs (`compare.lockstep.worker`); None: when
-    `compare.lockstep.worker.use_worker` says it pays and `spare_core` finds a core idle for it. The check is the
-    same either way."""
+    one update's error; by default both sides run free and the check sees the accumulated drift."""
     e = experiment
-    if parallel is None:
-        import torch
-
-        from compare.lockstep.worker import spare_core, use_worker
-        parallel = use_worker(e, numpy_factory, resync, torch.get_num_threads()) and spare_core()
-    run = Lockstep(e, weights, biases, numpy_factory=numpy_factory, shared=parallel)
+    run = Lockstep(e, weights, biases, numpy_factory=numpy_factory)
     per_update = np.zeros(e.total_updates)
     numpy_log: list[tuple[int, float]] = []
     torch_log: list[tuple[int, float]] = []
@@ -203,28 +173,17 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
         bad = int(np.flatnonzero(run.diff != 0)[0])
         raise ParityError(f"initial weights differ before the first update: {parameter_index(e.sizes, bad)}")
     since_last = 0.0
-    # bound once: the loop below runs per update, where each attribute lookup is a measurable share of a
-    # tiny network's step (bench/)
     torch_step, numpy_step, max_abs_diff, loader = run.torch.step, run.numpy.step, run.max_abs_diff, run.torch.loader
     # NumPy's sigmoid overflows harmlessly (e^-z = inf for z << 0; numpy_impl.activations.sigmoid): silenced
     # once per run, not per update; a real overflow of the weights is caught by the check below
-    worker = None
-    if parallel:
-        from compare.lockstep.worker import NumpyWorker
-        worker = NumpyWorker(run.numpy, e.effective_batch_size)
-    with np.errstate(over="ignore"), _closing(worker):
+    with np.errstate(over="ignore"):
         for epoch in range(e.epochs):
             for batch, (X, T, indices) in enumerate(loader):
                 samples = indices.numpy()
-                if worker is not None:
-                    worker.start(samples)     # the NumPy step runs in the worker...
-                    torch_step(X, T)          # ...while torch's runs here
-                    worker.wait()
-                else:
-                    if resync:
-                        run.resync()
-                    torch_step(X, T)
-                    numpy_step(samples)
+                if resync:
+                    run.resync()
+                torch_step(X, T)
+                numpy_step(samples)
                 m = max_abs_diff()
                 per_update[update] = m
                 update += 1
@@ -266,12 +225,3 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
                 on_epoch(epoch, None)
     return report()
 
-
-@contextmanager
-def _closing(worker) -> Iterator[None]:
-    """Ends the NumPy worker (if any) however the run ends: done, a failure, Ctrl-C."""
-    try:
-        yield
-    finally:
-        if worker is not None:
-            worker.close()

@@ -249,12 +249,14 @@ class UserBackprop:
         def where() -> str:
             return f"update {holder[0].updates + 1}" if holder else "the start"
 
-        def backward_fn(W: list, Zs: list, activations: list, T: np.ndarray) -> tuple[list, list]:
+        # the user's functions take no workspace: they return new arrays, which the step uses as they are
+        def backward_fn(W: list, Zs: list, activations: list, T: np.ndarray, workspace: Any = None
+                        ) -> tuple[list, list]:
             return self.call_backward(W, holder[0].biases, activations, T, where())
 
         forward_fn = None
         if self.has_forward:
-            def forward_fn(W: list, b: list, X: np.ndarray) -> tuple[list, list]:
+            def forward_fn(W: list, b: list, X: np.ndarray, workspace: Any = None) -> tuple[list, list]:
                 activations = self.call_forward(W, b, X, where())
                 # the pre-activations of the user's own activations: only the cross-entropy loss log reads them
                 Zs = [a @ w + c for a, w, c in zip(activations[:-1], W, b)]

@@ -1,0 +1,44 @@
+"""What a training run needs to know, as a `typing.Protocol`: any object with these attributes will do.
+
+`compare`'s `Experiment` has them all; a script can pass its own small dataclass. Arrays are in the seed
+layout (see the package docstring); the trainer casts them to `dtype` itself.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+
+class TrainingConfig(Protocol):
+    """The network, the data, the loss and `torch.optim.SGD`'s options, read once by `NumpyTrainer`."""
+
+    @property
+    def sizes(self) -> tuple[int, ...]: ...                # layer widths, input first: (2, 2, 2, 1)
+    @property
+    def inputs(self) -> np.ndarray: ...                    # (N, sizes[0])
+    @property
+    def targets(self) -> np.ndarray: ...                   # (N, sizes[-1])
+    @property
+    def dtype(self) -> str: ...                            # "float64" | "float32"
+    @property
+    def hidden_activation(self) -> str: ...
+    @property
+    def output_activation(self) -> str: ...
+    @property
+    def leaky_slope(self) -> float: ...                    # read by leaky_relu only
+    @property
+    def loss(self) -> str: ...                             # "sum" | "mean" | "bce" | "cross_entropy"
+    @property
+    def lr(self) -> float: ...
+    @property
+    def momentum(self) -> float: ...
+    @property
+    def dampening(self) -> float: ...
+    @property
+    def nesterov(self) -> bool: ...
+    @property
+    def weight_decay(self) -> float: ...
+    @property
+    def maximize(self) -> bool: ...
