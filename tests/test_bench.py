@@ -60,4 +60,4 @@ def test_bad_input_exits_2_with_one_line(args, words, capsys):
 
 
 def test_suite_names_are_the_documented_ones():
-    assert SUITES == ("exercise3", "mlp784", "scaling")
+    assert SUITES == ("exercise3", "mlp784", "scaling", "checksuite")

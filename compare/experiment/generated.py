@@ -39,8 +39,28 @@ def parse_sizes(text: str) -> list[int]:
     return sizes
 
 
+def checked_sizes(value: Any, flag: str) -> list[int]:
+    """The widths, checked before anything is drawn (at least 2 whole numbers in 1..MAX_WIDTH, at most
+    MAX_PARAMETERS weights and biases): ExperimentError naming `flag` otherwise."""
+    from compare.errors import ExperimentError
+    from compare.experiment.validate import MAX_PARAMETERS, MAX_WIDTH
+
+    if not isinstance(value, list | tuple) or len(value) < 2 or not all(
+            isinstance(s, int) and not isinstance(s, bool) for s in value):
+        raise ExperimentError(f"{flag}: expected at least 2 whole layer widths such as 4,8,3, found {value!r}")
+    bad = [s for s in value if not 1 <= s <= MAX_WIDTH]
+    if bad:
+        raise ExperimentError(f"{flag}: every layer width must be in 1..{MAX_WIDTH}, found {bad[0]}")
+    count = sum(a * b + b for a, b in zip(value[:-1], value[1:]))
+    if count > MAX_PARAMETERS:
+        raise ExperimentError(f"{flag}: expected at most {MAX_PARAMETERS} weights and biases in all, found "
+                              f"{list(value)}: {count} parameters")
+    return list(value)
+
+
 def generate(doc: dict[str, Any], sizes: list[int], epochs_given: bool) -> None:
-    """Replace `doc`'s network sizes, data and initial values (in place) with generated ones."""
+    """Replace `doc`'s network sizes, data and initial values (in place) with generated ones (`sizes` checked
+    by `checked_sizes`)."""
     train = doc.setdefault("train", {})
     network = doc.setdefault("network", {})
     seed = train.get("seed", 0)

@@ -200,11 +200,11 @@ def experiment_from_document(document: Mapping[str, Any], path: Path,
         for key in ("weights", "biases"):
             doc["init"].pop(key, None)
     if sizes is not None:     # `--sizes`: a generated network, data and initial values (compare.experiment.generated)
-        from compare.experiment.generated import generate
+        from compare.experiment.generated import checked_sizes, generate
         if init_file is not None:
             raise ExperimentError(f"{flag_names.get('init', '--init')}: --sizes generates the initial values; give "
                                   "either --init or --sizes")
-        generate(doc, list(sizes), "epochs" in overrides)
+        generate(doc, checked_sizes(sizes, flag_names.get("sizes", "override sizes")), "epochs" in overrides)
         origins["network.sizes"] = flag_names.get("sizes", "--sizes")
     where = Where(str(path), origins)
     data = doc.get("data")
