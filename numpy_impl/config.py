@@ -12,7 +12,7 @@ import numpy as np
 
 
 class TrainingConfig(Protocol):
-    """The network, the data, the loss and `torch.optim.SGD`'s options, read once by `NumpyTrainer`."""
+    """The network, the data, the loss and the optimizer (name and keyword arguments), read by `NumpyTrainer`."""
 
     @property
     def sizes(self) -> tuple[int, ...]: ...                # layer widths, input first: (2, 2, 2, 1)
@@ -31,14 +31,6 @@ class TrainingConfig(Protocol):
     @property
     def loss(self) -> str: ...                             # "sum" | "mean" | "bce" | "cross_entropy"
     @property
-    def lr(self) -> float: ...
+    def optimizer(self) -> str: ...                        # "sgd" | "adam" | "adamw" | "rmsprop" | "adagrad"
     @property
-    def momentum(self) -> float: ...
-    @property
-    def dampening(self) -> float: ...
-    @property
-    def nesterov(self) -> bool: ...
-    @property
-    def weight_decay(self) -> float: ...
-    @property
-    def maximize(self) -> bool: ...
+    def optimizer_options(self) -> dict: ...               # its keyword arguments, torch's names, lr among them

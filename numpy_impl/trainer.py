@@ -14,7 +14,7 @@ import numpy as np
 from numpy_impl import losses
 from numpy_impl.config import TrainingConfig
 from numpy_impl.network import backward, forward
-from numpy_impl.optimizer import SGD
+from numpy_impl.optimizers import make_optimizer
 from numpy_impl.workspace import Workspace, layer_views, parameter_count
 
 # (W, b, X, workspace=...) -> (Zs, activations)
@@ -55,8 +55,7 @@ class NumpyTrainer:
         self.backward: BackwardFn = backward_fn or partial(backward, loss=e.loss, **acts)
         self._workspaces: dict[int, Workspace] = {}
         params = [p for pair in zip(self.weights, self.biases) for p in pair]  # torch's order: W1, b1, ...
-        self.optimizer = SGD(params, lr=e.lr, momentum=e.momentum, dampening=e.dampening,
-                             nesterov=e.nesterov, weight_decay=e.weight_decay, maximize=e.maximize)
+        self.optimizer = make_optimizer(e.optimizer, params, **e.optimizer_options)
         self.updates = 0
 
     def workspace(self, batch_size: int) -> Workspace:

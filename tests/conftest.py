@@ -22,3 +22,29 @@ except ImportError:  # the torch-free tests run without it
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+# The report, built once per session from a short run (20 epochs, seeds 0 and 1) in each language, for
+# every report test (tests/test_report*.py) to read.
+QUICK_REPORT = ["--epochs", "20", "--seeds", "2", "--quiet"]
+
+
+@pytest.fixture(scope="session")
+def en_report(tmp_path_factory) -> Path:
+    from compare.cli import cmd_report
+    out = tmp_path_factory.mktemp("en") / "report"
+    assert cmd_report.main(["--out", str(out), *QUICK_REPORT]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def zh_report(tmp_path_factory) -> tuple[Path, list[str]]:
+    """The zh report, and the warnings drawing it raised (a missing glyph is one)."""
+    import warnings
+
+    from compare.cli import cmd_report
+    out = tmp_path_factory.mktemp("zh") / "report"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert cmd_report.main(["--out", str(out), "--lang", "zh", "--epochs", "10", "--seeds", "1", "--quiet"]) == 0
+    return out, [str(w.message) for w in caught]

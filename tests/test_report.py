@@ -15,33 +15,17 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import QUICK_REPORT as QUICK
 
 from compare.cli import cmd_report
 from compare.cli import main as cli
 from compare.errors import ParityError
 
-QUICK = ["--epochs", "20", "--seeds", "2", "--quiet"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def build(out: Path, *extra: str) -> int:
     return cmd_report.main(["--out", str(out), *extra])
-
-
-@pytest.fixture(scope="module")
-def en_report(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("en") / "report"
-    assert build(out, *QUICK) == 0
-    return out
-
-
-@pytest.fixture(scope="module")
-def zh_report(tmp_path_factory) -> tuple[Path, list[str]]:
-    out = tmp_path_factory.mktemp("zh") / "report"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        assert build(out, "--lang", "zh", "--epochs", "10", "--seeds", "1", "--quiet") == 0
-    return out, [str(w.message) for w in caught]
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -68,7 +52,7 @@ def test_html_parses_and_every_image_is_an_embedded_png(en_report):
     page.feed((en_report / "index.html").read_text(encoding="utf-8"))
     page.close()
     assert "table" in page.tags and "h2" in page.tags
-    assert len(page.sources) == 13          # loss and map per exercise, the seed bands, four parity plots
+    assert len(page.sources) == 20   # a loss figure per exercise, 9 map panels, 3 seed figures, 4 parity plots
     for src in page.sources:
         assert src.startswith("data:image/png;base64,"), "the page must open from disk, alone"
         width, height = png_size(base64.b64decode(src.split(",", 1)[1], validate=True))
@@ -79,7 +63,7 @@ def test_html_parses_and_every_image_is_an_embedded_png(en_report):
 def test_markdown_images_exist_beside_it(en_report):
     md = (en_report / "solutions.md").read_text(encoding="utf-8")
     paths = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
-    assert len(paths) == 13
+    assert len(paths) == 20
     for rel in paths:
         data = (en_report / rel).read_bytes()
         assert len(data) > 1000

@@ -13,6 +13,7 @@ from torch_impl.data import make_loader
 from torch_impl.layout import linear_to_seed, seed_to_linear
 from torch_impl.losses import make_log_loss, make_loss
 from torch_impl.model import MLP
+from torch_impl.optimizers import make_optimizer
 
 
 def torch_device(name: str) -> torch.device:
@@ -23,7 +24,7 @@ def torch_device(name: str) -> torch.device:
 
 
 class TorchTrainer:
-    """The `nn.Module`, its loss, `torch.optim.SGD` and the `DataLoader`.
+    """The `nn.Module`, its loss, the `torch.optim` optimizer (`torch_impl.optimizers`) and the `DataLoader`.
 
     The parameters are views into one flat tensor `flat` (per layer: weight (out, in) row-major, then bias),
     so the whole model can be read at once; the optimizer updates them in place as usual.
@@ -58,9 +59,7 @@ class TorchTrainer:
         self.X_device, self.T_device = self.X.to(self.device), self.T.to(self.device)
         self.loss_fn = make_loss(e.loss)
         self.log_loss_fn = make_log_loss(e.loss)
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=e.lr, momentum=e.momentum,
-                                         dampening=e.dampening, nesterov=e.nesterov,
-                                         weight_decay=e.weight_decay, maximize=e.maximize)
+        self.optimizer = make_optimizer(e.optimizer, self.model.parameters(), **e.optimizer_options)
         self.moves_batches = self.device.type != "cpu"   # the DataLoader's batches live on the CPU
         self.updates = 0
 

@@ -13,7 +13,8 @@ from compare.cli.output import json_text, loss_line, outputs_block, parity_json,
 from compare.cli.runner import guarded, load_runs, version_string
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment.show import to_toml
-from compare.usercode.load import UserCodeError, load_user_code
+from compare.grading.timelimit import DEFAULT_TIMEOUT, limited_user_code
+from compare.usercode.load import UserCodeError
 
 PROG = "python -m compare check"
 DESCRIPTION = ("Check your own backprop. Without an EXPERIMENT (and without run options) the check suite runs: "
@@ -42,6 +43,11 @@ def build_parser() -> Parser:
         suite.add_argument("--jobs", type=int, default=None, metavar="N",
                            help="suite experiments run at once, in separate processes (default: the cores this "
                                 "process may use; 1: one after another, in this process)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help="wall-clock seconds your file's own code may use in all (import and every call; "
+                             f"default {DEFAULT_TIMEOUT:g}); past it, exit 2")
+    parser.add_argument("--isolate", action="store_true",
+                        help="run your file in its own limited process, as `compare grade` does")
     parser.add_argument("--version", action="version", version=version_string("compare check"))
     return parser
 
@@ -73,7 +79,13 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
-    code = load_user_code(args.file)
+    if not args.timeout > 0:
+        raise ExperimentError(f"--timeout: expected seconds > 0, found {args.timeout:g}")
+    with limited_user_code(args.file, timeout=args.timeout, isolate=args.isolate) as code:
+        return _run_code(args, code, talk)
+
+
+def _run_code(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
     if args.against is not None:
         return _against(args, code, talk)
     if args.experiment is None and not any(overrides_from(args)[0]) and args.mode is None:

@@ -27,7 +27,9 @@ def run_suite_command(args: Any, code: UserCode, talk: bool) -> tuple[int, Any]:
         return 0, []
     if args.live:
         _need_torch()
-    report = run_suite(code, live=args.live, jobs=args.jobs)
+    # an isolated file is one process answering one call at a time: its experiments run one after another
+    jobs = 1 if getattr(args, "isolate", False) else args.jobs
+    report = run_suite(code, live=args.live, jobs=jobs)
     failed, error = report.first_failure, report.first_error
     if failed is None and error is not None:
         raise UserCodeError(f"{error.message} (check suite, experiment `{error.name}`)", error.user_traceback)

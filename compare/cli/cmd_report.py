@@ -1,5 +1,7 @@
 """`python -m compare report`: reference solutions to the seed's exercises, as DIR/index.html (one
-self-contained page) and DIR/solutions.md (the same content, figures in DIR/figures/).
+self-contained page) and DIR/solutions.md (the same content, figures in DIR/figures/, the corrected programs
+in DIR/answers/). `--handout`: the students' sheet instead (questions, backward template, how to check it;
+no answers), as DIR/index.html, DIR/handout.md and DIR/backprop_template.py; it trains nothing.
 
 The report is built in a temporary folder next to DIR and renamed into place at the end: a failed or
 interrupted run leaves the previous report as it was, and never half a report. DIR must be new, empty, or
@@ -27,16 +29,22 @@ LANGS = ("en", "zh")
 DESCRIPTION = ("Answer the seed lesson's exercises with parity-checked runs of every preset (hiring, "
                "exercise1, exercise2 stochastic and batch, exercise3 batch, stochastic, mini-batch and the "
                "seed's own SGD over K seeds) and write DIR/index.html and DIR/solutions.md with plots. "
+               "--handout writes the students' sheet instead (questions and template, no answers). "
                "Exit: 0 done, 1 a disagreement (nothing written), 2 bad input, 3 diverged, 130/143 interrupted.")
+ANSWER_ONLY = ("seeds",)     # options that only the answers read: refused with --handout
 
 
 def _parser() -> Parser:
     parser = Parser(prog="python -m compare report", description=DESCRIPTION)
-    parser.add_argument("--out", default="report", metavar="DIR",
-                        help="the report folder: new, empty, or a previous report (default report/)")
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="the report folder: new, empty, or a previous report (default report/, or "
+                        "handout/ with --handout)")
+    parser.add_argument("--handout", action="store_true",
+                        help="write the students' handout: the questions, the backward template and how to "
+                        "check it, without answers (runs nothing; --epochs and --report-every shape the questions)")
     parser.add_argument("--lang", default="en", help="en or zh: the language of the text and plot labels "
                         "(default en; zh needs a CJK font for the plots, e.g. Debian's fonts-noto-cjk)")
-    parser.add_argument("--seeds", type=int, default=10, metavar="K",
+    parser.add_argument("--seeds", type=int, default=None, metavar="K",
                         help=f"run each random mode with seeds 0..K-1, 1 <= K <= {MAX_SEEDS} (default 10)")
     parser.add_argument("--epochs", type=int, default=None,
                         help="epochs of every run (default: each preset's, 10000); fewer for a quick look")
@@ -95,11 +103,21 @@ def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.lang not in LANGS:
         raise ExperimentError(f"--lang {args.lang}: unknown language (expected one of {', '.join(LANGS)})")
-    if not 1 <= args.seeds <= MAX_SEEDS:
-        raise ExperimentError(f"--seeds {args.seeds}: expected a whole number from 1 to {MAX_SEEDS}")
+    if args.handout:
+        given = [f"--{k.replace('_', '-')}" for k in ANSWER_ONLY if getattr(args, k) is not None]
+        if given:
+            raise ExperimentError(f"--handout with {', '.join(given)}: the handout holds no answers and runs "
+                                  "nothing; drop " + ", ".join(given))
+    if args.epochs is not None and args.epochs < 1:
+        raise ExperimentError(f"--epochs {args.epochs}: expected a whole number >= 1")
     if args.report_every is not None and args.report_every < 1:
         raise ExperimentError(f"--report-every {args.report_every}: expected a whole number >= 1")
-    target = check_target(Path(args.out))
+    if args.handout:
+        return _handout(args)
+    args.seeds = 10 if args.seeds is None else args.seeds
+    if not 1 <= args.seeds <= MAX_SEEDS:
+        raise ExperimentError(f"--seeds {args.seeds}: expected a whole number from 1 to {MAX_SEEDS}")
+    target = check_target(Path(args.out or "report"))
     plans = plan_runs(Settings(args.seeds, args.epochs, args.report_every))
     experiments = [plan.experiment() for plan in plans]     # every input checked before any training
     font = None
@@ -144,18 +162,54 @@ def _build(folder: Path, plans: list, experiments: list, args, font: str | None,
         print(f"error: {exc}; no report was written", file=sys.stderr)
         return 3
     blocks = build(results, args.seeds, args.lang, font, folder, command)
-    # the folder itself is swapped into place at the end; each file in it is written atomically too, so
-    # that every write in the project follows the one rule
-    for name, text in (("solutions.md", to_markdown(blocks)),
-                       ("index.html", to_html(blocks, TEXTS[args.lang]["title"], args.lang, folder)),
-                       (MARKER, f"{command}\n")):
+    _write(folder, {"solutions.md": to_markdown(blocks),
+                    "index.html": to_html(blocks, TEXTS[args.lang]["title"], args.lang, folder),
+                    MARKER: f"{command}\n"})
+    return 0
+
+
+def _handout(args) -> int:
+    """The students' sheet: written into a temporary folder and swapped into place, like the report."""
+    from compare.reporting.document import to_html, to_markdown
+    from compare.reporting.handout import TEMPLATE, handout, template_text
+    from compare.reporting.sections import TEXTS
+    target = check_target(Path(args.out or "handout"))
+    epochs = 10000 if args.epochs is None else args.epochs
+    every = args.report_every or (1000 if args.epochs is None else max(1, epochs // 10))
+    command = " ".join(["python -m compare report --handout", f"--lang {args.lang}"]
+                       + ([f"--epochs {args.epochs}"] if args.epochs is not None else [])
+                       + ([f"--report-every {args.report_every}"] if args.report_every is not None else []))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    built = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        blocks = handout(args.lang, epochs, every)
+        files = {"handout.md": to_markdown(blocks),
+                 "index.html": to_html(blocks, TEXTS[args.lang]["handout_title"], args.lang, built),
+                 MARKER: f"{command}\n"}
+        template = template_text()
+        if template is not None:
+            files[TEMPLATE] = template
+        _write(built, files)
+        swap_into_place(built, target)
+    finally:
+        if built.exists():
+            shutil.rmtree(built, ignore_errors=True)
+    print(f"handout written: {target / 'index.html'} and {target / 'handout.md'}"
+          + (f" (template: {target / TEMPLATE})" if (target / TEMPLATE).exists() else ""))
+    return 0
+
+
+def _write(folder: Path, files: dict[str, str]) -> None:
+    """Write `files` into `folder` and open up the permissions. The folder itself is swapped into place at
+    the end; each file in it is written atomically too, so that every write in the project follows the
+    one rule."""
+    for name, text in files.items():
         atomic_write(folder / name, lambda tmp, text=text: Path(tmp).write_text(text, encoding="utf-8"))
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(folder, 0o777 & ~umask)            # mkdtemp and mkstemp create private (0700 / 0600) entries
     for path in folder.rglob("*"):
         os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~umask)
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """`python -m compare`: the lockstep run by default, or a subcommand (check, record, gradcheck, explain,
-report, presets). Each subcommand lives in its own module with a `main(argv) -> int`."""
+report, presets, grade). Each subcommand lives in its own module with a `main(argv) -> int`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ SUBCOMMANDS = {
     "gradcheck": "compare.cli.cmd_gradcheck",
     "report": "compare.cli.cmd_report",
     "explain": "compare.cli.cmd_explain",
+    "grade": "compare.cli.cmd_grade",
 }
 
 DESCRIPTION = ("Train the experiment twice from identical weights, by hand-written NumPy backprop and by a "

@@ -38,6 +38,16 @@ def _bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, found {text!r}")
 
 
+def _pair(text: str) -> list[float]:
+    parts = text.split(",")
+    try:
+        if len(parts) == 2:
+            return [float(parts[0]), float(parts[1])]
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"expected two numbers B1,B2 (as 0.9,0.999), found {text!r}")
+
+
 # (flag key, type, choices, help); the default is always "from the experiment file"
 RUN_OPTIONS: list[tuple[str, Any, tuple[str, ...] | None, str]] = [
     ("mode", str, MODES + ("all",), "batch: all N samples per update; stochastic: 1; minibatch: "
@@ -58,18 +68,30 @@ RUN_OPTIONS: list[tuple[str, Any, tuple[str, ...] | None, str]] = [
     ("hidden_activation", str, HIDDEN_ACTIVATIONS, "activation of the hidden layers"),
     ("output_activation", str, OUTPUT_ACTIVATIONS, "activation of the output layer"),
     ("leaky_slope", float, None, "negative slope of leaky_relu (default 0.01)"),
-    ("momentum", float, None, "torch.optim.SGD momentum, >= 0 (default 0)"),
-    ("dampening", float, None, "torch.optim.SGD dampening (default 0)"),
-    ("nesterov", _bool, None, "Nesterov momentum: true/false (default false); bare flag = true"),
-    ("weight_decay", float, None, "L2 penalty added to the gradient, >= 0 (default 0)"),
-    ("maximize", _bool, None, "ascend instead of descend: true/false (default false); bare flag = true"),
+    ("optimizer", str, None, "sgd (default), adam, adamw, rmsprop or adagrad: torch.optim's, with its keys"),
+    ("momentum", float, None, "sgd, rmsprop: momentum, >= 0 (default 0)"),
+    ("dampening", float, None, "sgd: dampening of the momentum (default 0)"),
+    ("nesterov", _bool, None, "sgd: Nesterov momentum: true/false (default false); bare flag = true"),
+    ("weight_decay", float, None, "every optimizer: L2 penalty added to the gradient (adamw: decoupled decay "
+     "of the weights), >= 0 (default 0; adamw 0.01)"),
+    ("maximize", _bool, None, "every optimizer: ascend instead of descend: true/false (default false); "
+     "bare flag = true"),
+    ("betas", _pair, None, "adam, adamw: B1,B2, the running averages' coefficients, each in [0, 1) "
+     "(default 0.9,0.999)"),
+    ("eps", float, None, "adam, adamw, rmsprop, adagrad: added to the denominator, >= 0 (default 1e-8; "
+     "adagrad 1e-10)"),
+    ("amsgrad", _bool, None, "adam, adamw: keep the largest second moment: true/false (default false)"),
+    ("alpha", float, None, "rmsprop: smoothing constant of the running mean of g^2, >= 0 (default 0.99)"),
+    ("centered", _bool, None, "rmsprop: divide by the running variance of g: true/false (default false)"),
+    ("lr_decay", float, None, "adagrad: learning-rate decay, >= 0 (default 0)"),
+    ("initial_accumulator_value", float, None, "adagrad: starting value of the sum of g^2, >= 0 (default 0)"),
     ("scheme", str, INIT_SCHEMES, "draw the initial weights instead of the file's values"),
     ("sizes", parse_sizes, None, "a network of these layer widths, e.g. 4,8,3, with 11 samples of seeded "
      "generated data and initial values (replaces the experiment's network, data and init; at most 100 epochs "
      "unless --epochs)"),
     ("device", str, DEVICES, "torch side: cpu (default) or cuda; NumPy stays on the CPU"),
 ]
-BOOLEAN_FLAGS = {"drop_last", "nesterov", "maximize"}
+BOOLEAN_FLAGS = {"drop_last", "nesterov", "maximize", "amsgrad", "centered"}
 
 
 def add_run_options(parser: argparse.ArgumentParser, *, out_help: str = "write plots to this folder "

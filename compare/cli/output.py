@@ -75,12 +75,16 @@ def parity_json(report: Any, failure: dict[str, Any] | None) -> dict[str, Any]:
             "max_abs_diff_log": [[int(ep), float(v)] for ep, v in report.max_abs_diff_log],
             "tolerance": {"atol": report.tolerance.atol, "rtol": report.tolerance.rtol},
             "resync": bool(getattr(report, "resync", False)),
+            "state_max_abs_diff": {k: float(v) for k, v in getattr(report, "state_max_abs_diff", {}).items()},
             "failure": failure}
 
 
 def verdict(report: Any) -> str:
     drift = ("per-update error: NumPy resynced to torch before every update (--resync)"
              if getattr(report, "resync", False) else "accumulated drift, both sides running free")
-    return (f"parity OK: {report.updates_checked} updates checked, every weight and bias after every update; "
-            f"largest |numpy - torch| = {report.max_abs_diff:.3g} (tolerance {report.tolerance.describe()}; "
-            f"{drift})")
+    states = getattr(report, "state_max_abs_diff", {})
+    checked = "every weight and bias" + (f" and the optimizer's {', '.join(states)}" if states else "")
+    state_diff = "".join(f", {name} {value:.3g}" for name, value in states.items())
+    return (f"parity OK: {report.updates_checked} updates checked, {checked} after every update; "
+            f"largest |numpy - torch| = {report.max_abs_diff:.3g}{state_diff} (tolerance "
+            f"{report.tolerance.describe()}; {drift})")

@@ -29,7 +29,8 @@ from compare.diagnosis.hints import (
 from compare.diagnosis.mistakes import l2_term
 from compare.diagnosis.stages import Stages
 from compare.experiment.definition import Experiment
-from compare.running.tolerances import Tolerance
+from compare.running.optimizer_state import LABELS, SYMBOLS, per_parameter
+from compare.running.tolerances import Tolerance, state_tolerance_for, tolerance_for
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,36 @@ def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], 
                              f"({e.describe().split(', ', 4)[-1]})")
                 return _record(e, where, tolerance, drift, labels, title, "update", l, name, mine, ref_after, mask,
                                [name], hints, "the weights after the optimizer step")
+    return _state_disagreement(ours, theirs, e, tolerance, where, labels, title, drift)
+
+
+def _state_disagreement(ours: Stages, theirs: Stages, e: Experiment, tolerance: Tolerance, where: Where,
+                        labels: tuple[str, str], title: str, drift: float) -> dict[str, Any] | None:
+    """The first optimizer state quantity out of tolerance after the update (output layer first; the step
+    counts exactly), when the weights themselves agree."""
+    if ours.state is None or theirs.state is None:
+        return None
+    L = e.n_layers
+    tolerance = state_tolerance_for(e.dtype) if tolerance == tolerance_for(e.dtype) else tolerance
+    for name, flat in theirs.state.items():
+        mine_flat = ours.state.get(name)
+        if name == "step":
+            per_param = [(f"{p}{l}", l, np.array([[mine_flat[2 * (l - 1) + k]]]), np.array([[flat[2 * (l - 1) + k]]]))
+                         for l in range(L, 0, -1) for k, p in enumerate("Wb")]
+        else:
+            mine_w, mine_b = per_parameter(mine_flat, e.sizes)
+            ref_w, ref_b = per_parameter(flat, e.sizes)
+            per_param = [(f"{p}{l}", l, mine[l - 1], ref[l - 1]) for l in range(L, 0, -1)
+                         for p, mine, ref in (("W", mine_w, ref_w), ("b", mine_b, ref_b))]
+        for parameter, l, mine, ref in per_param:
+            mask = mine != ref if name == "step" else violations(mine, ref, tolerance)
+            if mask.any():
+                array = f"{SYMBOLS[name]}_{parameter}"
+                hints = ["the weights after this update agree: the state the optimizer carries to the next update "
+                         f"differs ({LABELS[name]})"]
+                return _record(e, where, tolerance, drift, labels, title, "optimizer state", l, parameter, mine, ref,
+                               mask, [array], hints, f"the optimizer's state after the step: {LABELS[name]}",
+                               array=array)
     return None
 
 

@@ -5,8 +5,8 @@ NumPy: `NumpyTrainer.step` returns (Zs, activations, dW, db) as it computes them
 torch: forward hooks on each `nn.Linear` (Z) and each activation module (A) record the forward pass, with
 `retain_grad` on Z so that autograd's dL/dZ is kept; `.grad` of every parameter is read after the step
 (`optimizer.step()` leaves it in place; the next `zero_grad()` clears it).
-Both also record the batch loss before the update and, when momentum is on, the optimizer's momentum
-buffers after it (NumPy: `optimizer.buffers`; torch: `optimizer.state[p]["momentum_buffer"]`), seed layout.
+Both also record the batch loss before the update and the optimizer's state after it (momentum buffers,
+moments, step counts: `compare.running.optimizer_state`), in the seed layout.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from compare.running.optimizer_state import numpy_state, torch_state
 
 
 @dataclass
@@ -28,8 +30,8 @@ class Stages:
     biases: list[np.ndarray]
     dZ: list[np.ndarray] | None = None   # torch only: autograd's dL/dZ[l] = delta[l] / B
     loss: float | None = None            # the batch loss this update descends, before the update
-    buffers_W: list[np.ndarray] | None = None   # momentum buffers after the update (momentum != 0 only)
-    buffers_b: list[np.ndarray] | None = None
+    # the optimizer's state after the update: {torch's name: flat seed-layout array, "step": one per parameter}
+    state: dict[str, np.ndarray] | None = None
 
 
 def _copies(xs: list) -> list[np.ndarray]:
@@ -44,9 +46,7 @@ def capture_numpy(trainer, indices: np.ndarray) -> Stages:
     e = trainer.experiment
     loss = value(e.loss, Zs[-1], activations[-1], trainer.T[indices])
     stages = Stages(_copies(Zs), _copies(activations), _copies(dW), _copies(db), weights, biases, loss=loss)
-    buffers = getattr(trainer.optimizer, "buffers", None)
-    if e.momentum != 0 and buffers is not None and all(b is not None for b in buffers):
-        stages.buffers_W, stages.buffers_b = _copies(buffers[0::2]), _copies(buffers[1::2])
+    stages.state = {k: np.array(v, dtype=np.float64) for k, v in numpy_state(trainer.optimizer, e).items()} or None
     return stages
 
 
@@ -81,10 +81,6 @@ def capture_torch(trainer, X, T) -> Stages:
     stages = Stages([as_np(z) for z in Zs], [as_np(X)] + [as_np(a) for a in As],
                     [g[0].astype(np.float64) for g in grads], [g[1].astype(np.float64) for g in grads],
                     weights, biases, [as_np(z.grad) for z in Zs], float(loss.detach()))
-    if trainer.experiment.momentum != 0:
-        state = trainer.optimizer.state
-        pairs = [linear_to_seed(state[lin.weight]["momentum_buffer"].cpu().numpy(),
-                                state[lin.bias]["momentum_buffer"].cpu().numpy()) for lin in model.linears]
-        stages.buffers_W = [w.astype(np.float64) for w, _ in pairs]
-        stages.buffers_b = [b.astype(np.float64) for _, b in pairs]
+    stages.state = {k: v.astype(np.float64) for k, v in
+                    torch_state(trainer.optimizer, model, trainer.experiment).items()} or None
     return stages

@@ -20,7 +20,21 @@ HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
 OUTPUT_ACTIVATIONS = HIDDEN_ACTIVATIONS + ("softmax",)
 INIT_SCHEMES = ("torch-default", "xavier-uniform", "he-normal")
 DEVICES = ("cpu", "cuda")
-RESERVED_WORDS = ("check", "record", "gradcheck", "explain", "report", "presets")
+RESERVED_WORDS = ("check", "record", "gradcheck", "explain", "report", "presets", "grade")
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+# the [train] keys each optimizer takes besides lr: torch.optim's own keyword names
+OPTIMIZER_KEYS: dict[str, tuple[str, ...]] = {
+    "sgd": ("momentum", "dampening", "nesterov", "weight_decay", "maximize"),
+    "adam": ("betas", "eps", "weight_decay", "amsgrad", "maximize"),
+    "adamw": ("betas", "eps", "weight_decay", "amsgrad", "maximize"),
+    "rmsprop": ("alpha", "eps", "weight_decay", "momentum", "centered", "maximize"),
+    "adagrad": ("lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize"),
+}
+# torch's defaults where they differ between optimizers (every other key has one default, the field's)
+OPTIMIZER_DEFAULTS: dict[str, dict[str, float]] = {
+    "sgd": {}, "adam": {"eps": 1e-8}, "adamw": {"eps": 1e-8, "weight_decay": 1e-2},
+    "rmsprop": {"eps": 1e-8}, "adagrad": {"eps": 1e-10},
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,14 @@ class Experiment:
     nesterov: bool = False
     weight_decay: float = 0.0
     maximize: bool = False
+    optimizer: str = "sgd"                 # one of OPTIMIZERS; it reads the keys OPTIMIZER_KEYS names
+    betas: tuple[float, float] = (0.9, 0.999)   # adam, adamw
+    eps: float = 1e-8                      # adam, adamw, rmsprop; adagrad's default is 1e-10
+    amsgrad: bool = False                  # adam, adamw
+    alpha: float = 0.99                    # rmsprop
+    centered: bool = False                 # rmsprop
+    lr_decay: float = 0.0                  # adagrad
+    initial_accumulator_value: float = 0.0  # adagrad
     device: str = "cpu"                    # torch side only
     source: str = field(default="", compare=False)  # where it came from, for messages
 
@@ -93,15 +115,24 @@ class Experiment:
     def total_updates(self) -> int:
         return self.updates_per_epoch * self.epochs
 
+    @property
+    def optimizer_options(self) -> dict[str, float | bool | tuple[float, float]]:
+        """The keyword arguments of the chosen optimizer, torch's names: `lr` and OPTIMIZER_KEYS[optimizer]."""
+        return {"lr": self.lr, **{key: getattr(self, key) for key in OPTIMIZER_KEYS[self.optimizer]}}
+
     def describe(self) -> str:
         """One line: network, mode, schedule, optimizer."""
         act = self.hidden_activation if self.hidden_activation == self.output_activation else (
             f"{self.hidden_activation}/{self.output_activation}")
-        opts = [f"lr {self.lr:g}"]
-        for key in ("momentum", "dampening", "weight_decay"):
-            if getattr(self, key):
-                opts.append(f"{key} {getattr(self, key):g}")
-        opts += [k for k in ("nesterov", "maximize") if getattr(self, k)]
+        opts = [f"lr {self.lr:g}"] if self.optimizer == "sgd" else [f"{self.optimizer}, lr {self.lr:g}"]
+        for key, value in self.optimizer_options.items():
+            if key == "betas":
+                opts.append(f"betas ({value[0]:g}, {value[1]:g})")
+            elif key == "eps":
+                opts.append(f"eps {value:g}")
+            elif key != "lr" and value and not isinstance(value, bool):
+                opts.append(f"{key} {value:g}")
+        opts += [k for k, v in self.optimizer_options.items() if v is True]
         mode = self.mode if self.mode == "batch" else f"{self.mode}/{self.resolved_order}"
         if self.mode == "minibatch":
             mode += f", batch_size {self.batch_size}"

@@ -44,7 +44,7 @@ def to_toml(e: Experiment) -> str:
              "samples_per_epoch": e.effective_samples_per_epoch if e.resolved_order == "replacement"
              else (e.samples_per_epoch or e.n_samples),
              "drop_last": e.drop_last, "seed": e.seed, "loss": e.loss, "dtype": e.dtype,
-             "momentum": e.momentum, "dampening": e.dampening, "nesterov": e.nesterov,
-             "weight_decay": e.weight_decay, "maximize": e.maximize, "device": e.device}
+             "optimizer": e.optimizer, **{k: v for k, v in e.optimizer_options.items() if k != "lr"},
+             "device": e.device}
     lines += [f"{k} = {_value(v)}" for k, v in train.items()]
     return "\n".join(lines) + "\n"

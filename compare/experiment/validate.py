@@ -27,6 +27,7 @@ from compare.experiment.definition import (
     OUTPUT_ACTIVATIONS,
     Experiment,
 )
+from compare.experiment.optimizers import optimizer_fields
 from compare.experiment.values import Found, boolean, choice, fail, integer, number, string, to_bias, to_matrix
 
 SCHEMA: dict[str, tuple[str, ...]] = {
@@ -36,7 +37,8 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "data": ("inputs", "targets", "names", "csv", "input_columns", "target_columns"),
     "train": ("lr", "epochs", "report_every", "mode", "order", "batch_size", "samples_per_epoch",
               "drop_last", "seed", "loss", "dtype", "momentum", "dampening", "nesterov", "weight_decay",
-              "maximize", "device"),
+              "maximize", "device", "optimizer", "betas", "eps", "amsgrad", "alpha", "centered", "lr_decay",
+              "initial_accumulator_value"),
 }
 MAX_EPOCHS = 10_000_000
 MAX_WIDTH = 100_000
@@ -123,16 +125,8 @@ def build(doc: Mapping[str, Any], where: Where, *, default_name: str = "experime
     seed = integer(train.get("seed", 0), where("train.seed"), lo=0, hi=2**63 - 1)
     loss = choice(train.get("loss", "sum"), where("train.loss"), LOSSES)
     dtype = choice(train.get("dtype", "float64"), where("train.dtype"), DTYPES)
-    momentum = number(train.get("momentum", 0.0), where("train.momentum"), lo=0)
-    dampening = number(train.get("dampening", 0.0), where("train.dampening"))
-    nesterov = boolean(train.get("nesterov", False), where("train.nesterov"))
-    weight_decay = number(train.get("weight_decay", 0.0), where("train.weight_decay"), lo=0)
-    maximize = boolean(train.get("maximize", False), where("train.maximize"))
+    optimizer = optimizer_fields(train, lr, where)     # the optimizer and its keys, torch's rules
     device = choice(train.get("device", "cpu"), where("train.device"), DEVICES)
-    if nesterov and (momentum <= 0 or dampening != 0):
-        # torch.optim.SGD's own rule and words
-        raise ExperimentError(f"{where('train.nesterov')}: Nesterov momentum requires a momentum and zero "
-                              f"dampening (found momentum {momentum:g}, dampening {dampening:g})")
     if output == "softmax" and loss != "cross_entropy":
         raise ExperimentError(f"{where('network.output_activation')}: softmax needs loss = \"cross_entropy\", "
                               f"found loss = \"{loss}\"")
@@ -186,8 +180,7 @@ def build(doc: Mapping[str, Any], where: Where, *, default_name: str = "experime
         lr=lr, epochs=epochs, report_every=report_every, hidden_activation=hidden, output_activation=output,
         leaky_slope=slope, init_weights=weights, init_biases=biases, init_scheme=scheme, mode=mode,
         order=order, batch_size=batch_size, samples_per_epoch=samples_per_epoch, drop_last=drop_last,
-        seed=seed, loss=loss, dtype=dtype, momentum=momentum, dampening=dampening, nesterov=nesterov,
-        weight_decay=weight_decay, maximize=maximize, device=device, source=where(""))
+        seed=seed, loss=loss, dtype=dtype, **optimizer, device=device, source=where(""))
     if experiment.total_updates > MAX_UPDATES:
         key = "train.samples_per_epoch" if experiment.resolved_order == "replacement" else "train.epochs"
         raise fail(where(key), f"at most {MAX_UPDATES} updates in all (epochs x updates per epoch)",

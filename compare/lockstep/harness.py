@@ -21,7 +21,15 @@ from compare.experiment.initial import initial_parameters
 from compare.running.divergence import divergence, exploded, first_nonfinite_parameter
 from compare.running.history import History
 from compare.running.loops import torch_trainer
-from compare.running.tolerances import Tolerance, tolerance_for
+from compare.running.optimizer_state import (
+    LABELS,
+    counts_steps,
+    load_numpy_state,
+    numpy_state,
+    state_names,
+    torch_state,
+)
+from compare.running.tolerances import Tolerance, state_tolerance_for, tolerance_for
 
 
 @dataclass
@@ -37,6 +45,7 @@ class ParityReport:
     max_abs_diff_log: list[tuple[int, float]] = field(default_factory=list)
     failure: dict | None = None
     resync: bool = False     # True: NumPy restarted from torch's state before every update (per-update error)
+    state_max_abs_diff: dict[str, float] = field(default_factory=dict)   # per optimizer state quantity
 
     @property
     def ok(self) -> bool:
@@ -73,6 +82,10 @@ class Lockstep:
         self._theirs = np.empty_like(self.numpy.theta)
         self.diff = np.empty_like(self.numpy.theta)    # numpy - torch, then |numpy - torch|, seed order
         self._layers = self._layer_views() if self.numpy.theta.size >= PER_LAYER_FROM else None
+        # the optimizer's state, compared after every update too (`compare.running.optimizer_state`)
+        self.state_names = state_names(e)
+        self.has_state = bool(self.state_names) or counts_steps(e)
+        self.state_max_abs_diff = dict.fromkeys(self.state_names + (("step",) if counts_steps(e) else ()), 0.0)
 
     def _layer_views(self) -> list[tuple[Any, Any]] | None:
         """(destination, source) tensor pairs per parameter: a view of `_theirs` in the seed layout, and torch's
@@ -93,13 +106,58 @@ class Lockstep:
         return pairs
 
     @property
+    def index(self) -> np.ndarray:
+        """`torch_to_seed_index` of this network, built when first needed."""
+        if self._index is None:
+            from torch_impl.layout import torch_to_seed_index
+            self._index = torch_to_seed_index(self.experiment.sizes)
+        return self._index
+
+    def torch_state(self) -> dict[str, np.ndarray]:
+        return torch_state(self.torch.optimizer, self.torch.model, self.experiment)
+
+    def state_failure(self, where: str, update: int) -> dict | None:
+        """Compare every optimizer state quantity of every parameter (after `max_abs_diff` found the
+        parameters in agreement); the failure record of the first one out of tolerance, or None. The step
+        counts must be equal."""
+        e = self.experiment
+        ours, theirs = numpy_state(self.numpy.optimizer, e), self.torch_state()
+        tol = state_tolerance_for(e.dtype)
+        if ours.keys() != theirs.keys():
+            return {"message": f"parity FAILED at {where}, stage optimizer state: numpy keeps "
+                               f"{', '.join(ours) or 'nothing'}, torch {', '.join(theirs) or 'nothing'}",
+                    "update": update, "stage": "optimizer state"}
+        for name, want in theirs.items():
+            mine = ours[name]
+            with np.errstate(invalid="ignore"):
+                diff = np.abs(mine - want)
+                bound = 0.0 if name == "step" else tol.atol + tol.rtol * np.abs(want)
+                bad = np.flatnonzero(~(diff <= bound))
+            self.state_max_abs_diff[name] = max(self.state_max_abs_diff[name], float(np.nan_to_num(diff.max(),
+                                                                                                   nan=np.inf)))
+            if bad.size == 0:
+                continue
+            first = int(bad[0])
+            if name == "step":
+                names = [f"{kind}{layer}" for layer in range(1, e.n_layers + 1) for kind in ("W", "b")]
+                label, a, b = names[first], float(mine[first]), float(want[first])
+                element = None
+            else:
+                label, a, b = parameter_index(e.sizes, first), float(mine[first]), float(want[first])
+                element = label
+            message = (f"parity FAILED at {where}, stage optimizer state: {LABELS[name]} of {label}: numpy {a!r}, "
+                       f"torch {b!r}, |diff| {abs(a - b):.3g} > tolerance "
+                       f"({'equal counts' if name == 'step' else tol.describe()}); every weight and bias agrees")
+            return {"message": message, "update": update, "stage": "optimizer state", "state": name,
+                    "parameter": label.split("[")[0], "element": element, "numpy": a, "torch": b,
+                    "abs_diff": abs(a - b)}
+        return None
+
+    @property
     def theirs(self) -> np.ndarray:
         """torch's parameters now, gathered into the seed order (NumPy's flat layout). Read by the slow
         paths only (a failure, a divergence, --resync); the fast path never gathers."""
-        if self._index is None:   # a wide model's fast path never needs it: ~10 ms saved at 535,818 parameters
-            from torch_impl.layout import torch_to_seed_index
-            self._index = torch_to_seed_index(self.experiment.sizes)
-        return self.torch.flat_parameters().take(self._index, 0, self._theirs)
+        return self.torch.flat_parameters().take(self.index, 0, self._theirs)
 
     def max_abs_diff(self) -> float:
         """Largest |numpy - torch| over every parameter (NaN if any side has a NaN). Leaves |numpy - torch|
@@ -124,19 +182,12 @@ class Lockstep:
         return np.flatnonzero(~(self.diff <= bound))     # NaN compares False: a violation
 
     def resync(self) -> None:
-        """Copy torch's parameters and momentum buffers into NumPy, so
-        that the next difference is the error of one update alone, not the drift accumulated so far."""
+        """Copy torch's parameters and optimizer state (momentum buffers, moments, step counts) into NumPy,
+        so that the next difference is the error of one update alone, not the drift accumulated so far."""
         self.numpy.theta[...] = self.theirs
-        if self.experiment.momentum == 0:
+        if not self.has_state:
             return
-        state = self.torch.optimizer.state
-        params = [p for linear in self.torch.model.linears for p in (linear.weight, linear.bias)]
-        for i, p in enumerate(params):   # W1, b1, W2, ...: the NumPy optimizer's order too
-            buf = state[p].get("momentum_buffer") if p in state else None
-            if buf is not None:
-                buf = buf.detach().cpu().numpy()
-                buf = buf.T if buf.ndim == 2 else buf.reshape(1, -1)     # torch layout -> seed layout
-                self.numpy.optimizer.buffers[i] = np.array(buf, dtype=self.numpy.theta.dtype)
+        load_numpy_state(self.numpy.optimizer, self.experiment, self.torch_state())
 
 
 def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
@@ -167,7 +218,7 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
             e, run.tolerance,
             History("numpy", e, numpy_log, n_out, update, init_w, init_b, w_np, b_np),
             History("torch", e, torch_log, run.torch.outputs(), update, init_w, init_b, w_th, b_th),
-            update, per_update, diff_log, failure, resync)
+            update, per_update, diff_log, failure, resync, dict(run.state_max_abs_diff))
 
     if run.max_abs_diff() != 0.0:   # identical starting points, bit for bit, or nothing below means much
         bad = int(np.flatnonzero(run.diff != 0)[0])
@@ -187,12 +238,17 @@ def run_parity(experiment: Experiment, weights: list[np.ndarray] | None = None,
                 m = max_abs_diff()
                 per_update[update] = m
                 update += 1
-                if m <= atol:   # the fast path: every element within atol, so within atol + rtol |torch|
+                bad = None if m <= atol else run.violations()
+                if bad is None or bad.size == 0:   # every element within atol (fast), or within the rule
                     since_last = m if m > since_last else since_last
-                    continue
-                bad = run.violations()
-                if bad.size == 0:
-                    since_last = max(since_last, m)
+                    if run.has_state:
+                        where = f"update {update} (epoch {epoch}, batch {batch}, samples {samples.tolist()})"
+                        failure = run.state_failure(where, update)
+                        if failure is not None:
+                            from compare.lockstep.replay import replay_failure
+                            failure = replay_failure(e, run.initial, update, numpy_factory=numpy_factory,
+                                                     label=label, resync=resync) or failure
+                            raise ParityError(failure["message"], failure, report(failure))
                     continue
                 numpy_finite, torch_finite = run.numpy.is_finite(), run.torch.is_finite()
                 where = f"update {update} (epoch {epoch}, batch {batch}, samples {samples.tolist()})"

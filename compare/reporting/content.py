@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from compare.reporting import figures
-from compare.reporting.document import Block, Bullets, Heading, Image, Para, Table
+from compare.reporting import figures, maps
+from compare.reporting.document import Block, Bullets, Contents, Figure, Heading, Image, Para, Table
 from compare.reporting.runs import Result
 from compare.running.environment import environment
 
@@ -39,6 +39,14 @@ def _short(values: np.ndarray) -> str:
 
 def _dev(value: float) -> str:
     return f"{value:.3g}"
+
+
+def question_blocks(t: dict[str, Any], section: str, epochs: int, every: int) -> list[Block]:
+    """A section's heading (anchored by its name) and its question, stated with the run's own epochs and
+    loss interval: shared by the report and the handout."""
+    key = {"exercise1": "ex1", "exercise2": "ex2", "exercise3": "ex3"}.get(section, section)
+    return [Heading(2, t[f"{key}_h"], section), Heading(3, t["question"]),
+            Para(t[f"{key}_q"].format(epochs=epochs, every=every))]
 
 
 def seed_list(k: int) -> str:
@@ -92,53 +100,70 @@ class Writer:
             name = ft["mode_seed"].format(variant=name, seed=res.experiment.seed)
         return ft["per_epoch"].format(label=name, n=res.experiment.updates_per_epoch)
 
-    def figure(self, name: str, alt: str) -> Path:
-        self.blocks.append(Image(f"{FIG_DIR}/{name}.png", alt))
-        return self.folder / FIG_DIR / f"{name}.png"
+    def image(self, name: str, alt: str) -> tuple[Image, Path]:
+        return Image(f"{FIG_DIR}/{name}.png", alt), self.folder / FIG_DIR / f"{name}.png"
 
-    def loss_figure(self, section: str, series: list[tuple[str, Result]]) -> None:
+    def loss_figure(self, section: str, series: list[tuple[str, Result]], per_update: bool = False) -> None:
+        """The loss per epoch; with `per_update`, also against the update number (a second panel)."""
         ft = self.ft
         title = ft["fig_loss_title"].format(name=ft["section_names"][section])
-        figures.curves(self.figure(f"{section}_loss", title), title,
-                       [figures.Series(label, *map(np.array, zip(*res.curve))) for label, res in series],
-                       ft["fig_epoch"], ft["fig_loss"], self.font)
+        image, path = self.image(f"{section}_loss", title)
 
-    def parity_figure(self, section: str, series: list[tuple[str, Result]]) -> None:
+        def line(label: str, res: Result, by_update: bool) -> figures.Series:
+            epochs, values = map(np.array, zip(*res.curve))
+            # after epoch e, (e + 1) * updates_per_epoch updates have been made
+            return figures.Series(label, (epochs + 1) * res.experiment.updates_per_epoch if by_update else epochs,
+                                  values)
+        panels = [(ft["fig_epoch"], ft["fig_per_epoch"] if per_update else "",
+                   [line(label, res, False) for label, res in series])]
+        if per_update:
+            panels.append((ft["fig_update"], ft["fig_per_update"], [line(label, res, True) for label, res in series]))
+        figures.curves(path, title, panels, ft["fig_loss"], self.font)
+        self.blocks.append(Figure((image,), ft["cap_loss"].format(every=series[0][1].plan.fine_every)))
+
+    def parity_figure(self, section: str, series: list[tuple[str, Result]]) -> Image:
         ft = self.ft
         title = ft["fig_parity_title"].format(name=ft["section_names"][section])
         atol = series[0][1].report.tolerance.atol
-        figures.parity(self.figure(f"{section}_parity", title), title,
-                       [figures.Series(label, np.arange(1, len(res.per_update) + 1), res.per_update)
-                        for label, res in series], atol, ft["fig_update"], ft["fig_dev"],
+        image, path = self.image(f"{section}_parity", title)
+        figures.parity(path, title, [figures.Series(label, np.arange(1, len(res.per_update) + 1), res.per_update)
+                                     for label, res in series], atol, ft["fig_update"], ft["fig_dev"],
                        ft["fig_tol"].format(atol=atol), self.font)
+        return image
 
     def map_figure(self, section: str, panels: list[tuple[str, Result, int]]) -> None:
+        """One map per panel, side by side where the screen allows, stacked on a phone."""
         ft = self.ft
         res0 = panels[0][1]
         title = ft["fig_map_title"].format(name=ft["section_names"][section])
-        words = figures.MapWords(ft["map_x"], ft["map_y"], ft["map_colour"], ft["map_boundary"],
-                                 ft["map_classes"], tuple(self._names(ft, res0)))
-        figures.decision_maps(self.figure(f"{section}_map", title), title, res0.experiment,
-                              [figures.Panel(label, res.report.numpy.final_weights, res.report.numpy.final_biases,
-                                             out) for label, res, out in panels], words, self.font)
+        words = maps.MapWords(ft["map_x"], ft["map_y"], ft["map_colour"], ft["map_boundary"], ft["map_classes"],
+                              tuple(self._names(ft, res0)))
+        images = []
+        for i, (label, res, out) in enumerate(panels):
+            image, path = self.image(f"{section}_map{i + 1}", f"{title}: {label}")
+            maps.decision_map(path, res0.experiment, maps.Panel(label, res.report.numpy.final_weights,
+                                                                res.report.numpy.final_biases, out), words, self.font)
+            images.append(image)
+        self.blocks.append(Figure(tuple(images), title + ". " + ft["cap_map"]))
 
     def question(self, section: str) -> None:
-        t, key = self.t, {"exercise1": "ex1", "exercise2": "ex2", "exercise3": "ex3"}.get(section, section)
-        self.blocks += [Heading(2, t[f"{key}_h"], section), Heading(3, t["question"]), Para(t[f"{key}_q"]),
-                        Heading(3, t["answer"])]
+        """The exercise's heading (with its anchor) and question, in the words of this run's settings."""
+        res = self.r["hiring/stochastic"]
+        self.blocks += question_blocks(self.t, section, res.experiment.epochs, res.plan.table_every)
+        self.blocks.append(Heading(3, self.t["answer"]))
 
     def add(self, *blocks: Block) -> None:
         self.blocks += blocks
 
     def heading(self, level: int, key: str) -> None:
-        self.blocks.append(Heading(level, self.t[key]))
+        self.blocks.append(Heading(level, self.t[key], key.removesuffix("_h") if level == 2 else ""))
 
     def setup(self) -> None:
         """Title, introduction, and how every number was produced."""
         t, runs = self.t, list(self.r.values())
         e = runs[0].experiment
         env = environment(e.dtype)
-        self.add(Heading(1, t["title"]), Para(t["intro"]), Para(t["setup"].format(
+        self.add(Heading(1, t["title"]), Para(t["intro"]), Contents(t["contents"]), Para(t["setup"].format(
             runs=len(runs), updates=sum(r.report.updates_checked for r in runs), lr=f"{e.lr:g}", epochs=e.epochs,
             dtype=e.dtype, seeds=seed_list(self.seeds), python=env["python"], numpy=env["numpy"],
             torch=env["torch"])))

@@ -3,6 +3,10 @@
 Without one, matplotlib draws empty boxes ("tofu") for every Chinese character. So the zh report asks
 here first; when nothing installed covers the glyphs, the caller labels the plots in English and says so
 once on stderr (the HTML and Markdown text stay Chinese: the browser brings its own fonts).
+
+Which face: a Simplified-Chinese sans-serif one first (Noto Sans CJK SC, Source Han Sans SC, WenQuanYi), to
+match the page's sans-serif text and the mainland glyph forms; any other face with the glyphs only after
+those, sans-serif before serif (a font collection's first face is often its Japanese or serif one).
 """
 
 from __future__ import annotations
@@ -29,18 +33,28 @@ def _covers(path: str) -> bool:
     return all(font.get_char_index(ord(ch)) != 0 for ch in PROBE)
 
 
-def _from_list(names: tuple[str, ...] | None = None) -> str | None:
+def preference(name: str) -> tuple[bool, bool]:
+    """Sort key, best first: sans-serif before serif, then Simplified Chinese before other CJK faces."""
+    lowered = name.lower()
+    serif = any(w in lowered for w in ("serif", "ming", "kai", "song", "mincho"))
+    simplified = any(tag in name.split() for tag in ("SC", "CN", "GB")) or any(
+        w in lowered for w in ("wenquanyi", "yahei", "simhei", "hans", "hei sc", "sans sc"))
+    return serif, not simplified
+
+
+def _from_list(names: tuple[str, ...] = PREFERRED) -> str | None:
     from matplotlib import font_manager
     entries = font_manager.fontManager.ttflist
     by_name: dict[str, list[str]] = {}
     for entry in entries:
         by_name.setdefault(entry.name, []).append(entry.fname)
-    for name in names or PREFERRED:
+    for name in names:
         if any(_covers(path) for path in by_name.get(name, ())):
             return name
-    for entry in entries:   # not a family we know, but a file that looks like one and has the glyphs
-        if any(h in Path(entry.fname).name.lower() for h in FILE_HINTS) and _covers(entry.fname):
-            return entry.name
+    # not a family we know, but a file that looks like one and has the glyphs: the best-looking name first
+    for name in sorted(by_name, key=preference):
+        if any(any(h in Path(path).name.lower() for h in FILE_HINTS) and _covers(path) for path in by_name[name]):
+            return name
     return None
 
 
@@ -60,4 +74,4 @@ def cjk_font() -> str | None:
             except (OSError, RuntimeError, ValueError):
                 continue
             added.append(font_manager.FontProperties(fname=path).get_name())
-    return _from_list(tuple(dict.fromkeys(added)) + PREFERRED) if added else None
+    return _from_list(PREFERRED + tuple(sorted(dict.fromkeys(added), key=preference))) if added else None

@@ -6,14 +6,28 @@ from pathlib import Path
 
 import numpy as np
 
-from compare.reporting import figures
+from compare.reporting import answers, figures
 from compare.reporting.content import RANDOM_VARIANTS, Writer, _dev, _f, _ints, _vec, seed_list
-from compare.reporting.document import Block, Para, Table
+from compare.reporting.document import Block, Code, Details, Figure, Para, Table
+from compare.reporting.per_update import WINDOW, first_updates
 from compare.reporting.runs import Result
 from compare.reporting.text_en import TEXT as EN
 from compare.reporting.text_zh import TEXT as ZH
 
 TEXTS = {"en": EN, "zh": ZH}
+
+
+def program(w: Writer, section: str, plan_of: Result, numbers: str = "program_run") -> None:
+    """The corrected program of `section`: how to run it, what it prints, the code itself (folded)."""
+    t = w.t
+    w.heading(3, "program_h")
+    text = answers.program_text(section)
+    if text is None:
+        w.add(Para(t["program_missing"].format(file=f"examples/answers/{answers.PROGRAMS[section]}"), note=True))
+        return
+    w.add(Para(t[numbers]), Code(answers.command(section, plan_of.plan), "cmd"),
+          Details(t["program_details"].format(file=answers.PROGRAMS[section], lines=text.count("\n")),
+                  (Code(text),)))
 
 
 def hiring(w: Writer) -> None:
@@ -24,6 +38,7 @@ def hiring(w: Writer) -> None:
                                     output=_vec(res.outputs), prediction=_ints(res.predictions))))
     w.heading(3, "numbers")
     w.run(t["variant"]["stochastic"], res)
+    program(w, "hiring", res)
     w.heading(3, "figures")
     w.loss_figure("hiring", [(w.label("stochastic", res), res)])
     w.map_figure("hiring", [(w.label("stochastic", res), res, 0)])
@@ -39,6 +54,7 @@ def exercise1(w: Writer) -> None:
     w.bullets(t["ex1_accident"])
     w.heading(3, "numbers")
     w.run(t["variant"]["stochastic"], res)
+    program(w, "exercise1", res)
     w.heading(3, "figures")
     w.loss_figure("exercise1", [(w.label("stochastic", res), res)])
     w.map_figure("exercise1", [(w.ft["map_outputs"][k], res, k) for k in range(2)])
@@ -58,9 +74,10 @@ def exercise2(w: Writer) -> None:
     w.heading(3, "numbers")
     w.run(t["variant"]["stochastic_seq"], sgd)
     w.run(t["variant"]["batch"], batch)
+    program(w, "exercise2", sgd, "program_run_both")
     w.heading(3, "figures")
     pairs = [(w.label("stochastic_seq", sgd), sgd), (w.label("batch", batch), batch)]
-    w.loss_figure("exercise2", pairs)
+    w.loss_figure("exercise2", pairs, per_update=True)
     w.map_figure("exercise2", [(label, res, 0) for label, res in pairs])
 
 
@@ -68,8 +85,66 @@ def _seed_runs(w: Writer, variant: str) -> list[Result]:
     return [w.r[f"exercise3/{variant}/seed{s}"] for s in range(w.seeds)]
 
 
+def seeds_summary(w: Writer, last_epoch: int) -> None:
+    """Per random mode: the spread of the final loss over the seeds; every seed's row folded below."""
+    t = w.t
+    rows = []
+    for variant in RANDOM_VARIANTS:
+        runs = _seed_runs(w, variant)
+        losses = np.array([r.final_loss for r in runs])
+        seen: dict[str, int] = {}
+        for r in runs:
+            seen[_ints(r.predictions)] = seen.get(_ints(r.predictions), 0) + 1
+        rows.append((t["variant_short"][variant], str(len(runs)), f"{_f(losses.min())} ... {_f(losses.max())}",
+                     f"{(losses.max() - losses.min()) / losses.mean():.3g}",
+                     "; ".join(f"{p} ({n})" for p, n in sorted(seen.items(), key=lambda kv: -kv[1])),
+                     _dev(max(r.report.max_abs_diff for r in runs))))
+    w.table((t["mode"], t["seeds"], t["loss_range"].format(epoch=last_epoch), t["loss_spread"],
+             t["predictions_seen"], t["largest_dev"]), rows, (False, True, False, True, False, True))
+    inner: list[Block] = []
+    for variant in RANDOM_VARIANTS:
+        inner += [Para(t["variant"][variant]),
+                  Table((t["seed"], t["command"], t["final_loss"].format(epoch=last_epoch), t["output"],
+                         t["prediction"], t["largest_dev"]),
+                        tuple((str(r.plan.seed), f"`{r.plan.command()}`", _f(r.final_loss), _vec(r.outputs),
+                               _ints(r.predictions), _dev(r.report.max_abs_diff)) for r in _seed_runs(w, variant)),
+                        (True, False, True, False, False, True))]
+    w.add(Details(t["ex3_seeds_details"].format(runs=len(RANDOM_VARIANTS) * w.seeds), tuple(inner)))
+
+
+def seeds_figure(w: Writer) -> None:
+    ft = w.ft
+    images = []
+    for variant in RANDOM_VARIANTS:
+        runs = _seed_runs(w, variant)
+        epochs = np.array([ep for ep, _ in runs[0].curve])
+        losses = np.array([[v for _, v in r.curve] for r in runs])         # (seeds, points)
+        first = np.array([first_updates(r.experiment) for r in runs])     # (seeds, 1 + updates)
+        title = ft["fig_seeds_title"].format(variant=w.label(variant, runs[0]), k=len(runs))
+        image, path = w.image(f"exercise3_seeds_{variant}", title)
+        window = min(WINDOW, runs[0].experiment.epochs)
+        figures.seed_spread(path, title, first, (epochs + 1) * runs[0].experiment.updates_per_epoch, losses,
+                            (ft["fig_update"], ft["fig_first_updates"].format(epochs=window), ft["fig_loss"],
+                             ft["fig_spread"]), w.font)
+        images.append(image)
+    w.add(Figure(tuple(images), ft["cap_seeds"].format(seeds=seed_list(w.seeds), epochs=min(WINDOW, w.r[
+        "exercise3/batch"].experiment.epochs))))
+
+
+def numpy_order_table(w: Writer, last_epoch: int) -> None:
+    """What exercise3.py prints for its random modes (NumPy's order, seed 0): `numpy_impl` alone."""
+    t = w.t
+    rows = []
+    for variant in RANDOM_VARIANTS:
+        run = answers.numpy_order(w.r[f"exercise3/{variant}/seed0"].plan)
+        rows.append((t["variant_short"][variant], _f(run.loss_log[-1][1]), _vec(run.outputs), _ints(run.predictions)))
+    w.add(Para(t["ex3_numpy_order"]),
+          Table((t["mode"], t["final_loss"].format(epoch=last_epoch), t["output"], t["prediction"]), tuple(rows),
+                (False, True, False, False)))
+
+
 def exercise3(w: Writer) -> None:
-    t, ft = w.t, w.ft
+    t = w.t
     batch = w.r["exercise3/batch"]
     first = {v: w.r[f"exercise3/{v}/seed0"] for v in RANDOM_VARIANTS}
     last_epoch = batch.loss_log[-1][0]
@@ -88,25 +163,14 @@ def exercise3(w: Writer) -> None:
     for variant in RANDOM_VARIANTS:
         w.run(t["mode_seed"].format(variant=t["variant"][variant], seed=0), first[variant])
     w.heading(4, "ex3_seeds_h")
-    for variant in RANDOM_VARIANTS:
-        w.add(Para(t["variant"][variant]))
-        w.table((t["seed"], t["command"], t["final_loss"].format(epoch=last_epoch), t["output"], t["prediction"],
-                 t["largest_dev"]),
-                [(str(r.plan.seed), f"`{r.plan.command()}`", _f(r.final_loss), _vec(r.outputs),
-                  _ints(r.predictions), _dev(r.report.max_abs_diff)) for r in _seed_runs(w, variant)],
-                (True, False, True, False, False, True))
+    seeds_summary(w, last_epoch)
+    program(w, "exercise3", batch, "program_run_ex3")
+    if answers.program_text("exercise3") is not None:
+        numpy_order_table(w, last_epoch)
     w.heading(3, "figures")
     pairs = [(w.label("batch", batch), batch)] + [(w.label(v, first[v], True), first[v]) for v in RANDOM_VARIANTS]
-    w.loss_figure("exercise3", pairs)
-    bands = [figures.Series(w.label("batch", batch), *map(np.array, zip(*batch.curve)))]
-    for variant in RANDOM_VARIANTS:
-        runs = _seed_runs(w, variant)
-        x = np.array([ep for ep, _ in runs[0].curve])
-        y = np.array([[v for _, v in r.curve] for r in runs])          # (seeds, points)
-        bands.append(figures.Series(ft["fig_band_label"].format(variant=w.label(variant, runs[0]), k=len(runs)), x,
-                            y.mean(axis=0), y.min(axis=0), y.max(axis=0)))
-    title = ft["fig_bands_title"].format(seeds=seed_list(w.seeds))
-    figures.curves(w.figure("exercise3_seeds", title), title, bands, ft["fig_epoch"], ft["fig_loss"], w.font)
+    w.loss_figure("exercise3", pairs, per_update=True)
+    seeds_figure(w)
     w.map_figure("exercise3", [(label, res, 0) for label, res in pairs])
 
 
@@ -125,19 +189,21 @@ def proof(w: Writer) -> None:
     keys = {"hiring": [("stochastic", "hiring/stochastic")], "exercise1": [("stochastic", "exercise1/stochastic")],
             "exercise2": [("stochastic_seq", "exercise2/stochastic"), ("batch", "exercise2/batch")],
             "exercise3": [("batch", "exercise3/batch")] + [(v, f"exercise3/{v}/seed0") for v in RANDOM_VARIANTS]}
-    for section, pairs in keys.items():
-        w.parity_figure(section, [(w.label(v, w.r[k], "seed" in k), w.r[k]) for v, k in pairs])
+    images = [w.parity_figure(section, [(w.label(v, w.r[k], "seed" in k), w.r[k]) for v, k in pairs])
+              for section, pairs in keys.items()]
+    w.add(Figure(tuple(images)))
     w.heading(2, "reproduce_h")
     w.add(Para(t["reproduce"].format(command=w.command)))
 
 
 def build(results: dict[str, Result], seeds: int, lang: str, font: str | None, folder: Path,
           command: str) -> list[Block]:
-    """Write the figures into `folder/figures` and return the document's blocks. Plot labels are Chinese
-    only when `lang` is zh and a CJK `font` was found; English otherwise."""
+    """Write the figures into `folder/figures` (and the programs into `folder/answers`) and return the
+    document's blocks. Plot labels are Chinese only when `lang` is zh and a CJK `font` was found."""
     fig_text = TEXTS[lang] if (lang == "en" or font) else EN
     w = Writer(results, seeds, TEXTS[lang], fig_text, font if lang == "zh" else None, folder, command)
     w.setup()
     for section in (hiring, exercise1, exercise2, exercise3, mistakes, proof):
         section(w)
+    answers.copy_into(folder)
     return w.blocks

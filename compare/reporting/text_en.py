@@ -28,15 +28,61 @@ TEXT = {
     "largest_dev": "largest |numpy - torch|",
     "parity_ok": ("Parity: OK, {updates} updates checked (every weight and bias after every update); "
                   "largest |numpy - torch| = {dev} (tolerance {tol})."),
+    "mode": "mode",
+    "seeds": "seeds",
+    "loss_range": "loss at epoch {epoch}, lowest ... highest",
+    "loss_spread": "(highest - lowest) / mean",
+    "predictions_seen": "predictions (how many seeds)",
+    "program_h": "The program",
+    "program_run": ("The corrected program, in the lesson's style with its mistakes fixed, prints the numbers "
+                    "above to the last digit:"),
+    "program_run_both": ("The corrected program runs both (batch_size 1, then 2) and prints the numbers above to "
+                         "the last digit:"),
+    "program_run_ex3": ("The corrected program runs the four modes; its batch run prints the numbers above to the "
+                        "last digit:"),
+    "ex3_numpy_order": ("Its random modes draw their order with NumPy's `numpy.random.default_rng(seed)` (a NumPy "
+                        "program has no DataLoader), as `python -m numpy_impl` does. So the same seed gives another "
+                        "order than in the runs above, and the program prints these numbers (seed 0), those of "
+                        "`python -m numpy_impl exercise3` with the same options:"),
+    "program_details": "{file}: the whole program ({lines} lines)",
+    "program_missing": ("The corrected program is {file} in the project's repository (this installation has no "
+                        "examples/ folder)."),
+    "ex3_seeds_details": "Every seed: {runs} runs, each with its command and numbers",
     "question": "Question",
     "answer": "Answer",
     "numbers": "Numbers",
     "figures": "Figures",
+    # the handout (no answers)
+    "handout_title": "Backpropagation by hand: exercises",
+    "handout_intro": (
+        "A company's hiring committee as a neural network: two section chiefs score each candidate's IQ and EQ "
+        "from a study score and a practice score, two directors score ability and attitude from those, and the "
+        "president decides. That is a 2-2-2-1 network with a sigmoid on every layer. It starts from "
+        "W1 = [[0.8, 0.2], [0.2, 0.8]], b1 = [-1, 0.3], W2 = [[0.5, 0.0], [0.5, 1.0]], b2 = [0.1, -0.1], "
+        "W3 = [[0.5], [0.5]], b3 = [-0.6], and learns with learning rate 0.1 and the loss (t - a)^2 / 2 "
+        "summed over the outputs and averaged over the batch. Answer the questions below, write your "
+        "backward pass in the template, and check it."),
+    "handout_template_h": "5. Your backward pass",
+    "handout_template": ("Fill in the TODO lines of {file} (beside this page): the output layer's delta, each "
+                         "layer's gradients averaged over the batch, and the delta one layer down."),
+    "handout_no_template": "The template is examples/backprop_template.py in the project's repository.",
+    "handout_check_h": "6. How to check it",
+    "handout_check": ("The check trains your backward next to PyTorch's autograd, from the same weights and on "
+                      "the same samples, and compares your gradients and the updated weights after every "
+                      "update:"),
+    "handout_check_one": "One experiment, every descent mode of exercise 3:",
+    "handout_verdicts": (
+        "Exit status 0: every update matched. Exit status 1: the first disagreement, named: the update, the "
+        "stage (forward, gradient or update), the layer, the parameter and element (for example W2[1, 0]), "
+        "both values, and what the pattern suggests (a sign, a factor of the batch size, a transposed "
+        "matrix). Exit status 2: the file does not load, has no backward, or returns the wrong shapes. "
+        "To see one update of your backward next to the reference, number by number:"),
+    "handout_explain": "Fix the first disagreement it names, then run the check again.",
     # sections
     "hiring_h": "1. The seed's example: one candidate",
     "hiring_q": ("Zhang San scores 1 in study and 0.1 in practice; the committee should hire him (target 1). "
-                 "Train the 2-2-2-1 network from the given weights with learning rate 0.1 for 10000 epochs, "
-                 "print the loss every 1000 epochs, then the output and the prediction."),
+                 "Train the 2-2-2-1 network from the given weights with learning rate 0.1 for {epochs} epochs, "
+                 "print the loss every {every} epochs, then the output and the prediction."),
     "hiring_a": ("One sample, so stochastic and batch descent are the same: one update per epoch. The loss "
                  "falls from {first} at epoch 0 to {last} at epoch {last_epoch}; the president's output for "
                  "Zhang San ends at {output}, above 0.5: hire (prediction {prediction})."),
@@ -143,8 +189,21 @@ TEXT = {
     "fig_loss_title": "{name}: loss",
     "fig_parity_title": "{name}: numpy vs torch after every update",
     "fig_map_title": "{name}: trained network over the input square",
-    "fig_bands_title": "Exercise 3: mean and min-max over seeds {seeds}",
-    "fig_band_label": "{variant}: mean over {k} seeds",
+    "fig_per_epoch": "per epoch",
+    "fig_per_update": "per update: the same runs against the number of updates made",
+    "cap_loss": ("The loss on the whole data set, a point every {every} epoch(s). Curves that coincide are told "
+                 "apart by "
+                 "their dash patterns and markers."),
+    "cap_map": ("The colours span the output's own range; thin lines are labelled contours; the thick line, "
+                "where the output crosses 0.5, is the decision boundary."),
+    "fig_first_updates": "after every update, first {epochs} epochs, one line per seed",
+    "fig_spread": "(max - min) / mean over seeds",
+    "cap_seeds": ("Each random mode over seeds {seeds}. Above: the loss after every single update of the first "
+                  "{epochs} epochs, one line per seed; every seed takes the samples in its own order, and the "
+                  "loss moves with each sample. Below: over the whole run, how far apart the seeds are at the end "
+                  "of each epoch relative to their mean (log scale): the randomness never vanishes, it only "
+                  "shrinks as every seed converges."),
+    "fig_seeds_title": "{variant}, {k} seeds",
     "map_x": "study score (input 1)",
     "map_y": "practice score (input 2)",
     "map_colour": "network output",

@@ -114,9 +114,10 @@ def _from_parity(parity: Any, failure: dict | None, e: Experiment) -> CheckRepor
 
 
 def check_against_trace(code: UserCode, trace: Trace, *, updates: int | None = None,
-                        on_epoch: OnEpoch | None = None) -> CheckReport:
+                        on_epoch: OnEpoch | None = None, reference: str = "torch") -> CheckReport:
     """Your trajectory, from the trace's initial weights on the trace's batches, compared with the recording
-    at every stage of every update (the first `updates` of them; all by default). Torch is never imported."""
+    at every stage of every update (the first `updates` of them; all by default). Torch is never imported.
+    `reference` names the recording's side in messages (`compare grade` records our NumPy backprop)."""
     from compare.diagnosis.stages import capture_numpy
 
     e = trace.experiment
@@ -143,7 +144,7 @@ def check_against_trace(code: UserCode, trace: Trace, *, updates: int | None = N
         ours = capture_numpy(trainer, indices)
         theirs = trace.stages(u, X_all[indices])
         failure = first_disagreement(ours, theirs, before, e, tol, Where(u + 1, epoch, batch, indices.tolist()),
-                                     labels=("yours", "torch"), title="check", drift=drift)
+                                     labels=("yours", reference), title="check", drift=drift)
         if failure is not None:
             raise _with_notes(ParityError(failure["message"], failure, report(u + 1, failure)),
                               cannot_express(code, e))

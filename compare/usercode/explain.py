@@ -9,8 +9,9 @@ Delta convention. NumPy's delta_l is per sample, dL_i/dZ_l; torch's loss is the 
 dL/dZ_l is delta_l / B. Torch's column shows B * dL/dZ_l so that the two compare; `torch_raw` keeps autograd's.
 
 With a user's file (`compare.usercode.load`) the user's values are computed from the same state as ours: the
-weights (and momentum buffers) before update K, the same batch. So the first quantity that differs is the
-first line of the user's derivation that went wrong, not a consequence of earlier updates.
+weights (and the optimizer's state: momentum buffers, moments, step counts) before update K, the same batch.
+So the first quantity that differs is the first line of the user's derivation that went wrong, not a
+consequence of earlier updates.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ import numpy as np
 
 from compare.errors import ExperimentError
 from compare.experiment.definition import Experiment
+from compare.running.optimizer_state import SYMBOLS, load_numpy_state, numpy_state, per_parameter
 from compare.running.tolerances import Tolerance, tolerance_for
 from compare.usercode.explain_formulas import Formulas
+from compare.usercode.optimizer_formulas import state_formula
 
 STAGES = ("batch", "before", "forward", "loss", "backward", "update")
 
@@ -181,7 +184,7 @@ def _capture(run: Any, X: Any, T: Any, samples: np.ndarray, epoch: int, batch: i
     user_stages = None
     if user is not None:
         trainer = user.trainer(e, w_np, b_np)
-        trainer.optimizer.buffers = [None if b is None else b.copy() for b in run.numpy.optimizer.buffers]
+        load_numpy_state(trainer.optimizer, e, numpy_state(run.numpy.optimizer, e))   # copies
         trainer.updates = run.numpy.updates
         user_stages = capture_numpy(trainer, samples)
     deltas: list[np.ndarray] = []
@@ -198,6 +201,23 @@ def _capture(run: Any, X: Any, T: Any, samples: np.ndarray, epoch: int, batch: i
                              user is not None and user.has_forward)
     return Explanation(e, k, epoch, batch, [int(i) for i in samples], quantities, tolerance_for(e.dtype),
                        before, None if user is None else user.code.name)
+
+
+def _states(e: Experiment, ours: Any, theirs: Any, user: Any) -> dict[str, list]:
+    """{state name: [numpy, torch, user]}, each side a list of per-parameter arrays (W1, b1, W2, ...) or None."""
+    if ours.state is None or theirs.state is None:
+        return {}
+
+    def split(state: dict[str, np.ndarray] | None, key: str) -> list[np.ndarray] | None:
+        if state is None or key not in state:
+            return None
+        if key == "step":
+            return [np.array([[t]]) for t in state[key]]
+        weights, biases = per_parameter(state[key], e.sizes)
+        return [x for pair in zip(weights, biases) for x in pair]
+
+    return {key: [split(ours.state, key), split(theirs.state, key), split(None if user is None else user.state, key)]
+            for key in theirs.state}
 
 
 def _quantities(e: Experiment, f: Formulas, samples: np.ndarray, targets: tuple, before_np: tuple,
@@ -227,16 +247,13 @@ def _quantities(e: Experiment, f: Formulas, samples: np.ndarray, targets: tuple,
                            None if user is None else user.dW[l]))
         qs.append(Quantity(f"db{l + 1}", "backward", l + 1, f.db(l + 1), ours.db[l], theirs.db[l],
                            None if user is None else user.db[l]))
+    states = _states(e, ours, theirs, user)
     for l in range(L):
         for p, name in ((0, "W"), (1, "b")):
-            if ours.buffers_W is not None and theirs.buffers_W is not None:
-                mine = (ours.buffers_W, ours.buffers_b)[p][l]
-                torch_buf = (theirs.buffers_W, theirs.buffers_b)[p][l]
-                user_buf = None
-                if user is not None and user.buffers_W is not None:
-                    user_buf = (user.buffers_W, user.buffers_b)[p][l]
-                qs.append(Quantity(f"buf_{name}{l + 1}", "update", l + 1, f.buffer(name, l + 1), mine,
-                                   torch_buf, user_buf))
+            for key, sides in states.items():   # the optimizer's state after the step, torch's order
+                qs.append(Quantity(f"{SYMBOLS[key]}_{name}{l + 1}", "update", l + 1,
+                                   state_formula(e, key, f"{name}{l + 1}"),
+                                   *[None if side is None else side[2 * l + p] for side in sides]))
             after = (ours.weights, ours.biases)[p][l]
             after_th = (theirs.weights, theirs.biases)[p][l]
             after_user = None if user is None else (user.weights, user.biases)[p][l]

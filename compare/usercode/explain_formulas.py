@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from compare.experiment.definition import Experiment
+from compare.usercode.optimizer_formulas import gradient, update_formula
 
 ACTIVATION = {
     "sigmoid": "sigmoid({Z}) = 1 / (1 + exp(-{Z}))",
@@ -88,21 +89,11 @@ class Formulas:
     def db(self, l: int) -> str:
         return f"db{l} = dL/db{l} = (sum of delta{l} over the batch's rows) / B"
 
-    def _gradient(self, p: str) -> str:
-        """The g that torch.optim.SGD feeds its update, for parameter p ("W1")."""
-        g = f"-d{p}" if self.e.maximize else f"d{p}"
-        if self.e.weight_decay:
-            g += f" + {_num(self.e.weight_decay)} {p}"
-        return g
-
-    def buffer(self, name: str, l: int) -> str:
-        e, p = self.e, f"{name}{l}"
-        return (f"buf_{p} <- {_num(e.momentum)} buf_{p} + (1 - {_num(e.dampening)}) g   (buf_{p} = g on "
-                f"the first update), g = {self._gradient(p)}")
-
     def update(self, name: str, l: int) -> str:
         e, p = self.e, f"{name}{l}"
-        g = self._gradient(p)
+        if e.optimizer != "sgd":
+            return update_formula(e, p)
+        g = gradient(e, p)
         if e.momentum:
             step = f"(g + {_num(e.momentum)} buf_{p})" if e.nesterov else f"buf_{p}"
             if e.nesterov:

@@ -10,6 +10,7 @@ why; nothing is ever reported OK that was not run.
 
 from __future__ import annotations
 
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +104,9 @@ def run_suite(code: UserCode, *, live: bool = False, jobs: int | None = None) ->
     _JOB.update(code=code, live=live, traces=traces)
     try:
         done = map_jobs(_job, todo, jobs=jobs if _can_fork() else 1)
+    except BrokenProcessPool:   # a job's process ended under us (a time limit's watchdog, the user's os._exit)
+        raise UserCodeError(f"{code.name}: a check suite experiment's process ended while running your code (it "
+                            "ran past its time limit, or called os._exit); run with --jobs 1 to see which") from None
     finally:
         _JOB.clear()
     by_name = {r.name: r for r in done}

@@ -1,0 +1,355 @@
+"""A submission in its own process, seen by the grader as an ordinary `UserCode` whose functions are proxies.
+
+    with Isolated("alice.py", Limits(timeout=20)) as sub:
+        code = sub.load()                  # UserCodeError (its own error verdict) if it does not load
+        check_with_torch(code, experiment) # our ordinary check machinery; backward runs in the child
+
+The child (`compare/grading/child.py`) is a fresh `python -I -B` in an empty temporary folder, stdin closed,
+stdout and stderr captured (kept truncated, shown as the submission's output, never parsed), in its own
+session, with an address-space limit, a CPU limit and a process limit. Only arrays cross, through two pipes
+of our making with our own framing (`compare.grading.wire`); what comes back is checked here for type,
+dtype and shape by `compare.usercode.load.UserBackprop`, as in-process. The grader never imports the file.
+
+An exception in the submission's code becomes an ordinary exception of the same name here (so `check`
+words it as it always does, and the check continues with the next experiment). Everything that ends the
+submission's usefulness, `sys.exit`, `os._exit`, a signal, memory exhaustion, running past the time limit,
+garbage on the pipe, raises `SubmissionEnded` (a BaseException: nothing in the check machinery swallows it),
+whose `kind` is the verdict ("error", "timeout", "memory") and `reason` says why; the process tree is ended.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from compare.grading import processes, wire
+from compare.usercode.load import EXPERIMENT_KEYWORDS, UserCode, UserCodeError
+
+CHILD = Path(__file__).with_name("child.py")
+MIN_MEMORY_MB = 256     # NumPy with its BLAS starts in 200 MB of address space; below this nothing can run
+MAX_SOURCE = 1 << 20    # a submission's file, bytes
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use. `timeout`: wall-clock seconds of its own process in total (start-up,
+    import, every call), not counting the grader's reference; `memory_mb`: its address space;
+    `processes`: how many more processes or threads it may start; `output_bytes`: of its stdout and stderr
+    kept for the report."""
+
+    timeout: float = 60.0
+    memory_mb: int = 1024
+    processes: int = 16
+    output_bytes: int = 4000
+
+
+class SubmissionEnded(BaseException):
+    """The submission's process is gone or no longer usable: `kind` ("error" | "timeout" | "memory") and
+    `reason` (one line)."""
+
+    def __init__(self, kind: str, reason: str):
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+_REMOTE: dict[str, type] = {}
+
+
+def remote_exception(name: str, message: str, traceback: str) -> Exception:
+    """An exception named like the submission's (`ValueError`), carrying its traceback as a note."""
+    clean = "".join(c for c in name if c.isalnum() or c == "_")[:60] or "Exception"
+    kind = _REMOTE.get(clean)
+    if kind is None:
+        base = NotImplementedError if clean == "NotImplementedError" else Exception
+        kind = _REMOTE[clean] = type(clean, (base,), {"__module__": "builtins"})
+    exc = kind(message)
+    if traceback.strip():
+        exc.add_note("in the submission's process:\n" + traceback.rstrip("\n"))
+    return exc
+
+
+class Placeholder:
+    """Something the submission returned that is not an array, a list or a tuple: only its type's name
+    crossed (`type(p).__name__` reads as the submission's type, for the usual messages)."""
+
+
+_PLACEHOLDERS: dict[str, type] = {}
+
+
+def _placeholder(name: str) -> Any:
+    clean = "".join(c for c in name if c.isalnum() or c == "_")[:60] or "object"
+    if clean not in _PLACEHOLDERS:
+        _PLACEHOLDERS[clean] = type(clean, (Placeholder,), {})
+    return _PLACEHOLDERS[clean]()
+
+
+def decode(tree: Any, arrays: list[np.ndarray], depth: int = 0) -> Any:
+    """The value a child described (`child._encode`): lists, tuples, None, plain float/int arrays, and
+    placeholders. Anything malformed is a ProtocolError."""
+    if not isinstance(tree, dict) or len(tree) not in (1, 2) or depth > 5:
+        raise wire.ProtocolError("bad value tree")
+    if "a" in tree:
+        k = tree["a"]
+        if type(k) is not int or not 0 <= k < len(arrays):
+            raise wire.ProtocolError("bad array index")
+        return np.array(arrays[k])   # a writable copy, plain ndarray
+    if "l" in tree or "u" in tree:
+        items = tree.get("l", tree.get("u"))
+        if not isinstance(items, list):
+            raise wire.ProtocolError("bad sequence")
+        seq = [decode(v, arrays, depth + 1) for v in items]
+        return seq if "l" in tree else tuple(seq)
+    if "n" in tree:
+        return None
+    if "t" in tree and isinstance(tree["t"], str):
+        if tree["t"] == "ndarray":
+            return np.empty(0, dtype=object)   # an array of something that is not plain numbers
+        return _placeholder(tree["t"])
+    raise wire.ProtocolError("bad value tree")
+
+
+def _environment(home: str) -> dict[str, str]:
+    # nothing of the grader's environment: no tokens, no paths; one BLAS thread (the jobs are the parallelism)
+    return {"PATH": os.defpath, "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+class Isolated:
+    """One submission's process and the conversation with it (see the module docstring)."""
+
+    def __init__(self, path: str | Path, limits: Limits = Limits(), name: str | None = None):
+        self.path = Path(path)
+        self.name = name or str(path)
+        self.limits = limits
+        self.used = 0.0                  # wall-clock seconds spent waiting for the child
+        self.strays = 0                  # processes other than the child ended at the end
+        self.ended: SubmissionEnded | None = None
+        self._proc: subprocess.Popen | None = None
+        self._out = bytearray()
+        self._out_total = 0
+
+    # -- life cycle -------------------------------------------------------------------------------------
+    def __enter__(self) -> Isolated:
+        self._guard = processes.guarding()
+        self._guard.__enter__()
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def start(self) -> None:
+        self._tmp = tempfile.mkdtemp(prefix="grade-")
+        req_r, self._req = os.pipe()
+        self._resp, resp_w = os.pipe()
+        out_r, out_w = os.pipe()
+        nproc = processes.user_processes() + self.limits.processes
+        cpu = math.ceil(self.limits.timeout) + 1
+        started = time.monotonic()
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-I", "-B", "-u", str(CHILD), str(req_r), str(resp_w), str(self.limits.memory_mb),
+                 str(cpu), str(nproc)], cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
+                pass_fds=(req_r, resp_w), env=_environment(self._tmp), start_new_session=True, close_fds=True)
+        finally:
+            for fd in (req_r, resp_w, out_w):
+                os.close(fd)
+        self._born = processes.start_time(self._proc.pid)
+        self._drain = threading.Thread(target=self._keep_output, args=(out_r,), daemon=True)
+        self._drain.start()
+        self._receive("starting", started)
+
+    def close(self) -> None:
+        """End the submission's process and everything it started; reap them; remove its folder."""
+        if self._proc is not None:
+            self.strays += processes.end_tree(self._proc.pid, self._born)
+            self._proc.wait()
+            for fd in (self._req, self._resp):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self._drain.join(timeout=2)
+            self._proc = None
+            shutil.rmtree(self._tmp, ignore_errors=True)
+        guard = getattr(self, "_guard", None)
+        if guard is not None:
+            self._guard = None
+            guard.__exit__(None, None, None)
+
+    def _keep_output(self, fd: int) -> None:
+        try:
+            while True:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                self._out_total += len(chunk)
+                room = self.limits.output_bytes - len(self._out)
+                if room > 0:
+                    self._out += chunk[:room]
+        finally:
+            os.close(fd)
+
+    @property
+    def output(self) -> str:
+        """The submission's stdout and stderr (merged), truncated to `limits.output_bytes`."""
+        text = self._out.decode("utf-8", errors="replace")
+        if self._out_total > len(self._out):
+            text += f"\n[... {self._out_total - len(self._out)} more bytes of output not kept]"
+        return text
+
+    # -- the conversation ---------------------------------------------------------------------------------
+    def _end(self, kind: str, reason: str) -> SubmissionEnded:
+        if self._proc is not None:
+            self.strays += processes.end_tree(self._proc.pid, self._born)
+        self.ended = SubmissionEnded(kind, reason)
+        return self.ended
+
+    def _receive(self, what: str, started: float | None = None) -> tuple[dict, list[np.ndarray]]:
+        if self.ended is not None:
+            raise self.ended
+        started = time.monotonic() if started is None else started
+        deadline = started + max(0.0, self.limits.timeout - self.used)
+        try:
+            return wire.read_message(self._resp, deadline, max_bytes=self.limits.memory_mb << 20)
+        except wire.TimedOut:
+            raise self._end("timeout", f"ran past its time limit ({self.limits.timeout:g} s) {what}") from None
+        except wire.Closed:
+            raise self._gone(what) from None
+        except wire.ProtocolError as exc:
+            raise self._end("error", f"broke the grader's protocol {what} ({exc}): something wrote to the "
+                                     "grader's pipe") from None
+        finally:
+            self.used += time.monotonic() - started
+
+    def _gone(self, what: str) -> SubmissionEnded:
+        proc = self._proc
+        assert proc is not None
+        try:
+            status = proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:   # it closed our pipe but lives on
+            raise self._end("error", f"closed the grader's pipe {what}") from None
+        self._end("error", "")
+        if status < 0:
+            sig = signal.Signals(-status).name if -status in signal.Signals._value2member_map_ else str(-status)
+            if -status == signal.SIGXCPU:
+                return self._end("timeout", f"used more than its CPU time limit {what} (killed by SIGXCPU)")
+            return self._end("error", f"its process was killed by {sig} {what}")
+        return self._end("error", f"its process exited with status {status} {what} (sys.exit or os._exit in "
+                                  "the submission's code?)")
+
+    def _send(self, header: dict, arrays: list[np.ndarray], what: str) -> None:
+        if self.ended is not None:
+            raise self.ended
+        try:
+            wire.write_message(self._req, header, arrays)
+        except (BrokenPipeError, OSError):
+            raise self._gone(what) from None
+
+    def _failed(self, error: Any, what: str) -> BaseException:
+        """What a failure reply from the child becomes here."""
+        if not isinstance(error, dict):
+            return self._end("error", f"broke the grader's protocol {what}")
+        name, message = str(error.get("type", "Exception")), str(error.get("message", ""))
+        if name == "MemoryError":
+            return self._end("memory", f"ran out of memory ({self.limits.memory_mb} MB) {what}")
+        if name in ("SystemExit", "KeyboardInterrupt", "GeneratorExit"):
+            call = f"sys.exit({message})" if name == "SystemExit" else name
+            return self._end("error", f"called {call} {what}")
+        return remote_exception(name, message, str(error.get("traceback", "")))
+
+    # -- what the grader asks -----------------------------------------------------------------------------
+    def load(self) -> UserCode:
+        """Send the file's text to the child and import it there: a `UserCode` whose backward (and forward)
+        run in the child. UserCodeError for a file that is not UTF-8, does not import or lacks backward."""
+        try:
+            raw = self.path.read_bytes()[:MAX_SOURCE + 1]
+        except OSError as exc:
+            raise UserCodeError(f"{self.name}: cannot read ({exc.strerror})") from None
+        if len(raw) > MAX_SOURCE:
+            raise UserCodeError(f"{self.name}: larger than {MAX_SOURCE >> 10} KB; a submission is one Python file")
+        try:
+            source = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UserCodeError(f"{self.name}: is not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})"
+                                ) from None
+        self._send({"op": "load", "source": source, "filename": str(self.path.resolve())}, [], "importing")
+        reply, _ = self._receive("while importing")
+        if not reply.get("ok"):
+            exc = self._failed(reply.get("error"), "while importing")
+            if not isinstance(exc, Exception):
+                raise exc
+            error = reply["error"]
+            first = (str(error.get("message", "")).strip().splitlines() or [""])[0]
+            text = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+            raise UserCodeError(f"{self.name}: does not import ({text})", str(error.get("traceback", "")))
+        if not reply.get("backward_callable"):
+            found = "nothing" if reply.get("backward") is None else f"a {reply.get('backward')}"
+            raise UserCodeError(f"{self.name}: defines no function `backward(weights, biases, activations, "
+                                f"targets)` (found {found} under that name)")
+        if reply.get("forward") is not None and not reply.get("forward_callable"):
+            raise UserCodeError(f"{self.name}: `forward` is a {reply.get('forward')}, expected a function "
+                                "forward(weights, biases, X) -> [X, A1, ..., AL]")
+        keywords = self._keywords(reply.get("backward_signature"), "backward", 4,
+                                  "weights, biases, activations, targets")
+        has_forward = bool(reply.get("forward_callable"))
+        forward_keywords = (self._keywords(reply.get("forward_signature"), "forward", 3, "weights, biases, X")
+                            if has_forward else ())
+
+        def backward(weights: list, biases: list, activations: list, targets: np.ndarray, **kwargs: Any) -> Any:
+            return self.call("backward", [weights, biases, activations, targets], kwargs)
+
+        def forward(weights: list, biases: list, X: np.ndarray, **kwargs: Any) -> Any:
+            return self.call("forward", [weights, biases, X], kwargs)
+
+        return UserCode(Path(self.name), backward, forward if has_forward else None, keywords, forward_keywords)
+
+    def _keywords(self, sig: Any, name: str, positional: int, names: str) -> tuple[str, ...]:
+        if not isinstance(sig, dict):
+            raise self._end("error", "broke the grader's protocol while importing")
+        if not sig.get("binds"):
+            raise UserCodeError(f"{self.name}: `{name}{str(sig.get('text', '(...)'))[:200]}` must accept "
+                                f"{positional} positional arguments ({names})")
+        if sig.get("var_keyword"):
+            return EXPERIMENT_KEYWORDS
+        given = sig.get("keywords") if isinstance(sig.get("keywords"), list) else []
+        return tuple(k for k in EXPERIMENT_KEYWORDS if k in given)
+
+    def call(self, fn: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        """`fn(*args, **kwargs)` in the child; args are lists of arrays or arrays. Returns what it returned,
+        rebuilt here from plain arrays; raises what it raised (as `remote_exception`) or SubmissionEnded."""
+        arrays: list[np.ndarray] = []
+        counts: list[int | None] = []
+        for a in args:
+            if isinstance(a, np.ndarray):
+                arrays.append(a)
+                counts.append(None)
+            else:
+                arrays.extend(a)
+                counts.append(len(a))
+        what = f"in {fn}"
+        self._send({"op": "call", "fn": fn, "counts": counts, "kwargs": kwargs}, arrays, what)
+        reply, out = self._receive(what)
+        if not reply.get("ok"):
+            raise self._failed(reply.get("error"), what)
+        try:
+            return decode(reply.get("value"), out)
+        except wire.ProtocolError as exc:
+            raise self._end("error", f"broke the grader's protocol {what} ({exc})") from None

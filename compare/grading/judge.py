@@ -1,0 +1,181 @@
+"""The judge: a rubric made concrete (experiments drawn, references recorded), and one submission graded.
+
+The judge lives in the grader's process; the submission runs in its own (`compare.grading.isolate`). Each
+check is our ordinary check machinery run on a proxy `UserCode`: `check_with_torch` (torch live) or
+`check_against_trace` on our NumPy backprop's recording (`compare.grading.reference`), so verdicts and
+hints are exactly `check`'s. A check scores its points when every stage of every update agrees, else 0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from compare.errors import DivergenceError, ExperimentError, ParityError
+from compare.experiment.definition import Experiment
+from compare.experiment.sources import load_experiment
+from compare.grading.draw import fresh
+from compare.grading.isolate import Isolated, Limits, SubmissionEnded
+from compare.grading.reference import LABEL, numpy_trace
+from compare.grading.rubric import Check, Rubric
+from compare.usercode.load import UserCodeError
+from compare.usercode.trace import Trace
+
+VERDICTS = ("pass", "fail", "error", "timeout", "memory")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A check ready to run: its drawn experiment and (NumPy reference) its recording."""
+
+    check: Check
+    experiment: Experiment
+    trace: Trace | None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One submission: its name (unique in a class), its file, or why it cannot be graded."""
+
+    name: str
+    path: Path | None
+    problem: str | None = None
+
+
+def resolve_reference(choice: str) -> str:
+    """"auto": torch when it is installed, else our NumPy backprop."""
+    if choice == "auto":
+        return "torch" if importlib.util.find_spec("torch") is not None else "numpy"
+    if choice == "torch" and importlib.util.find_spec("torch") is None:
+        raise ExperimentError("reference = \"torch\": torch is not installed here (use \"auto\" or \"numpy\")")
+    return choice
+
+
+def grade_seed(rubric: Rubric, seed: int | None) -> int:
+    """The seed every draw of this grading derives from: given, pinned by the rubric, or fresh."""
+    if seed is not None:
+        return seed
+    return rubric.seed if rubric.seed is not None else secrets.randbelow(2**31)
+
+
+def prepare(rubric: Rubric, seed: int, reference: str) -> list[Prepared]:
+    """Load, override and draw every check's experiment; record the NumPy reference when it is used.
+    ExperimentError (exit 2) naming the check for anything wrong in the rubric."""
+    out = []
+    for k, check in enumerate(rubric.checks):
+        where = f"{rubric.source}: check {check.name!r}"
+        try:
+            base = load_experiment(check.experiment, check.overrides)
+        except ExperimentError as exc:
+            raise ExperimentError(f"{where}: {exc}") from None
+        for attempt in range(8):
+            draw_seed = check.seed if check.seed is not None else int(
+                np.random.SeedSequence([seed, k, attempt]).generate_state(1)[0] % 2**31)
+            e = fresh(base, draw_seed, sizes=check.sizes, samples=check.samples) if check.fresh else base
+            e = dataclasses.replace(e, name=check.name)
+            try:
+                trace = numpy_trace(e) if reference == "numpy" else None
+            except DivergenceError:
+                if check.seed is not None or not check.fresh:
+                    raise ExperimentError(f"{where}: the reference diverges on this experiment (seed "
+                                          f"{draw_seed}); pick a smaller lr or fewer epochs") from None
+                continue
+            out.append(Prepared(check, e, trace))
+            break
+        else:
+            raise ExperimentError(f"{where}: the reference diverged on 8 draws; pick a smaller lr")
+    return out
+
+
+def _words(text: str, p: Prepared) -> str:
+    """Messages written for torch, worded for our NumPy reference when that is what judged."""
+    if p.trace is None:
+        return text
+    return text.replace("torch's", "the reference's").replace("torch", "the reference")
+
+
+def _one_check(code: Any, p: Prepared) -> dict[str, Any]:
+    from compare.usercode.check import check_against_trace, check_with_torch
+
+    result: dict[str, Any] = {"name": p.check.name, "score": 0.0, "max_score": p.check.points,
+                              "verdict": "pass", "updates_checked": 0, "message": "", "failure": None,
+                              "visibility": p.check.visibility}
+    hints = p.check.feedback == "hints"
+    try:
+        if p.trace is not None:
+            report = check_against_trace(code, p.trace, reference="reference")
+        else:
+            report = check_with_torch(code, p.experiment)
+        result.update(score=p.check.points, updates_checked=report.updates_checked,
+                      message=f"agrees with {'torch' if p.trace is None else LABEL} at every update "
+                              f"({report.updates_checked} updates; {p.experiment.describe()})")
+    except ParityError as exc:
+        f = exc.failure or {}
+        hint = _words((f.get("hints") or [""])[0], p)
+        result.update(verdict="fail", updates_checked=max(0, int(f.get("update", 1)) - 1),
+                      failure={"update": f.get("update"), "stage": f.get("stage"), "layer": f.get("layer"),
+                               "parameter": f.get("array", f.get("parameter")), "hint": hint},
+                      message=(_words(str(exc), p) if hints
+                               else f"disagrees with the reference at update {f.get('update')}"))
+    except UserCodeError as exc:
+        text = str(exc)
+        if hints and exc.user_traceback.strip():
+            text += "\n" + exc.user_traceback.rstrip("\n")
+        result.update(verdict="error", message=text if hints else "error: " + text.split("\n")[0])
+    except DivergenceError as exc:
+        result.update(verdict="error", message=f"diverged: {exc}")
+    return result
+
+
+def grade_submission(sub: Submission, checks: list[Prepared], limits: Limits) -> dict[str, Any]:
+    """Grade one submission in its own process: the result object of the JSON (`file`, `score`,
+    `max_score`, `verdict`, `reason`, `checks`, `output`)."""
+    max_score = float(sum(p.check.points for p in checks))
+    results: list[dict[str, Any]] = []
+    verdict, reason, output, strays = "pass", "", "", 0
+
+    def not_run(why: str, kind: str) -> None:
+        for p in checks[len(results):]:
+            results.append({"name": p.check.name, "score": 0.0, "max_score": p.check.points, "verdict": kind,
+                            "updates_checked": 0, "message": f"not run: {why}", "failure": None,
+                            "visibility": p.check.visibility})
+
+    if sub.path is None:
+        verdict, reason = "error", sub.problem or "no file"
+        not_run(reason, "error")
+    else:
+        with Isolated(sub.path, limits, name=sub.name) as child:
+            try:
+                try:
+                    code = child.load()
+                except UserCodeError as exc:
+                    verdict, reason = "error", str(exc).split("\n")[0]
+                    not_run(reason, "error")
+                else:
+                    for p in checks:
+                        results.append(_one_check(code, p))
+            except SubmissionEnded as exc:
+                verdict, reason = exc.kind, f"{sub.name}: {exc.reason}"
+                if len(results) < len(checks):
+                    results.append({"name": checks[len(results)].check.name, "score": 0.0,
+                                    "max_score": checks[len(results)].check.points, "verdict": exc.kind,
+                                    "updates_checked": 0, "message": reason, "failure": None,
+                                    "visibility": checks[len(results)].check.visibility})
+                not_run(f"the submission's process had ended ({exc.reason})", exc.kind)
+            finally:
+                child.close()
+                output, strays = child.output, child.strays
+    if verdict == "pass":
+        bad = [r for r in results if r["verdict"] != "pass"]
+        if bad:
+            verdict = "error" if any(r["verdict"] == "error" for r in bad) else "fail"
+            reason = f"{bad[0]['name']}: {bad[0]['message'].splitlines()[0] if bad[0]['message'] else ''}"
+    return {"file": sub.name, "path": None if sub.path is None else str(sub.path),
+            "score": float(sum(r["score"] for r in results)), "max_score": max_score, "verdict": verdict,
+            "reason": reason, "checks": results, "output": output, "processes_ended": strays}

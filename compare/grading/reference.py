@@ -1,0 +1,80 @@
+"""The reference a submission is judged against when torch is not installed: our own NumPy backprop,
+recorded update by update into an in-memory `compare.usercode.trace.Trace` (the same arrays `record` writes
+from torch), so that `check_against_trace` judges it stage by stage, exactly as `check --against` does.
+
+The sample order is NumPy's (`numpy_impl.schedule`, seeded with the experiment's seed): a trace carries
+its own order, and the submission trains on the very batches recorded here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from compare.errors import DivergenceError
+from compare.experiment.definition import Experiment
+from compare.experiment.initial import initial_parameters
+from compare.experiment.show import to_toml
+from compare.running.environment import environment
+from compare.usercode.trace import FORMAT, VERSION, Trace
+
+LABEL = "the NumPy reference"
+
+
+def numpy_trace(experiment: Experiment) -> Trace:
+    """Train our NumPy implementation on `experiment`, capturing every stage of every update.
+    DivergenceError if it meets NaN or inf (a drawn experiment that cannot be a check)."""
+    from compare.diagnosis.stages import capture_numpy
+    from numpy_impl.network import backward, forward
+    from numpy_impl.schedule import epoch_batches
+    from numpy_impl.trainer import NumpyTrainer
+
+    e = experiment
+    L = e.n_layers
+    weights, biases = initial_parameters(e, torch_allowed=False)
+    trainer = NumpyTrainer(e, weights, biases)
+    rng = np.random.default_rng(e.seed)
+    acts = dict(hidden_activation=e.hidden_activation, output_activation=e.output_activation,
+                leaky_slope=e.leaky_slope)
+    keep: dict[str, list] = {k: [] for k in ("A", "dZ", "dW", "db", "W", "b")}
+    samples, offsets, epochs, batches, losses = [], [0], [], [], []
+    with np.errstate(over="ignore"):
+        for epoch in range(e.epochs):
+            for batch, indices in enumerate(epoch_batches(rng, e.n_samples, e.effective_batch_size,
+                                                          e.resolved_order, e.effective_samples_per_epoch,
+                                                          e.drop_last)):
+                W0, b0 = trainer.parameters()
+                X, T = trainer.X[indices], trainer.T[indices]
+                Zs, activations = forward(W0, b0, X, **acts)
+                deltas: list = []
+                backward(W0, Zs, activations, T, loss=e.loss, deltas=deltas, **acts)
+                s = capture_numpy(trainer, indices)
+                if not trainer.is_finite() or not np.isfinite(s.loss):
+                    raise DivergenceError(f"{e.name}: the reference diverged at update {trainer.updates}",
+                                          update=trainer.updates)
+                keep["A"].append(s.activations[1:])
+                keep["dZ"].append([np.asarray(d, dtype=np.float64) / len(indices) for d in deltas])
+                for key, values in (("dW", s.dW), ("db", s.db), ("W", s.weights), ("b", s.biases)):
+                    keep[key].append(values)
+                samples.append(np.asarray(indices, dtype=np.int64))
+                offsets.append(offsets[-1] + len(indices))
+                epochs.append(epoch)
+                batches.append(batch)
+                losses.append(s.loss)
+    arrays: dict[str, np.ndarray] = {
+        "format": np.array(FORMAT), "version": np.array(VERSION, dtype=np.int64),
+        "experiment": np.array(to_toml(e)), "environment": np.array(json.dumps(environment(e.dtype))),
+        "sizes": np.array(e.sizes, dtype=np.int64), "epoch": np.array(epochs, dtype=np.int64),
+        "batch": np.array(batches, dtype=np.int64), "offsets": np.array(offsets, dtype=np.int64),
+        "samples": np.concatenate(samples), "loss": np.array(losses, dtype=np.float64)}
+    for l in range(L):
+        arrays[f"initial_W{l + 1}"] = np.asarray(weights[l], dtype=np.float64)
+        arrays[f"initial_b{l + 1}"] = np.asarray(biases[l], dtype=np.float64).reshape(1, -1)
+        arrays[f"A{l + 1}"] = np.concatenate([u[l] for u in keep["A"]]).astype(np.float64)
+        arrays[f"dZ{l + 1}"] = np.concatenate([u[l] for u in keep["dZ"]])
+        for key in ("dW", "db", "W", "b"):
+            arrays[f"{key}{l + 1}"] = np.stack([u[l] for u in keep[key]]).astype(np.float64)
+    return Trace(Path(LABEL), e, environment(e.dtype), [arrays[f"initial_W{l}"] for l in range(1, L + 1)],
+                 [arrays[f"initial_b{l}"] for l in range(1, L + 1)], arrays)

@@ -1,0 +1,79 @@
+"""A graded class as the instructor and the grading platform read it: a terminal table, CSV, JSON and
+Gradescope's `results.json`.
+
+JSON: `{"seed", "reference", "rubric", "checks": [{name, points}], "submissions": [{"file", "score",
+"max_score", "verdict", "reason", "checks": [...], "output"}]}`. Gradescope (one submission):
+`{"score", "execution_time", "output", "tests": [{"name", "score", "max_score", "output", "visibility"}]}`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+
+def _first(r: dict[str, Any]) -> str:
+    """The first disagreement (update, stage, layer, hint), or the reason, in one short cell."""
+    for c in r["checks"]:
+        f = c.get("failure")
+        if f:
+            text = f"{c['name']}: update {f['update']}, {f['stage']}, {f['parameter']}"
+            return text + (f" ({f['hint']})" if f.get("hint") else "")
+    return r.get("reason", "")
+
+
+def _points(x: float) -> str:
+    return f"{x:g}"
+
+
+def table(results: list[dict[str, Any]], width: int = 120) -> str:
+    """One line per submission: file, score, verdict, the first disagreement or the reason."""
+    name_w = max([4] + [len(r["file"]) for r in results])
+    lines = [f"{'file':<{name_w}}  {'score':>9}  {'verdict':<7}  first disagreement / reason"]
+    for r in results:
+        score = f"{_points(r['score'])}/{_points(r['max_score'])}"
+        head = f"{r['file']:<{name_w}}  {score:>9}  {r['verdict']:<7}  "
+        detail = " ".join(_first(r).split())
+        room = max(20, width - len(head))
+        lines.append(head + (detail if len(detail) <= room else detail[:room - 3] + "..."))
+    return "\n".join(lines)
+
+
+def summary(results: list[dict[str, Any]]) -> str:
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+    return f"{len(results)} submission(s) graded: " + ", ".join(f"{n} {v}" for v, n in counts.items())
+
+
+def csv_text(results: list[dict[str, Any]]) -> str:
+    """file, score, max_score, verdict, one column per check (its score), first disagreement / reason."""
+    names = [c["name"] for c in results[0]["checks"]] if results else []
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["file", "score", "max_score", "verdict"] + names + ["first_disagreement_or_reason"])
+    for r in results:
+        writer.writerow([r["file"], _points(r["score"]), _points(r["max_score"]), r["verdict"]]
+                        + [_points(c["score"]) for c in r["checks"]] + [" ".join(_first(r).split())])
+    return out.getvalue()
+
+
+def json_document(results: list[dict[str, Any]], *, seed: int, reference: str, rubric: str,
+                  checks: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"seed": seed, "reference": reference, "rubric": rubric, "checks": checks, "submissions": results}
+
+
+def gradescope(result: dict[str, Any], execution_time: float) -> dict[str, Any]:
+    """Gradescope's results.json for one graded submission: one test per check, what the rubric's feedback
+    level lets the student see, and the submission's own output (truncated) at the end of the overall text."""
+    tests = [{"name": c["name"], "score": c["score"], "max_score": c["max_score"],
+              "output": c["message"] or c["verdict"], "visibility": c.get("visibility", "visible")}
+             for c in result["checks"]]
+    text = f"{result['verdict']}: {_points(result['score'])}/{_points(result['max_score'])}"
+    if result.get("reason"):
+        text += f"\n{result['reason']}"
+    if result.get("output"):
+        text += "\n\nyour program's output (truncated):\n" + result["output"]
+    return {"score": result["score"], "execution_time": round(execution_time, 3), "output": text,
+            "tests": tests}

@@ -1,0 +1,165 @@
+"""What a submission is graded on: checks with points, feedback levels and (optionally) pinned seeds.
+
+A rubric is a TOML file:
+
+    feedback = "hints"            # default of every check: "hints" (the first disagreement, with hints)
+                                  # or "verdict" (pass / fail only)
+    reference = "auto"            # "auto" (torch when installed, else our NumPy backprop), "torch", "numpy"
+    # seed = 1234                 # pin every draw (reproducible re-grading); default: drawn at grade time
+
+    [[check]]
+    name = "two outputs"          # required, unique
+    experiment = "exercise1"      # a preset name or a TOML path (relative to the rubric); default "hiring"
+    points = 2                    # >= 0; default 1
+    epochs = 20                   # any experiment key of `[train]` / `[network]` as an override
+    # fresh = true                # draw new weights and data (default); false: the experiment's own
+    # sizes = [3, 5, 2]           # with fresh: another network ...
+    # samples = 8                 # ... and data set size
+    # seed = 7                    # pin this check's draw
+    # feedback = "verdict"
+    # visibility = "visible"      # Gradescope: visible | hidden | after_due_date | after_published
+
+Without `--rubric`, the default rubric (`default_rubric`) is used, every check worth 1 point.
+Every check is resolved (experiment loaded, overrides validated) before anything is graded: a rubric that
+is not TOML, names an unknown experiment or key, or gives negative points is one line, exit 2.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compare.errors import ExperimentError
+
+FEEDBACK = ("hints", "verdict")
+REFERENCES = ("auto", "torch", "numpy")
+VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
+CHECK_KEYS = {"name", "experiment", "points", "fresh", "sizes", "samples", "seed", "feedback", "visibility"}
+TOP_KEYS = {"feedback", "reference", "seed", "check"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of a rubric, before drawing: where its experiment comes from and what it is worth."""
+
+    name: str
+    experiment: str = "hiring"
+    points: float = 1.0
+    overrides: dict[str, Any] = field(default_factory=dict)
+    fresh: bool = True
+    sizes: tuple[int, ...] | None = None
+    samples: int | None = None
+    seed: int | None = None
+    feedback: str = "hints"
+    visibility: str = "visible"
+
+
+@dataclass(frozen=True)
+class Rubric:
+    checks: tuple[Check, ...]
+    reference: str = "auto"
+    seed: int | None = None
+    source: str = "the default rubric"
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(c.points for c in self.checks))
+
+
+# The default: the seed's network, loss and activation (what the lesson's template asks for) on its
+# exercises, every descent mode, several outputs and a wider, deeper network; short runs (the first
+# disagreement comes early).
+DEFAULT_CHECKS = (
+    Check("hiring", "hiring", overrides={"mode": "stochastic", "epochs": 20}),
+    Check("several outputs", "exercise1", overrides={"epochs": 20}),
+    Check("batch", "exercise2", overrides={"mode": "batch", "epochs": 20}),
+    Check("stochastic", "exercise2", overrides={"mode": "stochastic", "epochs": 10}),
+    Check("minibatch", "exercise3", overrides={"mode": "minibatch", "batch_size": 3, "epochs": 10}),
+    Check("three outputs", "exercise1", overrides={"mode": "batch", "epochs": 10}, sizes=(2, 3, 3), samples=3),
+    Check("wider and deeper", "exercise3", overrides={"mode": "minibatch", "batch_size": 4, "epochs": 5},
+          sizes=(3, 5, 4, 2), samples=10),
+)
+
+
+def default_rubric() -> Rubric:
+    return Rubric(DEFAULT_CHECKS)
+
+
+def _number(value: Any, where: str, *, integer: bool = False, minimum: float = 0) -> Any:
+    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok or value < minimum:
+        kind = "a whole number" if integer else "a number"
+        raise ExperimentError(f"{where}: expected {kind} >= {minimum:g}, found {value!r}")
+    return value
+
+
+def _choice(value: Any, choices: tuple[str, ...], where: str) -> str:
+    if value not in choices:
+        raise ExperimentError(f"{where}: expected one of {', '.join(choices)}; found {value!r}")
+    return value
+
+
+def load_rubric(path: str | Path) -> Rubric:
+    """Read and validate a rubric file (experiments are resolved later, by `prepare`)."""
+    file = Path(path)
+    where = f"--rubric {file}"
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ExperimentError(f"{where}: no such file") from None
+    except IsADirectoryError:
+        raise ExperimentError(f"{where}: is a folder, expected a TOML file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExperimentError(f"{where}: cannot read ({exc})") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ExperimentError(f"{where}: not valid TOML ({exc})") from None
+    unknown = sorted(set(doc) - TOP_KEYS)
+    if unknown:
+        raise ExperimentError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(TOP_KEYS))})")
+    feedback = _choice(doc.get("feedback", "hints"), FEEDBACK, f"{where}: feedback")
+    reference = _choice(doc.get("reference", "auto"), REFERENCES, f"{where}: reference")
+    seed = doc.get("seed")
+    if seed is not None:
+        _number(seed, f"{where}: seed", integer=True)
+    tables = doc.get("check")
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
+        raise ExperimentError(f"{where}: no checks: expected one or more [[check]] tables")
+    checks: list[Check] = []
+    for k, table in enumerate(tables, start=1):
+        name = table.get("name")
+        at = f"{where}: check {k}"
+        if not isinstance(name, str) or not name.strip():
+            raise ExperimentError(f"{at}: `name` is required (a non-empty string)")
+        at = f"{where}: check {name!r}"
+        if any(c.name == name for c in checks):
+            raise ExperimentError(f"{at}: two checks have this name")
+        experiment = table.get("experiment", "hiring")
+        if not isinstance(experiment, str):
+            raise ExperimentError(f"{at}: experiment: expected a preset name or a TOML path")
+        if experiment.endswith(".toml") or "/" in experiment:
+            experiment = str(file.parent / experiment)
+        sizes = table.get("sizes")
+        if sizes is not None and (not isinstance(sizes, list) or len(sizes) < 2 or not all(
+                isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 1024 for n in sizes)):
+            raise ExperimentError(f"{at}: sizes: expected a list of 2 or more layer widths (1..1024), "
+                                  f"found {sizes!r}")
+        samples = table.get("samples")
+        if samples is not None:
+            _number(samples, f"{at}: samples", integer=True, minimum=1)
+        if table.get("seed") is not None:
+            _number(table["seed"], f"{at}: seed", integer=True)
+        fresh = table.get("fresh", True)
+        if not isinstance(fresh, bool):
+            raise ExperimentError(f"{at}: fresh: expected true or false, found {fresh!r}")
+        if not fresh and (sizes is not None or samples is not None):
+            raise ExperimentError(f"{at}: sizes and samples apply to drawn experiments only (fresh = true)")
+        overrides = {key: value for key, value in table.items() if key not in CHECK_KEYS}
+        checks.append(Check(name, experiment, float(_number(table.get("points", 1), f"{at}: points")), overrides,
+                            fresh, tuple(sizes) if sizes else None, samples, table.get("seed"),
+                            _choice(table.get("feedback", feedback), FEEDBACK, f"{at}: feedback"),
+                            _choice(table.get("visibility", "visible"), VISIBILITY, f"{at}: visibility")))
+    return Rubric(tuple(checks), reference, seed, str(file))

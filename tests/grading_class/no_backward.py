@@ -1,0 +1,2 @@
+def forward(weights, biases, X):
+    return [X]

@@ -1,0 +1,2 @@
+def backward(weights, biases, activations, targets):
+    raise ValueError("shapes are hard")
