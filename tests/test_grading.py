@@ -105,7 +105,7 @@ def test_right_full_marks_wrong_less_hostile_zero(graded: dict) -> None:
     assert "batch size" in batch["message"] and "torch" not in batch["message"]
     assert by["wrong_batch.py"]["checks"][2]["message"] == "disagrees with the reference at update 1"  # verdict only
     hostile = [n for n in by if n.startswith("hostile_")]
-    assert len(hostile) == 12
+    assert len(hostile) == 13
     for name in hostile:
         assert by[name]["score"] == 0, (name, by[name])
         assert by[name]["verdict"] != "pass"
@@ -141,6 +141,11 @@ def test_hostile_tricks_change_nothing(graded: dict) -> None:
     # threads and processes left behind, one escaped into its own session: all ended, none outlives grading
     assert by["hostile_strays.py"]["processes_ended"] >= 1     # the escaped one; the rest went with the group
     assert graded["strays"] == []
+    # the grader's memory and environment stay unreadable, the limits cannot be lifted, forks stop at the limit
+    bomb = by["hostile_fork_bomb.py"]["output"]
+    assert "grader's mem: PermissionError" in bomb and "grader's environ: PermissionError" in bomb, bomb
+    assert "memory limit: ValueError" in bomb and "forks refused after" in bomb
+    assert int(bomb.split("forks refused after ")[1].split(":")[0]) <= 16
 
 
 def test_csv_and_table(graded: dict) -> None:

@@ -191,6 +191,7 @@ def test_zh_without_a_cjk_font_warns_once_and_replaces_the_previous_report(en_re
     assert not (out / "figures" / "stale.png").exists()
     md = (out / "solutions.md").read_text(encoding="utf-8")
     assert "实验题 1" in md and "--epochs 5" in md
+    assert "整个数据集上的损失" in md and "决策边界" in md      # captions are page text: Chinese
     assert sorted(os.listdir(tmp_path)) == ["report"]          # no temporary or old folder left beside it
 
 

@@ -1,6 +1,6 @@
 """`python -m compare grade PATH... [--rubric FILE.toml] [--jobs N] [--timeout SECONDS] [--memory MB]
-[--csv FILE] [--json FILE] [--gradescope FILE] [--quiet] [--seed N]`: grade a class of backward files, each
-in its own limited process, against experiments drawn at grade time."""
+[--csv FILE] [--json FILE] [--gradescope FILE] [--quiet] [--seed N] [--reference auto|torch|numpy]`:
+grade a class of backward files, each in its own limited process, against experiments drawn at grade time."""
 
 from __future__ import annotations
 
@@ -47,6 +47,9 @@ def build_parser() -> Parser:
     parser.add_argument("--seed", type=int, default=None, metavar="N",
                         help="draw the experiments from this seed (default: the rubric's, else a fresh one, "
                              "printed, to re-grade identically)")
+    parser.add_argument("--reference", choices=("auto", "torch", "numpy"), default=None,
+                        help="what judges: torch live, our NumPy backprop (fast; what runs without torch), or auto "
+                             "(torch when installed); default: the rubric's, else auto")
     parser.add_argument("--csv", metavar="FILE", default=None, help="write one row per submission")
     parser.add_argument("--json", metavar="FILE", default=None, help="write every result as JSON")
     parser.add_argument("--gradescope", metavar="FILE", default=None,
@@ -91,7 +94,7 @@ def _main(argv: list[str] | None) -> int:
     if args.gradescope and len(submissions) != 1:
         raise ExperimentError(f"--gradescope: writes the results of one submission; {len(submissions)} given "
                               "(on Gradescope each submission is graded in its own container)")
-    reference = resolve_reference(rubric.reference)
+    reference = resolve_reference(args.reference or rubric.reference)
     seed = grade_seed(rubric, args.seed)
     checks = prepare(rubric, seed, reference)
     limits = Limits(timeout=args.timeout, memory_mb=args.memory)

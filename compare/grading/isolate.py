@@ -172,6 +172,9 @@ class Isolated:
             for fd in (req_r, resp_w, out_w):
                 os.close(fd)
         self._born = processes.start_time(self._proc.pid)
+        # the child waits for our "load" before it runs any of the submission's code: it is in the group first
+        self._group = processes.PidsGroup(1 + self.limits.processes)
+        self._group.add(self._proc.pid)
         self._drain = threading.Thread(target=self._keep_output, args=(out_r,), daemon=True)
         self._drain.start()
         self._receive("starting", started)
@@ -180,6 +183,7 @@ class Isolated:
         """End the submission's process and everything it started; reap them; remove its folder."""
         if self._proc is not None:
             self.strays += processes.end_tree(self._proc.pid, self._born)
+            self._group.close()
             self._proc.wait()
             for fd in (self._req, self._resp):
                 try:

@@ -32,11 +32,13 @@ VERDICTS = ("pass", "fail", "error", "timeout", "memory")
 
 @dataclass(frozen=True)
 class Prepared:
-    """A check ready to run: its drawn experiment and (NumPy reference) its recording."""
+    """A check ready to run: its drawn experiment, (NumPy reference) its recording, and the experiment
+    keywords a submission's functions must take to express it (a suite experiment's `needs`)."""
 
     check: Check
     experiment: Experiment
     trace: Trace | None
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,16 @@ def prepare(rubric: Rubric, seed: int, reference: str) -> list[Prepared]:
     out = []
     for k, check in enumerate(rubric.checks):
         where = f"{rubric.source}: check {check.name!r}"
+        needs: tuple[str, ...] = ()
         try:
-            base = load_experiment(check.experiment, check.overrides)
+            if check.suite is not None:
+                from compare.usercode.suite import case
+                suite_case = case(check.suite)
+                base, needs = suite_case.experiment(), tuple(suite_case.needs)
+                if check.overrides:
+                    base = _overridden(base, check.overrides)
+            else:
+                base = load_experiment(check.experiment, check.overrides)
         except ExperimentError as exc:
             raise ExperimentError(f"{where}: {exc}") from None
         for attempt in range(8):
@@ -86,11 +96,30 @@ def prepare(rubric: Rubric, seed: int, reference: str) -> list[Prepared]:
                     raise ExperimentError(f"{where}: the reference diverges on this experiment (seed "
                                           f"{draw_seed}); pick a smaller lr or fewer epochs") from None
                 continue
-            out.append(Prepared(check, e, trace))
+            out.append(Prepared(check, e, trace, needs))
             break
         else:
             raise ExperimentError(f"{where}: the reference diverged on 8 draws; pick a smaller lr")
     return out
+
+
+def _overridden(e: Experiment, overrides: dict[str, Any]) -> Experiment:
+    """A suite experiment with a rubric's overrides, validated as any experiment file."""
+    import tomllib
+
+    from compare.experiment.show import to_toml
+    from compare.experiment.sources import experiment_from_document
+    return experiment_from_document(tomllib.loads(to_toml(e)), Path(f"suite/{e.name}.toml"), overrides)
+
+
+def cannot_express(code: Any, needs: tuple[str, ...]) -> str:
+    """Why the submission's functions cannot express an experiment (a keyword they do not take), or ""."""
+    for key in needs:
+        if key not in code.keywords:
+            return f"your backward takes no `{key}`"
+        if code.forward is not None and key != "loss" and key not in code.forward_keywords:
+            return f"your forward takes no `{key}`"
+    return ""
 
 
 def _words(text: str, p: Prepared) -> str:
@@ -107,6 +136,10 @@ def _one_check(code: Any, p: Prepared) -> dict[str, Any]:
                               "verdict": "pass", "updates_checked": 0, "message": "", "failure": None,
                               "visibility": p.check.visibility}
     hints = p.check.feedback == "hints"
+    why = cannot_express(code, p.needs)
+    if why:
+        result.update(verdict="fail", message=f"not run: {why}, and this check ({p.experiment.describe()}) needs it")
+        return result
     try:
         if p.trace is not None:
             report = check_against_trace(code, p.trace, reference="reference")

@@ -7,10 +7,15 @@ submission's tree is re-parented to the grader instead of to init; `end_tree` ki
 submission's group and every child of the grader born after the submission started, and reaps them, until
 none is left. The grader also marks itself non-dumpable while a submission runs, so that a process of the
 same user cannot read its memory through `/proc/PID/mem` or ptrace.
+
+The process limit: `RLIMIT_NPROC` binds an ordinary user, but Linux never applies it to root. Where the
+grader may create a `pids` control group (root, cgroup v1 or v2 with the controller), the submission goes
+into one of its own with `pids.max` set, which binds whoever runs it (a fork bomb meets EAGAIN).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import time
@@ -117,3 +122,76 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state[state.rindex(")") + 2] != "Z"
+
+
+_GROUPS = itertools.count()
+
+
+def _control(path: Path, text: str) -> None:
+    """Write a control group's kernel interface file in place (no temporary file and rename: the kernel
+    reads the write itself)."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+PIDS_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
+
+
+class PidsGroup:
+    """A `pids` control group of our own for one submission, or nothing where none can be made."""
+
+    def __init__(self, limit: int):
+        self.path: Path | None = None
+        for root in PIDS_ROOTS:
+            base = Path(root)
+            if not (base / "cgroup.procs").exists():
+                continue
+            path = base / f"compare-grade-{os.getpid()}-{next(_GROUPS)}"
+            try:
+                path.mkdir()
+            except OSError:
+                continue
+            try:
+                _control(path / "pids.max", str(limit))
+            except OSError:
+                path.rmdir()
+                continue
+            self.path = path
+            return
+
+    def add(self, pid: int) -> bool:
+        """Move `pid` into the group; False where there is no group (or it cannot be joined)."""
+        if self.path is None:
+            return False
+        try:
+            _control(self.path / "cgroup.procs", str(pid))
+            return True
+        except OSError:
+            return False
+
+    def members(self) -> list[int]:
+        if self.path is None:
+            return []
+        try:
+            return [int(p) for p in (self.path / "cgroup.procs").read_text().split()]
+        except OSError:
+            return []
+
+    def close(self) -> None:
+        """Kill what is left in it and remove it."""
+        if self.path is None:
+            return
+        for _ in range(200):
+            left = self.members()
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            try:
+                self.path.rmdir()
+                self.path = None
+                return
+            except OSError:
+                time.sleep(0.005)

@@ -10,6 +10,7 @@ A rubric is a TOML file:
     [[check]]
     name = "two outputs"          # required, unique
     experiment = "exercise1"      # a preset name or a TOML path (relative to the rubric); default "hiring"
+    # suite = "batches"           # or an experiment of the check suite, by name (instead of `experiment`)
     points = 2                    # >= 0; default 1
     epochs = 20                   # any experiment key of `[train]` / `[network]` as an override
     # fresh = true                # draw new weights and data (default); false: the experiment's own
@@ -19,7 +20,8 @@ A rubric is a TOML file:
     # feedback = "verdict"
     # visibility = "visible"      # Gradescope: visible | hidden | after_due_date | after_published
 
-Without `--rubric`, the default rubric (`default_rubric`) is used, every check worth 1 point.
+Without `--rubric`, the default rubric (`default_rubric`) is used: the check suite
+(`compare.usercode.suite`), every experiment worth 1 point (a built-in list where the suite is not there).
 Every check is resolved (experiment loaded, overrides validated) before anything is graded: a rubric that
 is not TOML, names an unknown experiment or key, or gives negative points is one line, exit 2.
 """
@@ -36,7 +38,7 @@ from compare.errors import ExperimentError
 FEEDBACK = ("hints", "verdict")
 REFERENCES = ("auto", "torch", "numpy")
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
-CHECK_KEYS = {"name", "experiment", "points", "fresh", "sizes", "samples", "seed", "feedback", "visibility"}
+CHECK_KEYS = {"name", "experiment", "suite", "points", "fresh", "sizes", "samples", "seed", "feedback", "visibility"}
 TOP_KEYS = {"feedback", "reference", "seed", "check"}
 
 
@@ -54,6 +56,7 @@ class Check:
     seed: int | None = None
     feedback: str = "hints"
     visibility: str = "visible"
+    suite: str | None = None      # an experiment of the check suite, by name (then `experiment` is unused)
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,21 @@ DEFAULT_CHECKS = (
 )
 
 
+def suite_cases() -> tuple | None:
+    """The check suite's experiments, or None where this installation has no suite."""
+    try:
+        from compare.usercode.suite import SUITE
+    except ImportError:
+        return None
+    return SUITE
+
+
 def default_rubric() -> Rubric:
-    return Rubric(DEFAULT_CHECKS)
+    """The check suite, one point per experiment (drawn fresh); the built-in list where there is no suite."""
+    cases = suite_cases()
+    if cases is None:
+        return Rubric(DEFAULT_CHECKS)
+    return Rubric(tuple(Check(c.name, suite=c.name) for c in cases), source="the check suite")
 
 
 def _number(value: Any, where: str, *, integer: bool = False, minimum: float = 0) -> Any:
@@ -137,6 +153,14 @@ def load_rubric(path: str | Path) -> Rubric:
         at = f"{where}: check {name!r}"
         if any(c.name == name for c in checks):
             raise ExperimentError(f"{at}: two checks have this name")
+        suite = table.get("suite")
+        if suite is not None:
+            names = [c.name for c in suite_cases() or ()]
+            if "experiment" in table:
+                raise ExperimentError(f"{at}: give `experiment` or `suite`, not both")
+            if suite not in names:
+                known = f"the suite has {', '.join(names)}" if names else "this installation has no check suite"
+                raise ExperimentError(f"{at}: unknown check {suite!r} ({known})")
         experiment = table.get("experiment", "hiring")
         if not isinstance(experiment, str):
             raise ExperimentError(f"{at}: experiment: expected a preset name or a TOML path")
@@ -161,5 +185,5 @@ def load_rubric(path: str | Path) -> Rubric:
         checks.append(Check(name, experiment, float(_number(table.get("points", 1), f"{at}: points")), overrides,
                             fresh, tuple(sizes) if sizes else None, samples, table.get("seed"),
                             _choice(table.get("feedback", feedback), FEEDBACK, f"{at}: feedback"),
-                            _choice(table.get("visibility", "visible"), VISIBILITY, f"{at}: visibility")))
+                            _choice(table.get("visibility", "visible"), VISIBILITY, f"{at}: visibility"), suite))
     return Rubric(tuple(checks), reference, seed, str(file))

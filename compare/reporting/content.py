@@ -119,7 +119,7 @@ class Writer:
         if per_update:
             panels.append((ft["fig_update"], ft["fig_per_update"], [line(label, res, True) for label, res in series]))
         figures.curves(path, title, panels, ft["fig_loss"], self.font)
-        self.blocks.append(Figure((image,), ft["cap_loss"].format(every=series[0][1].plan.fine_every)))
+        self.blocks.append(Figure((image,), self.t["cap_loss"].format(every=series[0][1].plan.fine_every)))
 
     def parity_figure(self, section: str, series: list[tuple[str, Result]]) -> Image:
         ft = self.ft
@@ -144,7 +144,9 @@ class Writer:
             maps.decision_map(path, res0.experiment, maps.Panel(label, res.report.numpy.final_weights,
                                                                 res.report.numpy.final_biases, out), words, self.font)
             images.append(image)
-        self.blocks.append(Figure(tuple(images), title + ". " + ft["cap_map"]))
+        t = self.t        # the caption is page text: the page's language even when the plots fall back to English
+        caption = t["fig_map_title"].format(name=t["section_names"][section]) + t["stop"] + t["cap_map"]
+        self.blocks.append(Figure(tuple(images), caption))
 
     def question(self, section: str) -> None:
         """The exercise's heading (with its anchor) and question, in the words of this run's settings."""

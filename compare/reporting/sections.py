@@ -127,7 +127,7 @@ def seeds_figure(w: Writer) -> None:
                             (ft["fig_update"], ft["fig_first_updates"].format(epochs=window), ft["fig_loss"],
                              ft["fig_spread"]), w.font)
         images.append(image)
-    w.add(Figure(tuple(images), ft["cap_seeds"].format(seeds=seed_list(w.seeds), epochs=min(WINDOW, w.r[
+    w.add(Figure(tuple(images), w.t["cap_seeds"].format(seeds=seed_list(w.seeds), epochs=min(WINDOW, w.r[
         "exercise3/batch"].experiment.epochs))))
 
 

@@ -189,6 +189,7 @@ TEXT = {
     "fig_loss_title": "{name}: loss",
     "fig_parity_title": "{name}: numpy vs torch after every update",
     "fig_map_title": "{name}: trained network over the input square",
+    "stop": ". ",
     "fig_per_epoch": "per epoch",
     "fig_per_update": "per update: the same runs against the number of updates made",
     "cap_loss": ("The loss on the whole data set, a point every {every} epoch(s). Curves that coincide are told "

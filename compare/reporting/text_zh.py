@@ -166,6 +166,7 @@ TEXT = {
     "fig_loss_title": "{name}：损失",
     "fig_parity_title": "{name}：每次更新后 numpy 与 torch 的差异",
     "fig_map_title": "{name}：训练后的网络在输入平面上的输出",
+    "stop": "。",
     "fig_per_epoch": "按周期",
     "fig_per_update": "按更新次数：同样的运行，横轴为已做的更新次数",
     "cap_loss": "整个数据集上的损失，每 {every} 个周期一个点。重合的曲线用不同的线型和标记区分。",
