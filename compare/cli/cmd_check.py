@@ -85,7 +85,7 @@ def _run_code(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any
     if args.show:
         print("\n".join(to_toml(e) for e in runs), end="")
         return 0, []
-    out_dir = _out_dir(args)
+    out_dir = _out_dir(args, runs, "compare")
     from compare.usercode.check import check_with_torch
     results: list[dict[str, Any]] = []
     for e in runs:
@@ -123,7 +123,7 @@ def _against(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any]
     if args.show:
         print(to_toml(e), end="")
         return 0, []
-    out_dir = _out_dir(args)
+    out_dir = _out_dir(args, [e], "yours")
     if talk:
         recorded = trace.environment.get("torch")
         print(f"checking {args.file} ({'your forward and backward' if code.forward else 'your backward'}) "
@@ -139,9 +139,14 @@ def _against(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any]
     return 0, [_result(report, args.file, None)]
 
 
-def _out_dir(args: Any) -> Any:
+def _out_dir(args: Any, runs: list, implementation: str) -> Any:
+    """The plots' folder and names, checked before any work (created when the plots are written)."""
+    from compare.cli.runner import plot_paths
     from compare.files.atomic import ensure_output_dir
-    return ensure_output_dir(args.out) if args.out else None
+    out_dir = ensure_output_dir(args.out) if args.out else None
+    for e in runs if out_dir is not None else []:
+        plot_paths(out_dir, e, implementation, check=True)
+    return out_dir
 
 
 def _printer(talk: bool) -> Any:

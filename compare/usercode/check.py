@@ -10,7 +10,7 @@ message is exactly what `python -m compare check` prints, and whose `report` is 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -121,9 +121,10 @@ def check_against_trace(code: UserCode, trace: Trace, *, updates: int | None = N
 def updates_to_check(trace: Trace, requested: Experiment | None) -> int:
     """How many of the trace's updates to check: all, or the first `requested.epochs` epochs when an
     experiment (or run flags) was given; ExperimentError (exit 2) if it is not the recorded run."""
-    recorded = trace.experiment
+    recorded = _resolved(trace.experiment)
     if requested is None:
         return trace.updates
+    requested = _resolved(requested)
     for f in fields(Experiment):
         if f.name in NOT_COMPARED or f.name.startswith("init_"):
             continue
@@ -149,6 +150,19 @@ def updates_to_check(trace: Trace, requested: Experiment | None) -> int:
         raise ExperimentError(f"--against {trace.path}: recorded {recorded.epochs} epochs; --epochs "
                               f"{requested.epochs} asks for more")
     return requested.epochs * recorded.updates_per_epoch
+
+
+def _resolved(e: Experiment) -> Experiment:
+    """`e` with every default filled in, as `--show` prints it and a trace records it (an `order` left to the
+    mode's default becomes that order), so that the run recorded compares equal to the run asked for."""
+    import tomllib
+
+    from compare.experiment.show import to_toml
+    from compare.experiment.validate import Where as DocWhere
+    from compare.experiment.validate import build
+
+    resolved = build(tomllib.loads(to_toml(e)), DocWhere(e.source, {}), default_name=e.name)
+    return replace(resolved, source=e.source)
 
 
 def requested_experiment(trace: Trace, spec: str | None, overrides: dict[str, Any],
