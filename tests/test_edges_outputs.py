@@ -71,6 +71,8 @@ def test_names_too_long_for_the_file_system(tmp_path, capsys):
                         "a name of 400 bytes")
     refused_before_work(["hiring", "--epochs", "2", "--out", str(tmp_path / "x" / ("d" * 256))], capsys,
                         "at most 255")
+    refused_before_work(["report", "--epochs", "2", "--seeds", "1", "--out", str(tmp_path / ("r" * 300))], capsys,
+                        "a name of 300 bytes")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -20,7 +20,7 @@ from compare.cli.options import Parser
 from compare.cli.runner import guarded, version_string
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.exits import deferred_signals
-from compare.files.atomic import atomic_write
+from compare.files.atomic import atomic_write, check_path
 from compare.reporting.fonts import cjk_font
 from compare.reporting.plan import MAX_SEEDS, Settings, plan_runs
 from compare.running.progress import Progress, wanted
@@ -60,6 +60,7 @@ def _parser() -> Parser:
 def check_target(target: Path) -> Path:
     """Refuse, before any work, a DIR we could not (or should not) replace."""
     flag = f"--out {target}"
+    check_path(target, "--out")                  # a name this file system takes, before any stat of it
     if target.exists() and not target.is_dir():
         raise ExperimentError(f"{flag}: exists and is not a folder")
     here = Path.cwd().resolve()

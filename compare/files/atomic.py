@@ -21,7 +21,7 @@ def ensure_output_dir(path: str | Path, flag: str = "--out") -> Path:
     line, exit 2. `make_output_dir` creates it when the first file is written."""
     folder = Path(path)
     shown = f"{flag} {printable(str(folder))}"
-    _check_path(folder, shown)
+    check_path(folder, shown)
     if folder.exists() and not folder.is_dir():
         raise ExperimentError(f"{shown}: exists and is not a folder")
     existing = folder
@@ -48,7 +48,7 @@ def ensure_output_file(path: str | Path, flag: str) -> Path:
     it is not itself a folder; else one line, exit 2."""
     target = Path(path)
     shown = f"{flag} {printable(str(target))}"
-    _check_path(target, shown)
+    check_path(target, shown)
     if target.is_dir():
         raise ExperimentError(f"{shown}: is a folder, expected a file name")
     if not target.parent.is_dir():
@@ -72,7 +72,7 @@ def check_file_name(folder: Path, name: str, shown: str) -> None:
                               f"{limit}")
 
 
-def _check_path(path: Path, shown: str) -> None:
+def check_path(path: Path, shown: str) -> None:
     text = str(path)
     if not text or "\0" in text:
         raise ExperimentError(f"{shown}: not a valid path")

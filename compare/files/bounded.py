@@ -66,8 +66,7 @@ def open_regular(path: str | Path, what: str, cap: int) -> BinaryIO:
         if not stat.S_ISREG(st.st_mode):
             raise ExperimentError(f"{what}: is {_kind(st.st_mode)}, expected a regular file")
         if st.st_size > cap:
-            raise ExperimentError(f"{what}: {st.st_size:,} bytes; files of this kind are read up to "
-                                  f"{cap // MiB:,} MiB")
+            raise ExperimentError(f"{what}: {st.st_size:,} bytes; files of this kind are read up to {_size(cap)}")
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -83,7 +82,7 @@ def read_bytes(path: str | Path, what: str, cap: int) -> bytes:
         except OSError as exc:
             raise ExperimentError(f"{what}: cannot read ({exc.strerror})") from None
     if len(data) > cap:
-        raise ExperimentError(f"{what}: more than {cap // MiB:,} MiB; files of this kind are read up to that")
+        raise ExperimentError(f"{what}: more than {_size(cap)}; files of this kind are read up to that")
     return data
 
 
@@ -205,7 +204,7 @@ class Archive:
         if member.nbytes > self.member_cap or self._loaded + member.nbytes > self.total_cap:
             raise ExperimentError(f"{self.what}: member `{_shown(name)}` declares {member.nbytes:,} bytes "
                                   f"({'x'.join(map(str, member.shape)) or 'scalar'} {member.dtype}); this file "
-                                  f"is read up to {min(self.member_cap, self.total_cap) // MiB:,} MiB")
+                                  f"is read up to {_size(min(self.member_cap, self.total_cap))}")
         try:
             with self._zip.open(f"{name}.npy") as stream:
                 array = np.lib.format.read_array(stream, allow_pickle=False, max_header_size=_HEADER_BYTES)
@@ -214,6 +213,10 @@ class Archive:
                                   f"({type(exc).__name__})") from None
         self._loaded += member.nbytes
         return array
+
+
+def _size(n: int) -> str:
+    return f"{n / MiB:g} MiB" if n >= MiB else f"{n / 1024:g} KiB"
 
 
 def _shown(name: str) -> str:

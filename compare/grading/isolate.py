@@ -34,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from compare.errors import UserStop
+from compare.errors import ExperimentError, UserStop
+from compare.files.bounded import read_bytes
 from compare.grading import processes, wire
 from compare.usercode.load import EXPERIMENT_KEYWORDS, UserCode, UserCodeError
 
@@ -288,11 +289,9 @@ class Isolated:
         """Send the file's text to the child and import it there: a `UserCode` whose backward (and forward)
         run in the child. UserCodeError for a file that is not UTF-8, does not import or lacks backward."""
         try:
-            raw = self.path.read_bytes()[:MAX_SOURCE + 1]
-        except OSError as exc:
-            raise UserCodeError(f"{self.name}: cannot read ({exc.strerror})") from None
-        if len(raw) > MAX_SOURCE:
-            raise UserCodeError(f"{self.name}: larger than {MAX_SOURCE >> 10} KB; a submission is one Python file")
+            raw = read_bytes(self.path, self.name, MAX_SOURCE)      # a regular file, at most MAX_SOURCE bytes
+        except ExperimentError as exc:
+            raise UserCodeError(f"{exc}; a submission is one Python file") from None
         try:
             source = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
