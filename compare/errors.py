@@ -4,6 +4,10 @@
 `ParityError` (exit 1): the implementations (or a user's file) disagree. It subclasses
 `AssertionError` so that pytest prints it well when a user's own test calls `compare.check`.
 `DivergenceError` (exit 3): NaN or inf on both sides alike: the run diverged, nobody is wrong.
+`Interrupted` (exit 130 / 143): our own SIGINT or SIGTERM arrived (`compare.exits` raises it). It is a
+`BaseException` of its own, so that a `KeyboardInterrupt` a user's file raises is never mistaken for ours.
+
+`compare.exits` is the one place that maps what happened to an exit status.
 """
 
 from __future__ import annotations
@@ -44,3 +48,19 @@ class DivergenceError(ArithmeticError):
         super().__init__(message)
         self.update = update
         self.report = report
+
+
+class UserStop(BaseException):
+    """Our own machinery stopping a user's code (its time is up, it called sys.exit): it crosses the user-code
+    boundary unchanged (it is not the user's exception) and, should it reach the top, is exit 2, one line."""
+
+    exit_code = 2
+
+
+class Interrupted(BaseException):
+    """Our process received SIGINT (exit 130) or SIGTERM (exit 143); raised by our signal handler."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+        self.exit_code = 128 + signum

@@ -67,12 +67,12 @@ def test_blobs_reads_its_csv():
 
 
 BAD = [
-    ("missing file", None, HEADER_TOML, r"data\.csv: no such file .*points\.csv"),
+    ("missing file", None, HEADER_TOML, r"data\.csv: .*points\.csv: no such file"),
     ("missing column", GOOD_CSV.replace("hired", "hire"), HEADER_TOML, r"points\.csv: no column `hired`"),
     ("non-numeric cell", GOOD_CSV.replace("Li Si,0.1,1,0", "Li Si,0.1,lots,0"), HEADER_TOML,
-     r"points\.csv: line 3, column `practice`: expected a number, found 'lots'"),
+     r"points\.csv: line 3, column `practice`: expected a number written in ASCII digits"),
     ("empty cell", GOOD_CSV.replace("Li Si,0.1,1,0", "Li Si,0.1,,0"), HEADER_TOML,
-     r"points\.csv: line 3, column `practice`: expected a number, found ''"),
+     r"points\.csv: line 3, column `practice`: expected a number written in ASCII digits"),
     ("ragged row", GOOD_CSV.replace("Li Si,0.1,1,0", "Li Si,0.1,1,0,7"), HEADER_TOML,
      r"points\.csv: line 3: expected 4 cells, found 5"),
     ("short row", GOOD_CSV.replace("Li Si,0.1,1,0", "Li Si,0.1,1"), HEADER_TOML,

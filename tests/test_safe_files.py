@@ -47,7 +47,7 @@ def test_a_crafted_pickle_in_an_npz_is_refused(tmp_path, capsys, command):
 
 @pytest.mark.parametrize("content, words", [
     (b"not a zip at all", "not an .npz archive"),
-    (b"\x93NUMPY", "refused"),
+    (b"\x93NUMPY", "not an .npz archive"),     # a bare .npy array
     (b"\x80\x04\x95", "not an .npz archive"),          # the start of a pickle stream: never handed to np.load
 ])
 def test_other_bad_init_files_are_one_line(tmp_path, capsys, content, words):

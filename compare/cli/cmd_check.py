@@ -18,7 +18,10 @@ from compare.running.loops import require_torch
 from compare.usercode.load import UserCodeError
 
 PROG = "python -m compare check"
-DESCRIPTION = ("Check your own backprop. FILE.py defines backward(weights, biases, activations, targets) -> (dW, db) "
+DESCRIPTION = ("Check your own backprop. Without an EXPERIMENT (and without run options) the check suite runs: "
+               "short experiments designed together so that every classic mistake shows in at least one, "
+               "against recordings shipped with the package (torch not needed); its verdict says what was "
+               "covered and what was not. FILE.py defines backward(weights, biases, activations, targets) -> (dW, db) "
                "in the seed layout (W: inputs x outputs) and, optionally, forward(weights, biases, X) -> [X, A1, "
                "..., AL]. Trained from the experiment's weights with the experiment's optimizer on torch's batches, "
                "your forward pass, gradients and updated weights are checked against torch at every update; the "
@@ -34,6 +37,13 @@ def build_parser() -> Parser:
     parser.add_argument("--against", metavar="TRACE.npz", default=None,
                         help="check against a recording (`python -m compare record`) instead of torch; the "
                              "experiment comes from the trace, and torch is never imported")
+    suite = parser.add_argument_group("the check suite (no EXPERIMENT and no run option)")
+    suite.add_argument("--live", action="store_true",
+                       help="run the suite's experiments with torch instead of their shipped recordings")
+    if not any("--jobs" in a.option_strings for a in parser._actions):
+        suite.add_argument("--jobs", type=int, default=None, metavar="N",
+                           help="suite experiments run at once, in separate processes (default: the cores this "
+                                "process may use; 1: one after another, in this process)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help="wall-clock seconds your file's own code may use in all (import and every call; "
                              f"default {DEFAULT_TIMEOUT:g}); past it, exit 2")
@@ -61,13 +71,22 @@ def _main(argv: list[str] | None) -> int:
                 print(exc.user_traceback.rstrip("\n"), file=sys.stderr)
             raise
     if args.json and results:
-        print(json_text(_plain(results[0] if len(results) == 1 else {"runs": results})), file=stdout)
+        if isinstance(results, dict):        # the suite's own object
+            print(json_text(_plain(results)), file=stdout)
+        else:
+            several = len(results) > 1 or args.mode == "all"
+            print(json_text(_plain({"runs": results} if several else results[0])), file=stdout)
     return code
 
 
 def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
     if not args.timeout > 0:
         raise ExperimentError(f"--timeout: expected seconds > 0, found {args.timeout:g}")
+    from compare.usercode.rules import rule_names
+    rules = rule_names(args.file)
+    if rules:   # a file of update rules (sgd_momentum, rmsprop, adam, ...): `compare.cli.cmd_rulecheck`
+        from compare.cli.cmd_rulecheck import run_rules
+        return run_rules(args, rules, talk)
     with limited_user_code(args.file, timeout=args.timeout, isolate=args.isolate) as code:
         return _run_code(args, code, talk)
 
@@ -75,6 +94,12 @@ def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
 def _run_code(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
     if args.against is not None:
         return _against(args, code, talk)
+    if args.experiment is None and not any(overrides_from(args)[0]) and args.mode is None:
+        from compare.cli.cmd_check_suite import run_suite_command
+        return run_suite_command(args, code, talk)
+    if args.live:
+        raise ExperimentError("--live runs the check suite with torch (no EXPERIMENT); a named experiment always "
+                              "runs against torch")
     if args.experiment is None:
         args.experiment = "hiring"
     runs = load_runs(args)
@@ -82,7 +107,7 @@ def _run_code(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any
         print("\n".join(to_toml(e) for e in runs), end="")
         return 0, []
     require_torch()
-    out_dir = _out_dir(args)
+    out_dir = _out_dir(args, runs, "compare")
     from compare.usercode.check import check_with_torch
     results: list[dict[str, Any]] = []
     for e in runs:
@@ -120,7 +145,7 @@ def _against(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any]
     if args.show:
         print(to_toml(e), end="")
         return 0, []
-    out_dir = _out_dir(args)
+    out_dir = _out_dir(args, [e], "yours")
     if talk:
         recorded = trace.environment.get("torch")
         print(f"checking {args.file} ({'your forward and backward' if code.forward else 'your backward'}) "
@@ -136,9 +161,14 @@ def _against(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any]
     return 0, [_result(report, args.file, None)]
 
 
-def _out_dir(args: Any) -> Any:
+def _out_dir(args: Any, runs: list, implementation: str) -> Any:
+    """The plots' folder and names, checked before any work (created when the plots are written)."""
+    from compare.cli.runner import plot_paths
     from compare.files.atomic import ensure_output_dir
-    return ensure_output_dir(args.out) if args.out else None
+    out_dir = ensure_output_dir(args.out) if args.out else None
+    for e in runs if out_dir is not None else []:
+        plot_paths(out_dir, e, implementation, check=True)
+    return out_dir
 
 
 def _printer(talk: bool) -> Any:

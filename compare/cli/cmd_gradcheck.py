@@ -10,6 +10,7 @@ from compare.cli.options import Parser, add_run_options
 from compare.cli.output import json_text
 from compare.cli.runner import guarded, load_runs, version_string
 from compare.experiment.show import to_toml
+from compare.files.text import printable
 from compare.usercode.gradcheck import FLOOR_FACTOR, GOOD, KINKS, STEP, SUSPICIOUS, GradcheckReport, band, checkpoints
 from compare.usercode.load import UserCodeError, load_user_code
 
@@ -92,7 +93,8 @@ def as_text(r: GradcheckReport, quiet: bool = False) -> str:
         return "\n".join(lines + ["gradcheck: no update to check"])
     x = w.worst
     verdict = band(x["error"], r.kinks)
-    lines.append(f"gradcheck {'OK' if r.ok else 'FAILED'} ({r.source}, {e.name} {e.mode}): worst error "
+    lines.append(f"gradcheck {'OK' if r.ok else 'FAILED'} ({printable(r.source)}, {printable(e.name)} {e.mode}): "
+                 "worst error "
                  f"{x['error']:.2e} at {_where(w)}, d{x['parameter']}[{x['element'][0]}, {x['element'][1]}]: analytic "
                  f"{x['analytic']!r}, numeric {x['numeric']!r}: {verdict} (bands: < {GOOD:g} good, < {KINKS:g} "
                  f"acceptable with kinks, < {SUSPICIOUS:g} suspicious, above wrong)")

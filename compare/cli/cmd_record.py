@@ -14,6 +14,7 @@ from compare.cli.runner import guarded, load_runs, version_string
 from compare.errors import DivergenceError, ExperimentError
 from compare.experiment.show import to_toml
 from compare.files.atomic import ensure_output_file
+from compare.files.text import printable
 from compare.running.loops import require_torch
 
 PROG = "python -m compare record"
@@ -31,14 +32,12 @@ def target_path(out: str | None) -> Path:
     """The trace file to write, checked before any training: exit 2 if it cannot be written there."""
     if out is None:
         raise ExperimentError("record: --out TRACE.npz is required (the file to write)")
-    if Path(out).is_dir():
-        raise ExperimentError(f"--out {out}: is a folder; record writes one file (e.g. {out}/trace.npz)")
     return ensure_output_file(out, "--out")
 
 
 def _main(argv: list[str] | None) -> int:
     from compare.experiment.initial import initial_parameters
-    from compare.usercode.trace import record, save_trace
+    from compare.usercode.trace import check_recordable, record, save_trace
 
     parser = Parser(prog=PROG, description=DESCRIPTION)
     add_run_options(parser, out_help="the trace file to write (.npz); required")
@@ -53,6 +52,7 @@ def _main(argv: list[str] | None) -> int:
         return 0
     require_torch()
     path = target_path(args.out)
+    check_recordable(experiment, f"record {printable(experiment.name)}")
     talk = not (args.json or args.quiet)
     if talk:
         print(experiment.describe(), flush=True)
@@ -73,7 +73,8 @@ def _main(argv: list[str] | None) -> int:
     if args.json:
         print(json_text(summary))
     else:
-        print(f"recorded {summary['updates']} updates of {experiment.name} ({experiment.mode}) to {path} "
+        print(f"recorded {summary['updates']} updates of {printable(experiment.name)} ({experiment.mode}) to "
+              f"{printable(str(path))} "
               f"({summary['bytes'] / 1e6:.2f} MB); check a backward against it with `python -m compare check "
               f"FILE.py --against {path}`")
     return 0

@@ -19,7 +19,8 @@ from pathlib import Path
 from compare.cli.options import Parser, add_jobs_option
 from compare.cli.runner import guarded, version_string
 from compare.errors import DivergenceError, ExperimentError, ParityError
-from compare.files.atomic import atomic_write
+from compare.exits import deferred_signals
+from compare.files.atomic import atomic_write, check_path
 from compare.reporting.fonts import cjk_font
 from compare.reporting.plan import MAX_SEEDS, Settings, plan_runs
 from compare.running.loops import require_torch
@@ -62,6 +63,7 @@ def _parser() -> Parser:
 def check_target(target: Path) -> Path:
     """Refuse, before any work, a DIR we could not (or should not) replace."""
     flag = f"--out {target}"
+    check_path(target, "--out")                  # a name this file system takes, before any stat of it
     if target.exists() and not target.is_dir():
         raise ExperimentError(f"{flag}: exists and is not a folder")
     here = Path.cwd().resolve()
@@ -84,18 +86,22 @@ def check_target(target: Path) -> Path:
 
 
 def swap_into_place(built: Path, target: Path) -> None:
-    """Rename `built` to `target`; a previous report is moved aside first and deleted only afterwards."""
-    if not target.exists() or not any(target.iterdir()):
-        os.replace(built, target)             # an empty folder is replaced atomically by rename(2)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-    os.replace(target, old / target.name)
-    try:
-        os.replace(built, target)
-    except BaseException:
-        os.replace(old / target.name, target)  # put the previous report back
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    """Rename `built` to `target`; a previous report is moved aside first and deleted only afterwards. Our
+    SIGINT / SIGTERM wait until all of it is done (`compare.exits.deferred_signals`): an interruption leaves
+    the previous report or the new one, never neither, and no folder moved aside."""
+    with deferred_signals():
+        if not target.exists() or not any(target.iterdir()):
+            os.replace(built, target)             # an empty folder is replaced atomically by rename(2)
+            return
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        os.replace(target, old / target.name)
+        try:
+            os.replace(built, target)
+        except BaseException:
+            os.replace(old / target.name, target)  # put the previous report back
+            raise
+        finally:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,7 +150,7 @@ def _main(argv: list[str] | None) -> int:
         if code == 0:
             swap_into_place(built, target)
     finally:
-        if built.exists():
+        with deferred_signals():                  # a second Ctrl-C does not leave half a temporary folder
             shutil.rmtree(built, ignore_errors=True)
     if code == 0:
         print(f"report written: {target / 'index.html'} and {target / 'solutions.md'} (figures in "

@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,15 +12,24 @@ from typing import Any
 
 import numpy as np
 
+from compare import exits
 from compare.cli.jobs import Job, Outcome, run_job
 from compare.cli.options import Parser, add_jobs_option, add_resync_option, add_run_options, overrides_from
 from compare.cli.output import json_text, loss_line, outputs_block, parity_json, run_json, verdict
-from compare.errors import NEEDS_TORCH, DivergenceError, ExperimentError, ParityError
+from compare.errors import ExperimentError
 from compare.experiment.definition import MODES, Experiment
 from compare.experiment.initial import initial_parameters
 from compare.experiment.show import to_toml
 from compare.experiment.sources import load_experiment
-from compare.files.atomic import ensure_output_dir, ensure_output_file, safe_file_stem, save_npz
+from compare.files.atomic import (
+    check_file_name,
+    ensure_output_dir,
+    ensure_output_file,
+    make_output_dir,
+    safe_file_stem,
+    save_npz,
+)
+from compare.files.text import printable
 from compare.running.loops import check_device, require_torch
 from compare.running.parallel import map_jobs, resolve_jobs
 from compare.running.progress import Progress
@@ -31,56 +38,27 @@ from compare.running.progress import wanted as progress_wanted
 IMPLEMENTATIONS = ("compare", "numpy", "torch")
 
 
-class Terminated(Exception):
-    """SIGTERM, turned into an exception so that `finally` blocks and atomic writes clean up."""
-
-
 def version_string(prog: str) -> str:
     from compare.version import __version__
     return f"{prog} {__version__} (Python {sys.version.split()[0]}, numpy {np.__version__})"
 
 
-def one_line(text: str) -> str:
-    """A message as one line, whatever a file name or key in it contains."""
-    return " ".join(text.split("\n")).replace("\r", " ")
-
-
 def guarded(body: Callable[[], int]) -> int:
-    """Run a command body; map our exceptions to exit statuses and one line on stderr."""
-    def on_term(signum: int, frame: Any) -> None:
-        raise Terminated()
-    previous = signal.signal(signal.SIGTERM, on_term)
-    try:
-        # a diverging run overflows on purpose; it is caught by explicit NaN/inf checks and reported once
-        # (exit 3), so NumPy's per-operation warnings would only be noise
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return body()
-    except ExperimentError as exc:
-        print(f"error: {one_line(str(exc))}", file=sys.stderr)
-        return 2
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").split(".")[0] != "torch":
+    """Run a command body with our SIGINT / SIGTERM raised as `Interrupted`; whatever ends it becomes an exit
+    status and a message on stderr through `compare.exits` (the one place that maps them). argparse's own
+    exits (`--help`, a usage error) pass through."""
+    with exits.signals_as_exceptions():
+        try:
+            # a diverging run overflows on purpose; it is caught by explicit NaN/inf checks and reported once
+            # (exit 3), so NumPy's per-operation warnings would only be noise
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                code = body()
+            exits.raise_pending()        # a signal of ours that a user's code swallowed
+            return code
+        except SystemExit:
             raise
-        print(f"error: {NEEDS_TORCH}", file=sys.stderr)
-        return 2
-    except DivergenceError as exc:
-        print(f"error: {one_line(str(exc))}", file=sys.stderr)
-        return 3
-    except ParityError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        # `python -m compare | head`: the reader left; say nothing more (Python's documented recipe)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
-    except KeyboardInterrupt:
-        print("interrupted (SIGINT): nothing half-written was left behind", file=sys.stderr)
-        return 130
-    except Terminated:
-        print("terminated (SIGTERM): nothing half-written was left behind", file=sys.stderr)
-        return 143
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+        except BaseException as exc:     # every ending has its status; no traceback leaves
+            return exits.report(exc)
 
 
 def build_parser(prog: str, description: str) -> Parser:
@@ -144,6 +122,9 @@ def _run(implementation: str, argv: list[str] | None, prog: str, description: st
     work = [Job(implementation, e, *initial_parameters(e, torch_allowed=implementation != "numpy"),
                 resync=getattr(args, "resync", False)) for e in runs]
     out_dir = ensure_output_dir(args.out) if args.out else None
+    if out_dir is not None:
+        for e in runs:
+            plot_paths(out_dir, e, implementation, check=True)
     save_path = check_save_path(args.save_weights, len(runs))
     return train_and_print(work, jobs=jobs, prog=prog, json_out=args.json, quiet=args.quiet, out_dir=out_dir,
                            save_path=save_path)
@@ -187,7 +168,7 @@ def train_and_print(work: list[Job], *, jobs: int, prog: str, json_out: bool = F
         if report is not None and not json_out:
             print(verdict(report))
         elif quiet:
-            print(f"{prog}: {experiment.name} {experiment.mode}: {history.updates} updates, final loss "
+            print(f"{prog}: {printable(experiment.name)} {experiment.mode}: {history.updates} updates, final loss "
                   f"{history.loss_log[-1][1]!r}" if history.loss_log else f"{history.updates} updates")
         if out_dir is not None:
             write_plots(out_dir, experiment, history, report)
@@ -202,7 +183,8 @@ def train_and_print(work: list[Job], *, jobs: int, prog: str, json_out: bool = F
 def _run_here(job: Job, talk: bool, quiet: bool) -> Outcome:
     """One job in this process, its loss lines printed as they come, under a progress bar."""
     experiment = job.experiment
-    bar = Progress(experiment.epochs, f"{experiment.name} {experiment.mode}", enabled=progress_wanted(quiet))
+    bar = Progress(experiment.epochs, f"{printable(experiment.name)} {experiment.mode}",
+                   enabled=progress_wanted(quiet))
 
     def on_epoch(epoch: int, loss: float | None) -> None:
         bar.advance(loss=loss)
@@ -212,17 +194,29 @@ def _run_here(job: Job, talk: bool, quiet: bool) -> Outcome:
         return run_job(job, on_epoch)
 
 
+def plot_paths(out_dir: Path, experiment: Experiment, implementation: str, *, check: bool = False) -> dict[str, Path]:
+    """The plot files a run writes into `out_dir`; with `check`, each name is checked (before any work)."""
+    stem = f"{safe_file_stem(experiment.name)}_{experiment.mode}"   # a name is free text, a path is not
+    names = ({"loss": f"{stem}_loss.png", "parity": f"{stem}_parity.png"} if implementation == "compare" else
+             {"loss": f"{stem}_{implementation}_loss.png"})
+    if check:
+        for name in names.values():
+            check_file_name(out_dir, name, f"--out {printable(str(out_dir))}: {printable(name)}")
+    return {k: out_dir / v for k, v in names.items()}
+
+
 def write_plots(out_dir: Path, experiment: Experiment, history: Any, report: Any) -> None:
     from compare.reporting import plots
-    stem = f"{safe_file_stem(experiment.name)}_{experiment.mode}"   # a name is free text, a path is not
+    make_output_dir(out_dir)
     if report is not None:
-        plots.loss_curves(out_dir / f"{stem}_loss.png", f"{experiment.name}, {experiment.mode}: loss",
+        paths = plot_paths(out_dir, experiment, "compare")
+        plots.loss_curves(paths["loss"], f"{experiment.name}, {experiment.mode}: loss",
                           {"numpy (manual backprop)": report.numpy.loss_log,
                            "torch (nn.Module + SGD)": report.torch.loss_log})
-        plots.parity_curve(out_dir / f"{stem}_parity.png", f"{experiment.name}, {experiment.mode}: "
+        plots.parity_curve(paths["parity"], f"{experiment.name}, {experiment.mode}: "
                            "numpy vs torch after every update", report.per_update[:report.updates_checked],
                            report.tolerance.atol)
     else:
-        plots.loss_curves(out_dir / f"{stem}_{history.implementation}_loss.png",
-                          f"{experiment.name}, {experiment.mode}: loss ({history.implementation})",
+        paths = plot_paths(out_dir, experiment, history.implementation)
+        plots.loss_curves(paths["loss"], f"{experiment.name}, {experiment.mode}: loss ({history.implementation})",
                           {history.implementation: history.loss_log})

@@ -34,6 +34,7 @@ class Failure:
     hints: tuple[str, ...] = ()   # what the pattern of the wrong numbers suggests
     drift: float = 0.0            # largest |difference| of the weights this update started from
     state: str | None = None      # stage "optimizer state": which quantity (`compare.running.optimizer_state`)
+    notes: tuple[str, ...] = ()   # plain statements that come before the hints (what the check cannot express)
 
     @property
     def abs_diff(self) -> float:
@@ -47,7 +48,7 @@ class Failure:
                 self.labels[0]: self.ours, self.labels[1]: self.theirs,
                 "abs_diff": diff if np.isfinite(diff) else None, "wrong": list(self.wrong),
                 "parameters_wrong": list(self.wrong), "hints": list(self.hints), "drift": self.drift,
-                **({"state": self.state} if self.state else {})}
+                **({"state": self.state} if self.state else {}), **({"notes": list(self.notes)} if self.notes else {})}
 
 
 def neighbours(ours: np.ndarray, theirs: np.ndarray, element: tuple[int, int], label_ours: str = "numpy",

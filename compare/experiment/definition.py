@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from compare.files.text import printable
+
 MODES = ("batch", "stochastic", "minibatch")
 ORDERS = ("shuffle", "sequential", "replacement")
 DEFAULT_ORDER = {"batch": "sequential", "stochastic": "shuffle", "minibatch": "shuffle"}
@@ -121,7 +123,7 @@ class Experiment:
         return {"lr": self.lr, **{key: getattr(self, key) for key in OPTIMIZER_KEYS[self.optimizer]}}
 
     def describe(self) -> str:
-        """One line: network, mode, schedule, optimizer."""
+        """One line: network, mode, schedule, optimizer (the name's control characters escaped)."""
         act = self.hidden_activation if self.hidden_activation == self.output_activation else (
             f"{self.hidden_activation}/{self.output_activation}")
         opts = [f"lr {self.lr:g}"] if self.optimizer == "sgd" else [f"{self.optimizer}, lr {self.lr:g}"]
@@ -136,6 +138,6 @@ class Experiment:
         mode = self.mode if self.mode == "batch" else f"{self.mode}/{self.resolved_order}"
         if self.mode == "minibatch":
             mode += f", batch_size {self.batch_size}"
-        return (f"{self.name}: {'-'.join(map(str, self.sizes))} {act}, loss {self.loss}, {mode}, "
+        return (f"{printable(self.name)}: {'-'.join(map(str, self.sizes))} {act}, loss {self.loss}, {mode}, "
                 f"{self.updates_per_epoch} update(s)/epoch x {self.epochs} epochs, {', '.join(opts)}, "
                 f"{self.dtype}, seed {self.seed}")

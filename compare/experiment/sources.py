@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import copy
 import csv
+import io
+import math
 import tomllib
-import zipfile
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from compare.errors import ExperimentError
 from compare.experiment.definition import RESERVED_WORDS, Experiment
-from compare.experiment.validate import SCHEMA, Where, build
+from compare.experiment.validate import MAX_PARAMETERS, SCHEMA, Where, build
 from compare.experiment.values import to_bias, to_matrix
+from compare.files.bounded import CSV_BYTES, CSV_NUMBERS, NPZ_BYTES, TOML_BYTES, Archive, Member, read_text
+from compare.files.text import ascii_float
 
 # the presets are package data, found beside this module wherever the package is installed
 PRESET_DIR = Path(str(resources.files("compare.experiment.presets")))
@@ -47,18 +48,7 @@ def resolve(spec: str | Path) -> Path:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ExperimentError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ExperimentError(f"{path}: is a directory, expected a TOML file") from None
-    except OSError as exc:
-        raise ExperimentError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ExperimentError(f"{path}: not UTF-8 (byte {exc.start})") from None
+    text = read_text(path, str(path), TOML_BYTES)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -85,77 +75,95 @@ def check_depth(doc: Mapping[str, Any], path: Path) -> None:
 
 
 def read_csv(path: Path, input_columns: Any, target_columns: Any, where: Where) -> tuple[list, list]:
-    """The named columns of a CSV file with a header row, as lists of rows of floats."""
+    """The named columns of a CSV file with a header row, as lists of rows of floats. The file is someone
+    else's: its size is capped, and no message quotes what it holds (a header cell, a value)."""
     for key, cols in (("input_columns", input_columns), ("target_columns", target_columns)):
         if not isinstance(cols, list) or not cols or not all(isinstance(c, str) for c in cols):
             raise ExperimentError(f"{where('data.' + key)}: expected a non-empty list of column names, "
                                   f"found {cols!r}")
+    what = f"{where('data.csv')}: {path}"
+    rows = csv.reader(io.StringIO(read_text(path, what, CSV_BYTES), newline=""))
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))
-    except FileNotFoundError:
-        raise ExperimentError(f"{where('data.csv')}: no such file {path}") from None
-    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:   # ValueError: a NUL in the name
-        raise ExperimentError(f"{where('data.csv')}: cannot read {str(path)!r} ({exc})") from None
-    if not rows:
-        raise ExperimentError(f"{path}: empty CSV file, expected a header row")
-    header = [h.strip() for h in rows[0]]
-    for col in input_columns + target_columns:
-        if col not in header:
-            raise ExperimentError(f"{path}: no column `{col}` (columns: {', '.join(header)})")
-    data_rows = [r for r in rows[1:] if any(cell.strip() for cell in r)]
-    out: dict[str, list] = {"inputs": [], "targets": []}
-    for line, row in enumerate(data_rows, start=2):
-        if len(row) != len(header):
-            raise ExperimentError(f"{path}: line {line}: expected {len(header)} cells, found {len(row)}")
-        for key, cols in (("inputs", input_columns), ("targets", target_columns)):
-            values = []
-            for col in cols:
-                cell = row[header.index(col)].strip()
-                try:
-                    values.append(float(cell))
-                except ValueError:
-                    raise ExperimentError(f"{path}: line {line}, column `{col}`: expected a number, "
-                                          f"found {cell!r}") from None
-            out[key].append(values)
+        header = [h.strip() for h in next(rows, [])]
+        if not header:
+            raise ExperimentError(f"{what}: empty CSV file, expected a header row")
+        seen: set[str] = set()
+        for i, name in enumerate(header):
+            if name in seen:
+                raise ExperimentError(f"{what}: header cell {i + 1} repeats an earlier column name; every "
+                                      "column needs its own")
+            seen.add(name)
+        for col in input_columns + target_columns:
+            if col not in seen:
+                raise ExperimentError(f"{what}: no column `{col}` in its header row of {len(header)} cells "
+                                      "(names match exactly, case included)")
+        columns = {"inputs": [header.index(c) for c in input_columns],
+                   "targets": [header.index(c) for c in target_columns]}
+        out: dict[str, list] = {"inputs": [], "targets": []}
+        budget = CSV_NUMBERS
+        for row in rows:
+            line = rows.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                raise ExperimentError(f"{what}: line {line}: expected {len(header)} cells, found {len(row)}")
+            budget -= len(input_columns) + len(target_columns)
+            if budget < 0:
+                raise ExperimentError(f"{what}: more than {CSV_NUMBERS:,} numbers in the named columns; a "
+                                      "data set is read up to that")
+            for key, cols in (("inputs", input_columns), ("targets", target_columns)):
+                values = []
+                for col, index in zip(cols, columns[key]):
+                    value = ascii_float(row[index])
+                    if value is None:
+                        raise ExperimentError(f"{what}: line {line}, column `{col}`: expected a number written "
+                                              "in ASCII digits (e.g. 0.25, -1e-3)")
+                    values.append(value)
+                out[key].append(values)
+    except csv.Error as exc:
+        raise ExperimentError(f"{what}: not a readable CSV file (line {rows.line_num}: "
+                              f"{str(exc).split(':')[0]})") from None
     return out["inputs"], out["targets"]
 
 
 def read_weights_npz(path: Path, sizes: tuple[int, ...], flag: str = "--init") -> tuple[list, list]:
-    """`W1, b1, W2, b2, ...` in the seed layout from a plain `.npz` (pickled objects refused)."""
+    """`W1, b1, W2, b2, ...` in the seed layout from a plain `.npz` (pickled objects refused); each member's
+    shape and dtype are checked from its header before its data is read."""
     layers = len(sizes) - 1
-    try:
-        with open(path, "rb") as handle:
-            magic = handle.read(6)
-        if not (magic.startswith(b"PK\x03\x04") or magic == b"\x93NUMPY"):
-            # anything else np.load would take for a pickle and refuse with a misleading message
-            raise ExperimentError(f"{flag} {path}: not an .npz archive (expected a zip of .npy arrays W1, b1, "
-                                  "W2, b2, ... as np.savez writes it)")
-        loaded = np.load(path, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):   # a bare .npy array
-            raise ExperimentError(f"{flag} {path}: a single array, expected an .npz archive of W1, b1, W2, "
-                                  "b2, ...")
-        with loaded as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except FileNotFoundError:
-        raise ExperimentError(f"{flag} {path}: no such file") from None
-    except ExperimentError:
-        raise
-    except ValueError as exc:  # numpy says "Object arrays cannot be loaded when allow_pickle=False"
-        raise ExperimentError(f"{flag} {path}: refused ({exc})") from None
-    except (OSError, zipfile.BadZipFile, EOFError, MemoryError) as exc:   # MemoryError: a forged shape
-        raise ExperimentError(f"{flag} {path}: not a readable .npz file ({type(exc).__name__}: {exc})") from None
-    weights, biases = [], []
-    # `--save-weights` writes initial_W1 ... and final_W1 ...: its initial weights load back as they are
-    prefix = "" if "W1" in arrays or "initial_W1" not in arrays else "initial_"
-    for i in range(1, layers + 1):
-        for key, bucket in ((f"{prefix}W{i}", weights), (f"{prefix}b{i}", biases)):
-            if key not in arrays:
-                raise ExperimentError(f"{flag} {path}: missing array `{key}` (expected W1..W{layers}, "
-                                      f"b1..b{layers} for sizes {list(sizes)}; found {sorted(arrays)})")
-            bucket.append(arrays[key])
-    return ([to_matrix(w, f"{flag} {path}: {prefix}W{i + 1}", (sizes[i], sizes[i + 1])) for i, w in enumerate(weights)],
-            [to_bias(b, f"{flag} {path}: {prefix}b{i + 1}", sizes[i + 1]) for i, b in enumerate(biases)])
+    what = f"{flag} {path}"
+    with Archive(path, what, NPZ_BYTES, total_cap=NPZ_BYTES, member_cap=MAX_PARAMETERS * 8) as archive:
+        names = archive.members
+        # `--save-weights` writes initial_W1 ... and final_W1 ...: its initial weights load back as they are
+        prefix = "" if "W1" in names or "initial_W1" not in names else "initial_"
+        weights, biases = [], []
+        for i in range(1, layers + 1):
+            n_in, n_out = sizes[i - 1], sizes[i]
+            for key, bucket, shapes in ((f"{prefix}W{i}", weights, [(n_in, n_out)]),
+                                        (f"{prefix}b{i}", biases, [(n_out,), (1, n_out)])):
+                if key not in names:
+                    found = ", ".join(sorted(names)[:8]) if all(_plain_name(k) for k in names) else "others"
+                    raise ExperimentError(f"{what}: missing array `{key}` (expected W1..W{layers}, "
+                                          f"b1..b{layers} for sizes {list(sizes)}; found {found})")
+                bucket.append(archive.load(key, _expect(what, key, shapes)))
+    return ([to_matrix(w, f"{what}: {prefix}W{i + 1}", (sizes[i], sizes[i + 1])) for i, w in enumerate(weights)],
+            [to_bias(b, f"{what}: {prefix}b{i + 1}", sizes[i + 1]) for i, b in enumerate(biases)])
+
+
+def _plain_name(name: str) -> bool:
+    return name.isascii() and name.isidentifier() and len(name) <= 40
+
+
+def _expect(what: str, key: str, shapes: list[tuple[int, ...]]) -> Any:
+    """Before inflating: real numbers, and no more elements than the expected shape holds (the shape itself
+    is checked by `to_matrix`, which names both)."""
+    def check(member: Member) -> None:
+        if member.dtype.kind not in "iuf":
+            raise ExperimentError(f"{what}: {key}: expected an array of numbers, found dtype {member.dtype}")
+        if len(member.shape) > 2 or math.prod(member.shape) > math.prod(shapes[0]):
+            found = (1, *member.shape) if len(member.shape) == 1 and len(shapes) > 1 else member.shape
+            raise ExperimentError(f"{what}: {key}: expected shape {'x'.join(map(str, shapes[-1]))}, found shape "
+                                  f"{'x'.join(map(str, found))}")
+    return check
 
 
 def load_experiment(spec: str | Path = "hiring", overrides: Mapping[str, Any] | None = None,
@@ -179,6 +187,7 @@ def experiment_from_document(document: Mapping[str, Any], path: Path,
     flag_names = flag_names or {}
     origins: dict[str, str] = {}
     init_file = overrides.pop("init", None)
+    sizes = overrides.pop("sizes", None)
     for key, value in overrides.items():
         if key not in SECTION_OF:
             raise ExperimentError(f"override `{key}`: unknown key")
@@ -198,6 +207,13 @@ def experiment_from_document(document: Mapping[str, Any], path: Path,
                                   f"--scheme, found both (--scheme {overrides['scheme']})")
         for key in ("weights", "biases"):
             doc["init"].pop(key, None)
+    if sizes is not None:     # `--sizes`: a generated network, data and initial values (compare.experiment.generated)
+        from compare.experiment.generated import checked_sizes, generate
+        if init_file is not None:
+            raise ExperimentError(f"{flag_names.get('init', '--init')}: --sizes generates the initial values; give "
+                                  "either --init or --sizes")
+        generate(doc, checked_sizes(sizes, flag_names.get("sizes", "override sizes")), "epochs" in overrides)
+        origins["network.sizes"] = flag_names.get("sizes", "--sizes")
     where = Where(str(path), origins)
     data = doc.get("data")
     if isinstance(data, dict) and "csv" in data:

@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from compare.errors import ExperimentError, UserStop
+from compare.files.bounded import read_bytes
 from compare.grading import processes, wire
 from compare.usercode.load import EXPERIMENT_KEYWORDS, UserCode, UserCodeError
 
@@ -55,7 +57,7 @@ class Limits:
     output_bytes: int = 4000
 
 
-class SubmissionEnded(BaseException):
+class SubmissionEnded(UserStop):
     """The submission's process is gone or no longer usable: `kind` ("error" | "timeout" | "memory") and
     `reason` (one line)."""
 
@@ -226,20 +228,23 @@ class Isolated:
         self.ended = SubmissionEnded(kind, reason)
         return self.ended
 
-    def _receive(self, what: str, started: float | None = None) -> tuple[dict, list[np.ndarray]]:
+    def _receive(self, what: str, started: float | None = None,
+                 max_bytes: int = 1 << 20) -> tuple[dict, list[np.ndarray]]:
+        """The child's next message; `max_bytes` bounds the arrays it may carry (an answer is about the size
+        of the question: a child cannot make the grader allocate what it likes)."""
         if self.ended is not None:
             raise self.ended
         started = time.monotonic() if started is None else started
         deadline = started + max(0.0, self.limits.timeout - self.used)
         try:
-            return wire.read_message(self._resp, deadline, max_bytes=self.limits.memory_mb << 20)
+            return wire.read_message(self._resp, deadline, max_bytes=max_bytes)
         except wire.TimedOut:
             raise self._end("timeout", f"ran past its time limit ({self.limits.timeout:g} s) {what}") from None
         except wire.Closed:
             raise self._gone(what) from None
         except wire.ProtocolError as exc:
-            raise self._end("error", f"broke the grader's protocol {what} ({exc}): something wrote to the "
-                                     "grader's pipe") from None
+            raise self._end("error", f"sent the grader what it refuses {what} ({exc}): an answer far larger "
+                                     "than the question, or something else writing to the grader's pipe") from None
         finally:
             self.used += time.monotonic() - started
 
@@ -284,11 +289,9 @@ class Isolated:
         """Send the file's text to the child and import it there: a `UserCode` whose backward (and forward)
         run in the child. UserCodeError for a file that is not UTF-8, does not import or lacks backward."""
         try:
-            raw = self.path.read_bytes()[:MAX_SOURCE + 1]
-        except OSError as exc:
-            raise UserCodeError(f"{self.name}: cannot read ({exc.strerror})") from None
-        if len(raw) > MAX_SOURCE:
-            raise UserCodeError(f"{self.name}: larger than {MAX_SOURCE >> 10} KB; a submission is one Python file")
+            raw = read_bytes(self.path, self.name, MAX_SOURCE)      # a regular file, at most MAX_SOURCE bytes
+        except ExperimentError as exc:
+            raise UserCodeError(f"{exc}; a submission is one Python file") from None
         try:
             source = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -350,7 +353,8 @@ class Isolated:
                 counts.append(len(a))
         what = f"in {fn}"
         self._send({"op": "call", "fn": fn, "counts": counts, "kwargs": kwargs}, arrays, what)
-        reply, out = self._receive(what)
+        # gradients and activations are the size of what was sent, or smaller (float64 at most): 4x is ample
+        reply, out = self._receive(what, max_bytes=4 * sum(a.nbytes for a in arrays) + (1 << 16))
         if not reply.get("ok"):
             raise self._failed(reply.get("error"), what)
         try:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from compare.errors import ExperimentError
+from compare.files.bounded import TOML_BYTES, read_text
 
 FEEDBACK = ("hints", "verdict")
 REFERENCES = ("auto", "torch", "numpy")
@@ -121,14 +122,7 @@ def load_rubric(path: str | Path) -> Rubric:
     """Read and validate a rubric file (experiments are resolved later, by `prepare`)."""
     file = Path(path)
     where = f"--rubric {file}"
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ExperimentError(f"{where}: no such file") from None
-    except IsADirectoryError:
-        raise ExperimentError(f"{where}: is a folder, expected a TOML file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExperimentError(f"{where}: cannot read ({exc})") from None
+    text = read_text(file, where, TOML_BYTES)     # a regular file, bounded, UTF-8 (a byte-order mark dropped)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

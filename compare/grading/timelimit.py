@@ -22,13 +22,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from compare.errors import UserStop
 from compare.usercode.load import UserCode, UserCodeError, load_user_code
 
 DEFAULT_TIMEOUT = 600.0   # seconds of the file's own code: ample for long runs, and a hung file still ends
 GRACE = 3.0               # after the limit, before the watchdog ends the process
 
 
-class UserStopped(BaseException):
+class UserStopped(UserStop):
     """The user's code cannot go on: it called sys.exit, or (`CheckTimeout`) its time is up. A BaseException,
     so that `except Exception` in the check machinery lets it through to `limited_user_code`."""
 

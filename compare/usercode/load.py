@@ -6,7 +6,8 @@ The user's `FILE.py` defines, in the seed layout and with plain NumPy arrays:
     def forward(weights, biases, X):                        # optional -> [X, A1, ..., AL]
 
 `backward` (and `forward`) may also accept keyword arguments `loss`, `hidden_activation`,
-`output_activation` (or `**kwargs`): then they receive the experiment's values.
+`output_activation`, `leaky_slope` (or `**kwargs`): then they receive the experiment's values (`leaky_slope`
+only when the experiment uses leaky_relu).
 
     code = load_user_code("mine.py")                  # UserCodeError (exit 2) if it does not load
     user = UserBackprop(code, experiment)
@@ -15,10 +16,12 @@ The user's `FILE.py` defines, in the seed layout and with plain NumPy arrays:
 
 Everything crosses the boundary checked and copied: the user's functions get copies (a file cannot change
 our state), and what they return must be NumPy arrays of the right count and shapes, else a one-line
-`UserCodeError` (exit 2). An exception raised inside the user's code becomes a `UserCodeError` whose
-`user_traceback` holds the user's frames only, never ours. NaN or inf in what they return is NOT an error
-here: it flows into the weights, and the harness reports it as a disagreement (exit 1) at that update,
-with the stage and layer named.
+`UserCodeError` (exit 2; `compare.usercode.gate` reads them, trusting nothing of the objects). Anything raised
+inside the user's code (`BaseException` included: `SystemExit`, `KeyboardInterrupt`, `GeneratorExit`) becomes
+a `UserCodeError` whose `user_traceback` holds the user's frames only, never ours; our own SIGINT / SIGTERM
+stay ours (exit 130 / 143), even when they land inside the user's code or it swallows them. NaN or inf in
+what they return is NOT an error here: it flows into the weights, and the harness reports it as a
+disagreement (exit 1) at that update, with the stage and layer named.
 """
 
 from __future__ import annotations
@@ -34,21 +37,15 @@ from typing import Any
 
 import numpy as np
 
-from compare.errors import ExperimentError
+from compare import exits
+from compare.errors import UserStop
 from compare.experiment.definition import Experiment
+from compare.usercode import gate
+from compare.usercode.gate import UserCodeError
 
-EXPERIMENT_KEYWORDS = ("loss", "hidden_activation", "output_activation")
+EXPERIMENT_KEYWORDS = ("loss", "hidden_activation", "output_activation", "leaky_slope")
 # our own packages: frames from these are never shown in a user's traceback
 _OUR_DIRS = tuple(str(Path(__file__).resolve().parents[2] / p) for p in ("compare", "numpy_impl", "torch_impl"))
-
-
-class UserCodeError(ExperimentError):
-    """The user's file cannot be used (exit 2). `str(exc)` is one line; `user_traceback` (possibly empty)
-    is the traceback of the user's own exception, their frames only, to print before that line."""
-
-    def __init__(self, message: str, user_traceback: str = ""):
-        super().__init__(message)
-        self.user_traceback = user_traceback
 
 
 @dataclass(frozen=True)
@@ -106,14 +103,19 @@ def load_user_code(path: str | Path) -> UserCode:
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(file.parent))   # so that it can import its own helper modules
     try:
-        spec.loader.exec_module(module)
-    except (Exception, SystemExit) as exc:  # a user's file may raise anything, even SystemExit
+        with exits.user_code():
+            spec.loader.exec_module(module)
+    except BaseException as exc:   # a user's file may raise anything, even SystemExit or KeyboardInterrupt
+        if exits.is_ours(exc):
+            raise
+        exits.raise_pending()
         raise UserCodeError(f"{path}: does not import ({_one_line(exc)})", user_traceback(exc)) from None
     finally:
         try:
             sys.path.remove(str(file.parent))
         except ValueError:
             pass
+    exits.raise_pending()
     backward = getattr(module, "backward", None)
     if backward is None or not callable(backward):
         found = "nothing" if backward is None else f"a {type(backward).__name__}"
@@ -169,23 +171,36 @@ class UserBackprop:
         self.experiment = experiment
         self.dtype = np.dtype(experiment.dtype)
         self.sizes = experiment.sizes
-        self.kwargs = {k: getattr(experiment, k) for k in code.keywords}
-        self.forward_kwargs = {k: getattr(experiment, k) for k in code.forward_keywords}
+        # leaky_slope only where it means something: a file written before it existed may pass **kwargs on
+        # to a helper that does not take it
+        leaky = "leaky_relu" in (experiment.hidden_activation, experiment.output_activation)
+        passed = [k for k in EXPERIMENT_KEYWORDS if k != "leaky_slope" or leaky]
+        self.kwargs = {k: getattr(experiment, k) for k in code.keywords if k in passed}
+        self.forward_kwargs = {k: getattr(experiment, k) for k in code.forward_keywords if k in passed}
 
     @property
     def has_forward(self) -> bool:
         return self.code.forward is not None
 
     def _call(self, what: str, fn: Callable, args: tuple, kwargs: dict, where: str) -> Any:
+        """fn(*args, **kwargs), where anything the user's code raises (BaseException included) is the user's
+        error (exit 2, their frames only), except our own SIGINT / SIGTERM, which stay ours wherever they land."""
         try:
-            return fn(*args, **kwargs)
-        except NotImplementedError as exc:
-            detail = f": {exc}" if str(exc) else ""
-            raise UserCodeError(f"{self.code.name}: {what} is not implemented yet (NotImplementedError{detail} at "
-                                f"{_last_user_line(exc, self.code.path.resolve())}): fill in its formulas") from None
-        except Exception as exc:
+            with exits.user_code():
+                out = fn(*args, **kwargs)
+        except BaseException as exc:
+            if exits.is_ours(exc) or isinstance(exc, UserStop):   # ours, not the user's: they pass through
+                raise
+            exits.raise_pending()      # our signal arrived, and the user's code turned it into another error
+            if isinstance(exc, NotImplementedError):
+                detail = f": {_one_line(exc)}" if str(exc) else ""
+                raise UserCodeError(f"{self.code.name}: {what} is not implemented yet (NotImplementedError{detail} "
+                                    f"at {_last_user_line(exc, self.code.path.resolve())}): fill in its "
+                                    "formulas") from None
             raise UserCodeError(f"{self.code.name}: {what} raised {_one_line(exc)} at {where}",
                                 user_traceback(exc)) from None
+        exits.raise_pending()          # our signal arrived, and the user's code swallowed it
+        return out
 
     def call_forward(self, weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray,
                      where: str) -> list[np.ndarray]:
@@ -196,7 +211,7 @@ class UserBackprop:
         B = X.shape[0]
         L = len(self.sizes) - 1
         what = f"{self.code.name}: forward at {where}"
-        acts = self._sequence(out, what, "its return value", L + 1, "[X, A1, ..., AL]")
+        acts = self._guarded(lambda: gate.sequence(out, f"{what}: its return value", L + 1, "[X, A1, ..., AL]"))
         return [self._array(a, f"{what}: activations[{l}]", (B, n)) for l, (a, n) in enumerate(zip(acts, self.sizes))]
 
     def call_backward(self, weights: list[np.ndarray], biases: list[np.ndarray], activations: list[np.ndarray],
@@ -207,9 +222,9 @@ class UserBackprop:
         out = self._call("backward", self.code.backward, args, self.kwargs, where)
         L = len(self.sizes) - 1
         what = f"{self.code.name}: backward at {where}"
-        pair = self._sequence(out, what, "its return value", 2, "(dW, db)")
-        dW = self._sequence(pair[0], what, "dW", L, "one array per layer, dW1 first")
-        db = self._sequence(pair[1], what, "db", L, "one array per layer, db1 first")
+        pair = self._guarded(lambda: gate.sequence(out, f"{what}: its return value", 2, "(dW, db)"))
+        dW = self._guarded(lambda: gate.sequence(pair[0], f"{what}: dW", L, "one array per layer, dW1 first"))
+        db = self._guarded(lambda: gate.sequence(pair[1], f"{what}: db", L, "one array per layer, db1 first"))
         shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
         grads_W = [self._array(g, f"{what}: dW[{l}] (the gradient of W{l + 1})", shape, layer_shapes=shapes)
                    for l, (g, shape) in enumerate(zip(dW, shapes))]
@@ -217,27 +232,27 @@ class UserBackprop:
                    for l, (g, (_, n_out)) in enumerate(zip(db, shapes))]
         return grads_W, grads_b
 
-    @staticmethod
-    def _sequence(value: Any, what: str, name: str, count: int, expected: str) -> list:
-        if isinstance(value, np.ndarray) or not isinstance(value, (list, tuple)):
-            raise UserCodeError(f"{what}: {name} is {_a(type(value).__name__)}; expected a list or tuple of "
-                                f"{count}: {expected}")
-        if len(value) != count:
-            raise UserCodeError(f"{what}: {name} has {len(value)} items; expected {count}: {expected}")
-        return list(value)
+    def _guarded(self, read: Callable[[], Any]) -> Any:
+        """`read()` through the gate; should a user's object still run code of its own there (a `__del__`,
+        a hook we did not foresee), what it raises is the user's error, as in `_call`."""
+        try:
+            return read()
+        except UserCodeError:
+            raise
+        except BaseException as exc:
+            if exits.is_ours(exc):
+                raise
+            raise UserCodeError(f"{self.code.name}: what it returned cannot be read ({_one_line(exc)})",
+                                user_traceback(exc)) from None
 
     def _array(self, value: Any, what: str, shape: tuple[int, int],
                layer_shapes: list[tuple[int, int]] | None = None) -> np.ndarray:
-        if not isinstance(value, np.ndarray):
-            raise UserCodeError(f"{what} is {_a(type(value).__name__)}; expected a NumPy array of shape {shape}")
-        if value.dtype.kind not in "fiu":
-            raise UserCodeError(f"{what} has dtype {value.dtype}; expected real numbers (float)")
-        if value.shape == (shape[1],) and shape[0] == 1:
-            value = value.reshape(1, -1)   # db as (n,) is unambiguous: accept it for (1, n)
-        if value.shape != shape:
-            raise UserCodeError(f"{what} has shape {value.shape}; expected {shape}"
-                                + _shape_hint(value.shape, shape, layer_shapes))
-        return np.array(value, dtype=self.dtype)   # a copy: the user keeps no handle on our arrays
+        also = (shape[1],) if shape[0] == 1 else None    # db as (n,) is unambiguous: accepted for (1, n)
+        array, found = self._guarded(lambda: gate.array(value, what, shape, self.dtype, also=also))
+        if array is None:
+            raise UserCodeError(f"{what} has shape {found}; expected {shape}"
+                                + _shape_hint(found, shape, layer_shapes))
+        return array
 
     def trainer(self, experiment: Experiment, weights: list[np.ndarray], biases: list[np.ndarray]) -> Any:
         """A `numpy_impl.trainer.NumpyTrainer` whose forward (when the file has one) and backward are the
@@ -269,12 +284,6 @@ class UserBackprop:
     def factory(self) -> Callable[[Experiment, list, list], Any]:
         """`trainer` as a `numpy_factory(experiment, weights, biases)` for `compare.lockstep.harness`."""
         return self.trainer
-
-
-def _a(noun: str) -> str:
-    if noun == "ndarray":
-        return "a NumPy array"
-    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 def _copies(arrays: list[np.ndarray]) -> list[np.ndarray]:

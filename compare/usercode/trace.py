@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import tomllib
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ from compare.experiment.show import to_toml
 from compare.experiment.validate import Where as DocWhere
 from compare.experiment.validate import build
 from compare.files.atomic import save_npz
+from compare.files.bounded import TRACE_BYTES, Archive
 
 FORMAT = "backprop-parity-trace"
 VERSION = 1
@@ -96,6 +96,26 @@ def record(experiment: Experiment, weights: list[np.ndarray], biases: list[np.nd
     return arrays
 
 
+def trace_bytes(e: Experiment) -> int:
+    """The bytes a trace of `e` holds inflated (what `load_trace` reads), computed before recording."""
+    U = e.total_updates
+    S = e.epochs * (e.effective_samples_per_epoch if not e.drop_last else
+                    e.updates_per_epoch * e.effective_batch_size)
+    parameters = sum(n_in * n_out + n_out for n_in, n_out in zip(e.sizes[:-1], e.sizes[1:]))
+    activations = sum(e.sizes[1:])
+    text = 4 * (2 * len(to_toml(e)) + 20 * parameters + 4096)   # the experiment (weights written out), environment
+    return 8 * (U * 2 * parameters + S * 2 * activations + parameters + 4 * U + S) + text
+
+
+def check_recordable(e: Experiment, where: str) -> None:
+    """Exit 2 before any training when the trace would be larger than a trace is read (`TRACE_BYTES`)."""
+    size = trace_bytes(e)
+    if size > TRACE_BYTES:
+        raise ExperimentError(f"{where}: this run's trace would hold {size / 2**30:.1f} GiB of arrays; traces are "
+                              f"read up to {TRACE_BYTES // 2**30} GiB (record fewer epochs: its first epochs "
+                              "check the same formulas)")
+
+
 def save_trace(path: str | Path, arrays: dict[str, np.ndarray]) -> Path:
     """Write the arrays as a compressed plain `.npz`, atomically (no half-written trace is ever left) and
     byte-reproducibly (the same run records the same bytes)."""
@@ -147,89 +167,106 @@ class Trace:
                       float(a["loss"][u]))
 
 
-def _text(arrays: dict[str, np.ndarray], key: str, where: str) -> str:
-    value = arrays[key]
-    if value.shape != () or value.dtype.kind != "U":
-        raise ExperimentError(f"{where}: `{key}` is not a text field (damaged trace)")
-    return str(value[()])
+INTEGERS = ("sizes", "epoch", "batch", "offsets", "samples")
+TEXTS = {"format": 256, "experiment": 64 << 20, "environment": 1 << 20}   # the most characters each may hold
 
 
 def load_trace(path: str | Path) -> Trace:
-    """Read and validate a trace; ExperimentError (exit 2, one line) for anything that is not a whole,
-    current trace of ours. Never unpickles, never imports torch."""
+    """Read and validate a trace; ExperimentError (exit 2, one line naming the member) for anything that is
+    not a whole, current trace of ours. Bounded: every member's declared shape and dtype are checked against
+    what its experiment implies before its data is inflated. Never unpickles, never imports torch."""
     file = Path(path)
     where = f"--against {file}"
-    if not file.exists():
-        raise ExperimentError(f"{where}: no such file")
-    if not file.is_file():
-        raise ExperimentError(f"{where}: is not a file")
-    try:
-        with file.open("rb") as handle:
-            magic = handle.read(4)
-    except OSError as exc:
-        raise ExperimentError(f"{where}: cannot read ({exc.strerror})") from None
-    if magic != b"PK\x03\x04":   # every .npz is a zip file; without this, numpy would try to unpickle it
-        raise ExperimentError(f"{where}: not a readable trace: not an .npz file (record one with "
-                              "`python -m compare record EXPERIMENT --out TRACE.npz`)")
-    try:
-        with np.load(file, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except ValueError:   # numpy refuses pickled object arrays without allow_pickle
-        raise ExperimentError(f"{where}: refused: it holds pickled objects, which are never loaded (a trace "
-                              "is plain arrays)") from None
-    except (OSError, zipfile.BadZipFile, EOFError, KeyError, zipfile.LargeZipFile) as exc:
-        raise ExperimentError(f"{where}: not a readable trace: truncated or not an .npz file ({exc})") from None
-    except Exception as exc:   # zlib errors and the like from a damaged member
-        raise ExperimentError(f"{where}: damaged trace ({type(exc).__name__}: {exc})") from None
-    if "format" not in arrays or _text(arrays, "format", where) != FORMAT:
-        raise ExperimentError(f"{where}: not a trace written by `python -m compare record` (no `format` = "
-                              f"\"{FORMAT}\" in it; found arrays {sorted(arrays)[:6]})")
-    version = arrays.get("version")
-    if version is None or version.shape != () or int(version) != VERSION:
-        raise ExperimentError(f"{where}: trace format version {None if version is None else version.tolist()}; "
-                              f"this tool reads version {VERSION} (record it again)")
-    for key in ("experiment", "environment", "sizes", "epoch", "batch", "offsets", "samples", "loss"):
-        if key not in arrays:
-            raise ExperimentError(f"{where}: missing `{key}` (truncated or damaged trace)")
-    try:
-        doc = tomllib.loads(_text(arrays, "experiment", where))
-        environment = json.loads(_text(arrays, "environment", where))
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise ExperimentError(f"{where}: damaged experiment or environment text ({exc})") from None
-    experiment = build(doc, DocWhere(f"{where}: experiment", {}), default_name="trace")
-    experiment = dataclasses.replace(experiment, source=str(file))
-    _check_shapes(arrays, experiment, where)
+    with Archive(file, where, TRACE_BYTES, total_cap=TRACE_BYTES, kind="a readable trace") as archive:
+        members = archive.members
+
+        def fail(text: str) -> ExperimentError:
+            return ExperimentError(f"{where}: {text} (truncated or damaged trace)")
+
+        def need(key: str, kind: str, shape: tuple[int, ...] | None, *, size: int | None = None) -> np.ndarray:
+            if key not in members:
+                raise fail(f"missing `{key}`")
+            m = members[key]
+            kinds = {"text": "U", "int": "iu", "float": "f"}[kind]
+            if m.dtype.kind not in kinds or (kind == "float" and m.dtype != np.float64):
+                wanted = {"text": "text", "int": "integers", "float": "float64"}[kind]
+                raise fail(f"`{key}` holds {m.dtype}, expected {wanted}")
+            if shape is not None and m.shape != shape:
+                raise fail(f"`{key}` has shape {m.shape}, expected {shape}")
+            if size is not None and m.dtype.itemsize > 4 * size:
+                raise fail(f"`{key}` is longer than a trace's {size:,} characters")
+            return archive.load(key)
+
+        if "format" not in members or members["format"].dtype.kind != "U" or members["format"].shape != () \
+                or str(need("format", "text", (), size=TEXTS["format"])[()]) != FORMAT:
+            shown = ", ".join(sorted(members)[:6]) if all(k.isidentifier() and k.isascii() for k in members) \
+                else f"{len(members)} members"
+            raise ExperimentError(f"{where}: not a trace written by `python -m compare record` (no `format` = "
+                                  f"\"{FORMAT}\" in it; found {shown})")
+        if "version" not in members or members["version"].dtype.kind not in "iu" or members["version"].shape != ():
+            raise ExperimentError(f"{where}: no trace format version in it; this tool reads version {VERSION} "
+                                  "(record it again)")
+        version = int(need("version", "int", ())[()])
+        if version != VERSION:
+            raise ExperimentError(f"{where}: trace format version {version}; this tool reads version {VERSION} "
+                                  "(record it again)")
+        text = str(need("experiment", "text", (), size=TEXTS["experiment"])[()])
+        env_text = str(need("environment", "text", (), size=TEXTS["environment"])[()])
+        try:
+            doc = tomllib.loads(text)
+            environment = json.loads(env_text)
+        except (tomllib.TOMLDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise fail(f"its experiment or environment text does not parse ({type(exc).__name__})") from None
+        experiment = build(doc, DocWhere(f"{where}: experiment", {}), default_name="trace")
+        experiment = dataclasses.replace(experiment, source=str(file))
+        e = experiment
+        U = e.total_updates
+        arrays: dict[str, np.ndarray] = {"format": np.array(FORMAT), "version": np.array(version),
+                                         "experiment": np.array(text), "environment": np.array(env_text)}
+        arrays["sizes"] = need("sizes", "int", (len(e.sizes),))
+        if arrays["sizes"].tolist() != list(e.sizes):
+            raise fail(f"`sizes` {arrays['sizes'].tolist()} do not match its experiment's {list(e.sizes)}")
+        if "epoch" in members and members["epoch"].shape[:1] != (U,):
+            raise fail(f"{members['epoch'].shape[0] if members['epoch'].shape else 0} updates recorded; its "
+                       f"experiment has {U}")
+        for key, shape in (("epoch", (U,)), ("batch", (U,)), ("offsets", (U + 1,))):
+            arrays[key] = need(key, "int", shape)
+        _check_schedule(arrays, e, fail)
+        S = int(arrays["offsets"][-1])
+        arrays["samples"] = need("samples", "int", (S,))
+        samples = arrays["samples"]
+        if S and (samples.min() < 0 or samples.max() >= e.n_samples):
+            raise fail(f"`samples`: sample indices do not fit its {e.n_samples} samples")
+        arrays["loss"] = need("loss", "float", (U,))
+        for l, (n_in, n_out) in enumerate(zip(e.sizes[:-1], e.sizes[1:]), start=1):
+            expected = {f"initial_W{l}": (n_in, n_out), f"initial_b{l}": (1, n_out), f"A{l}": (S, n_out),
+                        f"dZ{l}": (S, n_out), f"dW{l}": (U, n_in, n_out), f"db{l}": (U, 1, n_out),
+                        f"W{l}": (U, n_in, n_out), f"b{l}": (U, 1, n_out)}
+            for key, shape in expected.items():   # every header checked before the large members are read
+                if key not in members:
+                    raise fail(f"missing `{key}`")
+                m = members[key]
+                if m.shape != shape or m.dtype != np.float64:
+                    raise fail(f"`{key}` has shape {m.shape} ({m.dtype}), expected {shape} (float64)")
+        for l in range(1, e.n_layers + 1):
+            for key in (f"initial_W{l}", f"initial_b{l}", f"A{l}", f"dZ{l}", f"dW{l}", f"db{l}", f"W{l}", f"b{l}"):
+                arrays[key] = archive.load(key)
     L = experiment.n_layers
     return Trace(file, experiment, environment if isinstance(environment, dict) else {},
                  [arrays[f"initial_W{l}"] for l in range(1, L + 1)],
                  [arrays[f"initial_b{l}"] for l in range(1, L + 1)], arrays)
 
 
-def _check_shapes(a: dict[str, np.ndarray], e: Experiment, where: str) -> None:
-    """Every array present with the shape the experiment implies, or one line naming the first that is not."""
-    def fail(text: str) -> ExperimentError:
-        return ExperimentError(f"{where}: {text} (truncated or damaged trace)")
-    if a["sizes"].tolist() != list(e.sizes):
-        raise fail(f"sizes {a['sizes'].tolist()} do not match its experiment's {list(e.sizes)}")
-    U = a["epoch"].shape[0]
-    if U != e.total_updates:
-        raise fail(f"{U} updates recorded; its experiment has {e.total_updates}")
+def _check_schedule(a: dict[str, np.ndarray], e: Experiment, fail: Callable[[str], ExperimentError]) -> None:
+    """`epoch`, `batch` and `offsets` as the experiment's schedule implies: epoch e's updates numbered
+    0, 1, ... in order, each batch as large as the mode makes it."""
+    per_epoch = e.updates_per_epoch
+    if not np.array_equal(a["epoch"], np.repeat(np.arange(e.epochs), per_epoch)):
+        raise fail("`epoch`: not the epoch numbers of its experiment's updates")
+    if not np.array_equal(a["batch"], np.tile(np.arange(per_epoch), e.epochs)):
+        raise fail("`batch`: not the batch numbers of its experiment's updates")
     off = a["offsets"]
-    if a["batch"].shape != (U,) or off.shape != (U + 1,) or off[0] != 0 or np.any(np.diff(off) <= 0):
-        raise fail("inconsistent batch offsets")
-    S = int(off[-1])
-    samples = a["samples"]
-    if samples.shape != (S,) or samples.dtype.kind not in "iu" or (S and (samples.min() < 0 or
-                                                                          samples.max() >= e.n_samples)):
-        raise fail(f"sample indices do not fit its {e.n_samples} samples")
-    if a["loss"].shape != (U,):
-        raise fail("`loss` has the wrong shape")
-    for l, (n_in, n_out) in enumerate(zip(e.sizes[:-1], e.sizes[1:]), start=1):
-        expected = {f"initial_W{l}": (n_in, n_out), f"initial_b{l}": (1, n_out), f"A{l}": (S, n_out),
-                    f"dZ{l}": (S, n_out), f"dW{l}": (U, n_in, n_out), f"db{l}": (U, 1, n_out),
-                    f"W{l}": (U, n_in, n_out), f"b{l}": (U, 1, n_out)}
-        for key, shape in expected.items():
-            if key not in a:
-                raise fail(f"missing `{key}`")
-            if a[key].shape != shape or a[key].dtype != np.float64:
-                raise fail(f"`{key}` has shape {a[key].shape} ({a[key].dtype}), expected {shape} (float64)")
+    n, k = e.effective_samples_per_epoch, e.effective_batch_size
+    sizes = [k] * (n // k) + ([n % k] if n % k and not e.drop_last else [])
+    if off[0] != 0 or not np.array_equal(np.diff(off), np.tile(np.array(sizes, dtype=np.int64), e.epochs)):
+        raise fail("`offsets`: inconsistent batch offsets")
