@@ -80,9 +80,8 @@ def test_the_default_suite_fails_every_zoo_file_at_the_right_place_with_a_right_
     failed = report.first_failure
     f = failed.failure
     (experiment, update, stage, layer, parameter), words = EXPECTED[path.stem]
-    assert (failed.name, f["update"], f["stage"], f["layer"], f["parameter"]) == (experiment, update, stage, layer,
-                                                                                    parameter)
-    hints = " | ".join(f["hints"])
+    assert (failed.name, f.update, f.stage, f.layer, f.parameter) == (experiment, update, stage, layer, parameter)
+    hints = " | ".join(f.hints)
     for word in words:
         assert word in hints, f"{word!r} not in hints: {hints}"
     for first, second in CONTRADICTIONS:
@@ -151,7 +150,7 @@ def test_nan_is_a_disagreement(tmp_path):
     path.write_text((STYLES / "minimal.py").read_text().replace("return dW, db", "dW[0] = dW[0] * float('nan')\n"
                                                                 "    return dW, db"))
     report = run_suite(load_user_code(path), jobs=1)
-    assert report.exit_code == 1 and "NaN" in " ".join(report.first_failure.failure["hints"])
+    assert report.exit_code == 1 and "NaN" in " ".join(report.first_failure.failure.hints)
 
 
 def test_python_api_runs_the_same_suite_and_hides_our_frames():

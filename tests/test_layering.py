@@ -1,11 +1,12 @@
 """The import order, read from the source with `ast` (every `import`, module-level and inside functions):
 
     numpy_impl, torch_impl      import nothing of ours (their `__main__` shims may call compare's CLI)
-    compare's rooms, bottom up: errors, version < files < experiment < running < diagnosis < lockstep
+    compare's rooms, bottom up: errors, version < files, exits < experiment < running < diagnosis < lockstep
                                 < usercode < grading < reporting < cli < the API (compare/__init__, __main__)
 
 A room may import its own modules, lower rooms and the implementations, never a higher room; and no module
-may reach itself again through imports (no cycle, not even through a function-level import).
+may reach itself again through imports (no cycle, not even through a function-level import). Imports under
+`if TYPE_CHECKING:` are for type hints only and never run: they do not count.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("compare", "numpy_impl", "torch_impl")
-RANKS = {"compare.errors": 0, "compare.version": 0, "compare.files": 1, "compare.experiment": 2,
+RANKS = {"compare.errors": 0, "compare.version": 0, "compare.files": 1, "compare.exits": 1, "compare.experiment": 2,
          "compare.running": 3, "compare.diagnosis": 4, "compare.lockstep": 5, "compare.usercode": 6,
          "compare.grading": 7, "compare.reporting": 8, "compare.cli": 9, "compare": 10}
 IMPLEMENTATIONS = ("numpy_impl", "torch_impl")
@@ -34,11 +35,24 @@ def our_modules() -> dict[str, Path]:
     return {module_name(p): p for package in PACKAGES for p in sorted((ROOT / package).rglob("*.py"))}
 
 
+def runtime_nodes(tree: ast.AST):
+    """Every node, in functions too, except the bodies of `if TYPE_CHECKING:` (imports for type hints only,
+    never run)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            stack.extend(node.orelse)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
 def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
     """Every module of ours that `path` imports, anywhere in the file (relative imports resolved)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in runtime_nodes(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         targets: list[str] = []
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
@@ -71,12 +85,14 @@ def room(name: str) -> str:
 
 
 def test_the_walker_sees_function_level_and_relative_imports(tmp_path):
-    """The walker itself: an import inside a function and a relative import are both edges."""
+    """The walker itself: an import inside a function and a relative import are both edges; an import for
+    type hints only is not."""
     known = {"compare.cli.main", "compare.lockstep.harness", "compare.lockstep", "compare"}
     pkg = tmp_path / "compare" / "lockstep"
     pkg.mkdir(parents=True)
     source = pkg / "replay.py"
-    source.write_text("def f():\n    from compare.cli.main import main\n\nfrom . import harness\n")
+    source.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import compare\n"
+                      "def f():\n    from compare.cli.main import main\n\nfrom . import harness\n")
     global ROOT
     saved, ROOT = ROOT, tmp_path
     try:

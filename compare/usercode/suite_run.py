@@ -14,6 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
+from compare.diagnosis.failure import Failure
 from compare.errors import DivergenceError, ParityError
 from compare.usercode.load import UserCode, UserCodeError
 from compare.usercode.suite import SUITE, Case
@@ -36,7 +37,7 @@ class CaseResult:
     reason: str = ""                       # why skipped / unsupported / error, in words
     message: str = ""                      # the full failure message (failed) or the one-line error
     user_traceback: str = ""
-    failure: dict[str, Any] | None = None
+    failure: Failure | None = None
     history: Any = None                    # the user's run (`compare.running.history.History`), ok and failed
     tolerance: Any = None
     max_abs_diff_log: list = field(default_factory=list)
@@ -131,8 +132,7 @@ def _job(index: int) -> CaseResult:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             report = _check(code, case, live, _JOB["traces"].get(index))
     except ParityError as exc:
-        failure = exc.failure.as_json() if hasattr(exc.failure, "as_json") else exc.failure
-        result.status, result.message, result.failure = "failed", str(exc), failure
+        result.status, result.message, result.failure = "failed", str(exc), exc.failure
         if exc.report is not None:
             _keep(result, exc.report)
         return result
