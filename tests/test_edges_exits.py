@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from compare import errors
 from compare.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -254,3 +255,21 @@ def test_an_unexpected_exception_is_one_line_without_traceback(monkeypatch, caps
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("error: unexpected TypeError at test_edges_exits.py:") and "a bug in compare" in err
+
+
+@pytest.mark.parametrize("exc, code, start", [
+    (errors.ExperimentError("bad"), 2, "error: bad"),
+    (errors.ParityError("W1[0, 0] differs\nhint"), 1, "W1[0, 0] differs\nhint"),
+    (errors.DivergenceError("nan"), 3, "error: nan"),
+    (errors.Interrupted(signal.SIGINT), 130, "interrupted (SIGINT)"),
+    (errors.Interrupted(signal.SIGTERM), 143, "terminated (SIGTERM)"),
+    (KeyboardInterrupt(), 130, "interrupted (SIGINT)"),
+    (errors.UserStop("mine.py: ran past its time limit"), 2, "error: mine.py: ran"),
+    (MemoryError(), 2, "error: out of memory"),
+    (RecursionError(), 2, "error: nested too deeply"),
+    (ValueError("x\x1b[2J"), 2, "error: unexpected ValueError: x\\x1b[2J"),
+])
+def test_every_ending_has_its_status(exc, code, start):
+    from compare.exits import exit_status
+    status, message = exit_status(exc)
+    assert status == code and message.startswith(start), message
