@@ -67,6 +67,11 @@ def _main(argv: list[str] | None) -> int:
 def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
     if not args.timeout > 0:
         raise ExperimentError(f"--timeout: expected seconds > 0, found {args.timeout:g}")
+    from compare.usercode.rules import rule_names
+    rules = rule_names(args.file)
+    if rules:   # a file of update rules (sgd_momentum, rmsprop, adam, ...): `compare.cli.cmd_rulecheck`
+        from compare.cli.cmd_rulecheck import run_rules
+        return run_rules(args, rules, talk)
     with limited_user_code(args.file, timeout=args.timeout, isolate=args.isolate) as code:
         return _run_code(args, code, talk)
 
