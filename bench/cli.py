@@ -10,7 +10,7 @@ from compare.cli.options import Parser
 from compare.cli.runner import guarded
 from compare.errors import ExperimentError
 
-SUITES = ("exercise3", "mlp784", "scaling", "grading")
+SUITES = ("exercise3", "mlp784", "scaling", "grading", "checksuite")
 WIDTHS = (2, 16, 64, 256, 1024)
 BATCH_SIZES = (1, 32, 256)
 
@@ -36,7 +36,8 @@ def build_parser() -> Parser:
                         "compare / torch, torch / numpy and the harness overhead on exercise3 stochastic, "
                         "20,000 updates; mlp784: NumPy step / torch step and the overhead on [784, 512, 256, "
                         "10], batch 128; scaling: time per update and overhead by width and batch size; grading: "
-                        "`compare grade` of a class of 100 submissions against the 60 s target")
+                        "`compare grade` of a class of 100 submissions against the 60 s target; checksuite: "
+                        "the check suite's verdict on a correct file, whole process, without torch (seconds)")
     parser.add_argument("--quick", action="store_true",
                         help="smaller workloads, 1 repeat, nothing judged: a smoke test (under a minute)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout and nothing else")

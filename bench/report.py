@@ -91,7 +91,9 @@ def markdown(rows: list[Row], cells: list[Cell], env: dict[str, Any], repeats: i
         lines += ["", "| figure | measured | target | holds? |", "| --- | --- | --- | --- |"]
         for row in rows:
             holds = {True: "yes", False: "**no**", None: "(quick)"}[row.holds]
-            lines.append(f"| {row.what} | {_ratio(row.value)} | {row.target} | {holds} |")
+            measured = _ratio(row.value) if row.unit == "x" else (
+                f"{row.value.median:.2f} s ({row.value.low:.2f}-{row.value.high:.2f})")
+            lines.append(f"| {row.what} | {measured} | {row.target} | {holds} |")
     if cells:
         lines += ["", "Scaling: sizes (w, w, w, 1), two hidden layers of width w; time per update (median) and the "
                   "harness's overhead.", "",

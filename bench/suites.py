@@ -22,10 +22,11 @@ class Row:
     limit: float
     at_most: bool                 # True: the value must be <= limit; False: >= limit
     judged: bool                  # False in --quick (a smoke run of a smaller workload judges nothing)
+    unit: str = "x"               # "x": a ratio; " s": seconds
 
     @property
     def target(self) -> str:
-        return f"{'<=' if self.at_most else '>='} {self.limit:g}x"
+        return f"{'<=' if self.at_most else '>='} {self.limit:g}{self.unit}"
 
     @property
     def holds(self) -> bool | None:
@@ -122,3 +123,26 @@ def scaling(repeats: int, quick: bool, widths: list[int], batch_sizes: list[int]
                               Figure.of(ratios(t["compare"], [a + b for a, b in zip(t["torch"], t["numpy"])])),
                               Figure.of(ratios(t["compare"], t["torch"]))))
     return cells
+
+
+def checksuite(repeats: int, quick: bool) -> tuple[list[Row], dict]:
+    """The check suite's default verdict on a correct file (examples/backprop_solution.py: 11 of the 14
+    experiments), wall time of the whole process as a user runs it, with torch made unimportable: the
+    issue's target is 1.5 s on a 2-core machine."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    solution = Path(__file__).resolve().parents[1] / "examples" / "backprop_solution.py"
+    code = ("import sys; sys.modules['torch'] = None; from compare.cli.main import main; "
+            f"sys.exit(main(['check', {str(solution)!r}, '--quiet']))")
+
+    def body() -> None:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"check suite on {solution}: exit {done.returncode}: {done.stderr.strip()}")
+
+    times = [seconds(body) for _ in range(repeats)]
+    row = Row("check_suite_seconds", "`python -m compare check` suite verdict, correct file, whole process, no "
+              "torch (seconds)", Figure.of(times), 1.5, True, not quick, " s")
+    return [row], {"seconds": times}

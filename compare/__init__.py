@@ -37,17 +37,27 @@ def run(experiment: Experiment | str = "hiring", **overrides: Any) -> Any:
 
 
 def check(experiment: Experiment | str | None = None, backward: Any = None, forward: Any = None, *,
-          against: str | None = None, **overrides: Any) -> Any:
+          against: str | None = None, live: bool = False, jobs: int | None = None, **overrides: Any) -> Any:
     """Your own `backward(weights, biases, activations, targets)` (and optional `forward(weights, biases, X)`)
-    checked at every update against torch, or against a recording (`against="trace.npz"`, torch never
-    imported): a `compare.usercode.check.CheckReport`. Raises `ParityError` (an AssertionError, so pytest shows it)
-    with the message `python -m compare check` prints.
+    checked at every stage of every update.
 
-        def test_my_backprop():
-            compare.check("exercise3", backward=my_backward, mode="minibatch", epochs=100)
-    """
+        compare.check("mine.py")                 # the check suite, as `python -m compare check mine.py`
+        compare.check(backward=my_backward)      # the same suite, for functions in hand (a notebook)
+        compare.check("exercise3", backward=my_backward, mode="minibatch", epochs=100)   # one experiment
+        compare.check("mine.py", "exercise3", mode="minibatch")
+
+    The suite runs against recordings shipped with the package (torch never imported; `live=True` runs
+    torch) and returns a `compare.usercode.suite_run.SuiteReport` (printing it shows the verdict); one
+    experiment returns a `compare.usercode.check.CheckReport`. Raises `ParityError` (an AssertionError, so
+    pytest shows it) whose message is what `python -m compare check` prints, with none of our frames in its
+    traceback; `ExperimentError` for bad input (your file included)."""
+    __tracebackhide__ = True   # pytest and IPython: the verdict, not our frames
     from compare.usercode.check import check as _check
-    return _check(experiment, backward, forward, against=against, **overrides)
+    try:
+        return _check(experiment, backward, forward, against=against, live=live, jobs=jobs, **overrides)
+    except (ParityError, ExperimentError) as exc:
+        error = exc
+    raise error.with_traceback(None) from None
 
 
 def train_numpy(experiment: Experiment | str = "hiring", **overrides: Any) -> Any:

@@ -21,7 +21,8 @@ def test_quick_smoke_prints_every_figure_and_the_scaling_table(root):
     assert "| figure | measured | target | holds? |" in out
     for target in ("<= 1.1x", ">= 8x", "<= 1.05x", "<= 1x"):
         assert target in out
-    assert out.count("| (quick) |") == 6                      # six figures, none judged in a smoke run
+    assert out.count("| (quick) |") == 7                      # seven figures, none judged in a smoke run
+    assert "<= 1.5 s" in out                                  # the check suite's verdict, whole process
     table = [line for line in out.splitlines() if line.startswith("| ") and line[2].isdigit()]
     assert len(table) == 5 * 3                                # widths 2..1024 x batch sizes 1, 32, 256
     assert {line.split("|")[1].strip() for line in table} == {"2", "16", "64", "256", "1024"}
@@ -59,4 +60,4 @@ def test_bad_input_exits_2_with_one_line(args, words, capsys):
 
 
 def test_suite_names_are_the_documented_ones():
-    assert SUITES == ("exercise3", "mlp784", "scaling", "grading")
+    assert SUITES == ("exercise3", "mlp784", "scaling", "grading", "checksuite")

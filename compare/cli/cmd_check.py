@@ -17,7 +17,10 @@ from compare.grading.timelimit import DEFAULT_TIMEOUT, limited_user_code
 from compare.usercode.load import UserCodeError
 
 PROG = "python -m compare check"
-DESCRIPTION = ("Check your own backprop. FILE.py defines backward(weights, biases, activations, targets) -> (dW, db) "
+DESCRIPTION = ("Check your own backprop. Without an EXPERIMENT (and without run options) the check suite runs: "
+               "short experiments designed together so that every classic mistake shows in at least one, "
+               "against recordings shipped with the package (torch not needed); its verdict says what was "
+               "covered and what was not. FILE.py defines backward(weights, biases, activations, targets) -> (dW, db) "
                "in the seed layout (W: inputs x outputs) and, optionally, forward(weights, biases, X) -> [X, A1, "
                "..., AL]. Trained from the experiment's weights with the experiment's optimizer on torch's batches, "
                "your forward pass, gradients and updated weights are checked against torch at every update; the "
@@ -33,6 +36,13 @@ def build_parser() -> Parser:
     parser.add_argument("--against", metavar="TRACE.npz", default=None,
                         help="check against a recording (`python -m compare record`) instead of torch; the "
                              "experiment comes from the trace, and torch is never imported")
+    suite = parser.add_argument_group("the check suite (no EXPERIMENT and no run option)")
+    suite.add_argument("--live", action="store_true",
+                       help="run the suite's experiments with torch instead of their shipped recordings")
+    if not any("--jobs" in a.option_strings for a in parser._actions):
+        suite.add_argument("--jobs", type=int, default=None, metavar="N",
+                           help="suite experiments run at once, in separate processes (default: the cores this "
+                                "process may use; 1: one after another, in this process)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help="wall-clock seconds your file's own code may use in all (import and every call; "
                              f"default {DEFAULT_TIMEOUT:g}); past it, exit 2")
@@ -60,7 +70,11 @@ def _main(argv: list[str] | None) -> int:
                 print(exc.user_traceback.rstrip("\n"), file=sys.stderr)
             raise
     if args.json and results:
-        print(json_text(_plain(results[0] if len(results) == 1 else {"runs": results})), file=stdout)
+        if isinstance(results, dict):        # the suite's own object
+            print(json_text(_plain(results)), file=stdout)
+        else:
+            several = len(results) > 1 or args.mode == "all"
+            print(json_text(_plain({"runs": results} if several else results[0])), file=stdout)
     return code
 
 
@@ -79,6 +93,12 @@ def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
 def _run_code(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
     if args.against is not None:
         return _against(args, code, talk)
+    if args.experiment is None and not any(overrides_from(args)[0]) and args.mode is None:
+        from compare.cli.cmd_check_suite import run_suite_command
+        return run_suite_command(args, code, talk)
+    if args.live:
+        raise ExperimentError("--live runs the check suite with torch (no EXPERIMENT); a named experiment always "
+                              "runs against torch")
     if args.experiment is None:
         args.experiment = "hiring"
     runs = load_runs(args)

@@ -19,6 +19,7 @@ from compare.experiment.definition import (
     ORDERS,
     OUTPUT_ACTIVATIONS,
 )
+from compare.experiment.generated import parse_sizes
 
 
 class Parser(argparse.ArgumentParser):
@@ -85,6 +86,9 @@ RUN_OPTIONS: list[tuple[str, Any, tuple[str, ...] | None, str]] = [
     ("lr_decay", float, None, "adagrad: learning-rate decay, >= 0 (default 0)"),
     ("initial_accumulator_value", float, None, "adagrad: starting value of the sum of g^2, >= 0 (default 0)"),
     ("scheme", str, INIT_SCHEMES, "draw the initial weights instead of the file's values"),
+    ("sizes", parse_sizes, None, "a network of these layer widths, e.g. 4,8,3, with 11 samples of seeded "
+     "generated data and initial values (replaces the experiment's network, data and init; at most 100 epochs "
+     "unless --epochs)"),
     ("device", str, DEVICES, "torch side: cpu (default) or cuda; NumPy stays on the CPU"),
 ]
 BOOLEAN_FLAGS = {"drop_last", "nesterov", "maximize", "amsgrad", "centered"}

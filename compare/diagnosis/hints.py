@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from compare.diagnosis.mistakes import batch_sum_mistakes, one_sample_dw, target_mistakes
 from numpy_impl.activations import activate, derivative
 
 
@@ -31,6 +32,7 @@ class Reference:
     biases: list[np.ndarray]
     dW: list[np.ndarray]
     db: list[np.ndarray]
+    targets: np.ndarray | None = None    # (B, n_L), this batch's; None if unknown
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,11 @@ def _near(r: float, target: float, rtol: float) -> bool:
 
 
 def factor_hints(ours: np.ndarray, theirs: np.ndarray, setting: Setting, name: str = "it", *,
-                 generic: bool = True) -> list[str]:
+                 generic: bool = True, delta_right: bool = False) -> list[str]:
     """Explanations of ours = r * theirs for the r that fits, naming every one that does. A single number is
     always some multiple of another, so for one element only the known factors are named; `generic` adds a
-    sentence for a constant factor that none of them explains."""
+    sentence for a constant factor that none of them explains. `delta_right`: the other gradient of the same
+    layer agrees (so delta is right and only this parameter's own formula can be wrong)."""
     r = constant_factor(ours, theirs, setting.rtol)
     if r is None or _near(r, 1.0, setting.rtol):
         return []
@@ -110,6 +113,9 @@ def factor_hints(ours: np.ndarray, theirs: np.ndarray, setting: Setting, name: s
                          "fixed in the code? (a last, partial batch is smaller; divide by the batch's own length)")
     negative = ("deltas built from T - A (the seed writes the update as W + lr * delta) returned as gradients; "
                 "the gradient is dL/dW, built from A - T")
+    if delta_right:
+        negative = "the sign in its own formula (the other gradient of this layer agrees, so delta is right)"
+        explained = [e for e in explained if "loss" not in e and "MSE" not in e and "(t - a)^2" not in e]
     if r < 0 and _near(m, 1.0, tol):
         return [f"yours is the exact negative of torch's at every element of {name}: {negative}"]
     if explained:
@@ -148,6 +154,8 @@ def _mistaken_deltas(i: int, ref: Reference, s: Setting) -> list[tuple[str, np.n
     name = s.output_activation if i == L - 1 else s.hidden_activation
     fprime = _fprime(name, Z, A, s.leaky_slope)
     if fprime is None:
+        if i == L - 1 and ref.targets is not None:
+            return target_mistakes(ref.dZ[i], ref.targets, s.loss, None, i + 1)
         return []
     if i == L - 1:   # dL/dA_L, recovered from autograd's dL/dZ_L where f' is not zero
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -163,6 +171,10 @@ def _mistaken_deltas(i: int, ref: Reference, s: Setting) -> list[tuple[str, np.n
         out.append((f"delta{layer} is propagated through W{layer + 1} instead of W{layer + 1}.T "
                     f"(delta{layer} = (delta{layer + 1} @ W{layer + 1}.T) * f'(Z{layer}); on a square W the "
                     "shapes still fit)", (ref.dZ[i + 1] @ ref.weights[i + 1]) * fprime))
+    if i < L - 1:
+        out += batch_sum_mistakes(ref.dZ[i + 1], ref.weights[i + 1], fprime, layer)
+    elif ref.targets is not None:
+        out += target_mistakes(ref.dZ[i], ref.targets, s.loss, fprime, layer)
     return out
 
 
@@ -186,6 +198,9 @@ def formula_hints(i: int, parameter: str, ours: np.ndarray, ref: Reference, s: S
                 what = "X (the inputs)" if j == 0 else f"A{j}"
                 hints.append(f"your dW{layer} is activations[{j}].T @ delta{layer}: built from {what} instead of "
                              f"activations[{i}] ({'X' if i == 0 else f'A{i}'}), the input of layer {layer}")
+        for text, candidate in one_sample_dw(ref.activations[i], dZ, layer):
+            if same(ours, candidate, s.rtol):
+                hints.append(text)
     else:
         for r in range(B if B > 1 else 0):      # the bias gradient from one row instead of the sum over rows
             row = dZ[r:r + 1]
@@ -196,37 +211,53 @@ def formula_hints(i: int, parameter: str, ours: np.ndarray, ref: Reference, s: S
                                  "keepdims=True) / B)")
     for text, dZ_wrong in _mistaken_deltas(i, ref, s):
         candidate = ref.activations[i].T @ dZ_wrong if parameter == "W" else dZ_wrong.sum(axis=0, keepdims=True)
-        if same(ours, candidate, s.rtol):
+        if same(ours, candidate, s.rtol) and text not in hints:
             hints.append(text)
     return hints
 
 
 def layer_hints(first: tuple[int, str], wrong: list[tuple[int, str]], L: int) -> list[str]:
     """Where to look, from which parameters are wrong: `first` (layer from 1, "W"/"b") is the first wrong in
-    backprop order, `wrong` all wrong ones."""
+    backprop order, `wrong` all wrong ones. Each sentence is a deduction from which gradients agree, so no two
+    of them can contradict each other: delta of a layer is called right exactly when one of its two gradients
+    agrees, and a wrong layer below is called a consequence only when this layer's delta is wrong."""
     layer, parameter = first
     hints = []
     below = [f"d{p}{l}" for l, p in wrong if l < layer]
     same_layer = {p for l, p in wrong if l == layer}
-    if layer < L:
-        hints.append(f"the layers above layer {layer} agree, so delta{layer + 1} is right: look at how delta goes "
-                     f"down from layer {layer + 1} to layer {layer}: delta{layer} = (delta{layer + 1} @ "
-                     f"W{layer + 1}.T) * f'(Z{layer})")
+    delta_right = len(same_layer) == 1
+    if layer < L and not delta_right:
+        hints.append(f"the layers above layer {layer} agree, so delta{layer + 1} is right: the mistake is in layer "
+                     f"{layer}: in how delta goes down to it, delta{layer} = (delta{layer + 1} @ W{layer + 1}.T) * "
+                     f"f'(Z{layer}), or in dW{layer} and db{layer}'s own formulas")
     if same_layer == {"W"}:
         hints.append(f"db{layer} agrees, so delta{layer} is right: look at dW{layer}'s own formula "
                      f"(dW{layer} = activations[{layer - 1}].T @ delta{layer} / B)")
     elif same_layer == {"b"}:
         hints.append(f"dW{layer} agrees, so delta{layer} is right: look at db{layer}'s own formula "
                      f"(the sum of delta{layer} over the batch's rows, / B)")
-    if below and same_layer == {"W"}:
+    wrong_layers = {l for l, _ in wrong}
+    gap = next((k for k in range(layer - 1, 0, -1) if k not in wrong_layers), None)
+    if below and delta_right:
         hints.append(f"also wrong below it: {', '.join(below)}; delta{layer} is right, so look at their own "
                      "formulas too")
+    elif below and gap is not None and any(l < gap for l, _ in wrong):
+        hints.append(f"also wrong below it: {', '.join(below)}; layer {gap} agrees in between, so the layers "
+                     f"below it are wrong on their own, not through delta")
     elif below:
         hints.append(f"also wrong below it: {', '.join(below)}: a consequence of the wrong delta{layer} passed "
                      f"down, most likely; fix layer {layer} first")
     elif L > 1 and layer == L:
         hints.append(f"only layer {layer} is wrong while the others agree: look at layer {layer}'s formula")
     return hints
+
+
+def zero_hint(ours: np.ndarray, theirs: np.ndarray, name: str) -> list[str]:
+    """An all-zero gradient where the right one is not: the sentence that replaces every other hint."""
+    if ours.size and not np.any(ours) and np.any(theirs):
+        return [f"your {name} is all zeros where torch's is not: never computed? (a loop over the layers that "
+                "stops one layer early, or a gradient created with zeros and never filled in)"]
+    return []
 
 
 def forward_hints(i: int, ours: np.ndarray, ref: Reference, s: Setting) -> list[str]:
@@ -241,4 +272,10 @@ def forward_hints(i: int, ours: np.ndarray, ref: Reference, s: Setting) -> list[
         if W.shape[0] == W.shape[1]:
             candidates.append((f"Z{layer} uses W{layer}.T: the seed's layout is Z = A_prev @ W + b with W (inputs, "
                                "outputs)", activate(name, A_prev @ W.T + b, s.leaky_slope)))
+    if name != "softmax":
+        others = [a for a in ("sigmoid", "tanh", "relu", "leaky_relu", "identity") if a != name]
+        for other in others + (["softmax"] if i == L - 1 and ours.shape[1] > 1 else []):
+            candidates.append((f"A{layer} is {other}(Z{layer}); this experiment uses {name} for layer {layer}: "
+                               f"does your forward read `{'output' if i == L - 1 else 'hidden'}_activation`?",
+                               activate(other, ref.Zs[i], s.leaky_slope)))
     return [text for text, candidate in candidates if same(ours, candidate, s.rtol)]

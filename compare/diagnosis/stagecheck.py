@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from compare.diagnosis.alternatives import right_for_another_setting
 from compare.diagnosis.failure import neighbours
 from compare.diagnosis.hints import (
     Reference,
@@ -23,7 +24,9 @@ from compare.diagnosis.hints import (
     forward_hints,
     layer_hints,
     transposed_hint,
+    zero_hint,
 )
+from compare.diagnosis.mistakes import l2_term
 from compare.diagnosis.stages import Stages
 from compare.experiment.definition import Experiment
 from compare.running.optimizer_state import LABELS, SYMBOLS, per_parameter
@@ -72,7 +75,8 @@ def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], 
     e = experiment
     L = e.n_layers
     B = len(where.samples)
-    ref = Reference(theirs.activations, theirs.Zs, theirs.dZ, before[0], before[1], theirs.dW, theirs.db)
+    targets = np.asarray(e.targets, dtype=np.float64)[where.samples] if len(where.samples) else None
+    ref = Reference(theirs.activations, theirs.Zs, theirs.dZ, before[0], before[1], theirs.dW, theirs.db, targets)
     setting = _setting(e, B)
 
     # forward: input side first
@@ -102,10 +106,12 @@ def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], 
         mine = (ours.dW if p == "W" else ours.db)[l - 1]
         ref_grad = (theirs.dW if p == "W" else theirs.db)[l - 1]
         name = f"d{p}{l}"
-        formulas = formula_hints(l - 1, p, mine, ref, setting)
-        hints = _nan_hint(mine, name)
-        hints += factor_hints(mine, ref_grad, setting, name, generic=not formulas)
-        hints += transposed_hint(mine, ref_grad, setting, name) + formulas + layer_hints((l, p), wrong, L)
+        hints = gradient_hints(ours, ref, setting, e, (l, p), wrong, before)
+        if where.update > 1 and not _specific(hints):
+            earlier = "update 1" if where.update == 2 else f"updates 1 to {where.update - 1}"
+            hints.insert(0, f"{earlier} agreed: look for something carried from one call to "
+                            "the next (a cached, accumulated or in-place-changed value), or something of this "
+                            f"batch only (its {B} sample{'s' if B > 1 else ''}, its size)")
         return _record(e, where, tolerance, drift, labels, title, "gradient", l, f"{p}{l}", mine, ref_grad,
                        masks[(l, p)], [f"d{q}{k}" for k, q in wrong], hints,
                        "the forward pass agrees at every layer; first wrong gradient in backprop order (output "
@@ -157,6 +163,37 @@ def _state_disagreement(ours: Stages, theirs: Stages, e: Experiment, tolerance: 
                                mask, [array], hints, f"the optimizer's state after the step: {LABELS[name]}",
                                array=array)
     return None
+
+
+def gradient_hints(ours: Stages, ref: Reference, setting: Setting, e: Experiment, first: tuple[int, str],
+                   wrong: list[tuple[int, str]], before: tuple[list, list]) -> list[str]:
+    """The hints for the first wrong gradient, most specific first. An all-zero gradient explains everything
+    on its own: then nothing else is said."""
+    l, p = first
+    L = e.n_layers
+    name = f"d{p}{l}"
+    mine = (ours.dW if p == "W" else ours.db)[l - 1]
+    ref_grad = (ref.dW if p == "W" else ref.db)[l - 1]
+    zeros = zero_hint(mine, ref_grad, name)
+    if zeros:
+        below = [f"d{q}{k}" for k, q in wrong if (k, q) != first]
+        return zeros + ([f"also wrong: {', '.join(below)}"] if below else [])
+    other = right_for_another_setting(ours.dW, ours.db, ref, setting)
+    delta_right = len({q for k, q in wrong if k == l}) == 1
+    formulas = formula_hints(l - 1, p, mine, ref, setting)
+    hints = _nan_hint(mine, name)
+    if p == "W":
+        hints += l2_term(mine, ref_grad, before[0][l - 1], e.weight_decay, name, setting.rtol)
+    hints += factor_hints(mine, ref_grad, setting, name, generic=not (formulas or hints or other),
+                          delta_right=delta_right)
+    hints += transposed_hint(mine, ref_grad, setting, name) + formulas + other
+    return hints + layer_hints(first, wrong, L)
+
+
+def _specific(hints: list[str]) -> bool:
+    """Whether a hint names a formula or a factor (not only where to look)."""
+    where_only = ("the layers above", "agrees, so delta", "also wrong", "only layer")
+    return any(not h.startswith(where_only) for h in hints)
 
 
 def _nan_hint(mine: np.ndarray, name: str) -> list[str]:

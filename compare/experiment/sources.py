@@ -187,6 +187,7 @@ def experiment_from_document(document: Mapping[str, Any], path: Path,
     flag_names = flag_names or {}
     origins: dict[str, str] = {}
     init_file = overrides.pop("init", None)
+    sizes = overrides.pop("sizes", None)
     for key, value in overrides.items():
         if key not in SECTION_OF:
             raise ExperimentError(f"override `{key}`: unknown key")
@@ -206,6 +207,13 @@ def experiment_from_document(document: Mapping[str, Any], path: Path,
                                   f"--scheme, found both (--scheme {overrides['scheme']})")
         for key in ("weights", "biases"):
             doc["init"].pop(key, None)
+    if sizes is not None:     # `--sizes`: a generated network, data and initial values (compare.experiment.generated)
+        from compare.experiment.generated import checked_sizes, generate
+        if init_file is not None:
+            raise ExperimentError(f"{flag_names.get('init', '--init')}: --sizes generates the initial values; give "
+                                  "either --init or --sizes")
+        generate(doc, checked_sizes(sizes, flag_names.get("sizes", "override sizes")), "epochs" in overrides)
+        origins["network.sizes"] = flag_names.get("sizes", "--sizes")
     where = Where(str(path), origins)
     data = doc.get("data")
     if isinstance(data, dict) and "csv" in data:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from compare.errors import ExperimentError, ParityError
 from compare.experiment.definition import Experiment
 from compare.running.history import History
 from compare.running.tolerances import Tolerance, tolerance_for
-from compare.usercode.load import UserBackprop, UserCode, user_code_from_functions
+from compare.usercode.load import UserBackprop, UserCode, UserCodeError, user_code_from_functions
 from compare.usercode.trace import Trace, load_trace
 
 OnEpoch = Callable[[int, float | None], None]
@@ -50,6 +51,46 @@ class CheckReport:
         return self.parity.max_abs_diff_log if self.parity is not None else []
 
 
+def cannot_express(code: UserCode, e: Experiment) -> list[str]:
+    """Plain notes for each setting of `e` that the file's functions cannot know about (a keyword they do not
+    take, with a value other than its default)."""
+    from compare.usercode.suite import DEFAULTS
+
+    notes = []
+    for key, default in DEFAULTS.items():
+        value = getattr(e, key)
+        if value == default or (key == "leaky_slope" and "leaky_relu" not in (e.hidden_activation,
+                                                                               e.output_activation)):
+            continue
+        for what, keywords in (("backward", code.keywords), ("forward", code.forward_keywords)):
+            if what == "forward" and (code.forward is None or key == "loss"):
+                continue
+            if key not in keywords:
+                notes.append(f"your {what} takes no `{key}`, so it cannot express this experiment's {key} = "
+                             f"{value!r} (without it, it can only be right for {default!r}): add the keyword "
+                             f"argument `{key}` to it, or check an experiment that uses {default!r}")
+    return notes
+
+
+def _with_notes(exc: ParityError, notes: list[str]) -> ParityError:
+    """The failure with plain notes first, instead of the hints that only say where to look (a hint naming a
+    formula or a factor is kept: it is exact)."""
+    if not notes:
+        return exc
+    failure = dict(exc.failure)
+    generic = ("the layers above", "agrees, so delta", "also wrong", "only layer", "update 1 agreed", "updates 1 to")
+    kept = [h for h in failure.get("hints", []) if not h.startswith(generic)]
+    failure["hints"] = kept
+    failure["notes"] = notes
+    lines = str(exc).split("\n")
+    body = [line for line in lines[2:] if not line.startswith("  hint: ")]
+    message = "\n".join(lines[:2] + [f"  note: {n}" for n in notes] + [f"  hint: {h}" for h in kept] + body)
+    failure["message"] = message
+    if exc.report is not None:
+        exc.report.failure = failure
+    return ParityError(message, failure, exc.report)
+
+
 def check_with_torch(code: UserCode, experiment: Experiment, *, on_epoch: OnEpoch | None = None) -> CheckReport:
     """Your backward (and forward) and torch in lockstep from the same weights on the same batches; every
     weight compared after every update, the first disagreeing update replayed stage by stage."""
@@ -63,7 +104,7 @@ def check_with_torch(code: UserCode, experiment: Experiment, *, on_epoch: OnEpoc
                             label="yours")
     except ParityError as exc:
         report = _from_parity(exc.report, exc.failure, experiment) if exc.report is not None else None
-        raise ParityError(str(exc), exc.failure, report) from None
+        raise _with_notes(ParityError(str(exc), exc.failure, report), cannot_express(code, experiment)) from None
     return _from_parity(parity, None, experiment)
 
 
@@ -105,7 +146,8 @@ def check_against_trace(code: UserCode, trace: Trace, *, updates: int | None = N
         failure = first_disagreement(ours, theirs, before, e, tol, Where(u + 1, epoch, batch, indices.tolist()),
                                      labels=("yours", reference), title="check", drift=drift)
         if failure is not None:
-            raise ParityError(failure["message"], failure, report(u + 1, failure))
+            raise _with_notes(ParityError(failure["message"], failure, report(u + 1, failure)),
+                              cannot_express(code, e))
         largest = max(largest, *(float(np.abs(a - b).max()) for a, b in
                                  zip(ours.weights + ours.biases, theirs.weights + theirs.biases)))
         last_of_epoch = u + 1 == total or trace.epoch_batch(u + 1)[0] != epoch
@@ -182,19 +224,32 @@ def requested_experiment(trace: Trace, spec: str | None, overrides: dict[str, An
     return experiment_from_document(document, Path(trace.path), overrides, flags)
 
 
-def check(experiment: Experiment | str | None = None, backward: Callable[..., Any] | None = None,
-          forward: Callable[..., Any] | None = None, *, against: str | None = None,
-          **overrides: Any) -> CheckReport:
-    """The Python API (`compare.check`): your `backward` (and optional `forward`) checked at every update,
-    against torch, or against a recorded trace (`against="trace.npz"`, torch never imported).
+def check(experiment: Experiment | str | None = None, backward: Any = None,
+          forward: Callable[..., Any] | None = None, *, against: str | None = None, live: bool = False,
+          jobs: int | None = None, **overrides: Any) -> Any:
+    """The Python API (`compare.check`).
 
-    Returns a `CheckReport`; raises `compare.ParityError` (an AssertionError: pytest shows its message, the
-    same as the command line's) at the first disagreement, `compare.ExperimentError` for bad input."""
+    `check("mine.py")` or `check(backward=fn)`: the check suite (as `python -m compare check FILE.py`),
+    against the shipped recordings (torch never imported; `live=True` runs torch), a `SuiteReport`.
+    `check("mine.py", "exercise3", **overrides)` or `check("exercise3", backward=fn, **overrides)`: one
+    experiment against torch, or against a recorded trace (`against="trace.npz"`), a `CheckReport`.
+
+    Raises `compare.ParityError` (an AssertionError: pytest shows its message, the same as the command
+    line's) at the first disagreement, `compare.ExperimentError` for bad input."""
     from compare.experiment.sources import load_experiment
+    from compare.usercode.load import load_user_code
 
-    if backward is None:
-        raise ExperimentError("compare.check: pass your function as backward=...")
-    code = user_code_from_functions(backward, forward)
+    if isinstance(experiment, str | Path) and str(experiment).endswith(".py"):
+        if callable(backward):
+            raise ExperimentError(f"compare.check: {experiment} is your file; pass either a file or backward=..., "
+                                  "not both")
+        code = load_user_code(experiment)
+        experiment = backward
+    elif backward is None:
+        raise ExperimentError("compare.check: pass your file (`check(\"mine.py\")`) or your function as "
+                              "backward=...")
+    else:
+        code = user_code_from_functions(backward, forward)
     if isinstance(experiment, Experiment) and overrides:
         raise ExperimentError("overrides apply to a preset name or path; build the Experiment with them")
     if against is not None:
@@ -202,5 +257,23 @@ def check(experiment: Experiment | str | None = None, backward: Callable[..., An
         requested = experiment if isinstance(experiment, Experiment) else requested_experiment(
             trace, experiment, overrides)
         return check_against_trace(code, trace, updates=updates_to_check(trace, requested))
+    if experiment is None and not overrides:
+        return _suite(code, live, jobs)
+    if live:
+        raise ExperimentError("compare.check: live=True runs the check suite; a named experiment always runs "
+                              "against torch")
     e = experiment if isinstance(experiment, Experiment) else load_experiment(experiment or "hiring", overrides)
     return check_with_torch(code, e)
+
+
+def _suite(code: UserCode, live: bool, jobs: int | None) -> Any:
+    from compare.usercode.suite_run import run_suite
+    from compare.usercode.suite_verdict import verdict
+
+    report = run_suite(code, live=live, jobs=jobs)
+    failed, error = report.first_failure, report.first_error
+    if failed is not None:
+        raise ParityError(verdict(report), failed.failure, report)
+    if error is not None:
+        raise UserCodeError(f"{error.message} (check suite, experiment `{error.name}`)", error.user_traceback)
+    return report

@@ -6,7 +6,8 @@ The user's `FILE.py` defines, in the seed layout and with plain NumPy arrays:
     def forward(weights, biases, X):                        # optional -> [X, A1, ..., AL]
 
 `backward` (and `forward`) may also accept keyword arguments `loss`, `hidden_activation`,
-`output_activation` (or `**kwargs`): then they receive the experiment's values.
+`output_activation`, `leaky_slope` (or `**kwargs`): then they receive the experiment's values (`leaky_slope`
+only when the experiment uses leaky_relu).
 
     code = load_user_code("mine.py")                  # UserCodeError (exit 2) if it does not load
     user = UserBackprop(code, experiment)
@@ -42,7 +43,7 @@ from compare.experiment.definition import Experiment
 from compare.usercode import gate
 from compare.usercode.gate import UserCodeError
 
-EXPERIMENT_KEYWORDS = ("loss", "hidden_activation", "output_activation")
+EXPERIMENT_KEYWORDS = ("loss", "hidden_activation", "output_activation", "leaky_slope")
 # our own packages: frames from these are never shown in a user's traceback
 _OUR_DIRS = tuple(str(Path(__file__).resolve().parents[2] / p) for p in ("compare", "numpy_impl", "torch_impl"))
 
@@ -170,8 +171,12 @@ class UserBackprop:
         self.experiment = experiment
         self.dtype = np.dtype(experiment.dtype)
         self.sizes = experiment.sizes
-        self.kwargs = {k: getattr(experiment, k) for k in code.keywords}
-        self.forward_kwargs = {k: getattr(experiment, k) for k in code.forward_keywords}
+        # leaky_slope only where it means something: a file written before it existed may pass **kwargs on
+        # to a helper that does not take it
+        leaky = "leaky_relu" in (experiment.hidden_activation, experiment.output_activation)
+        passed = [k for k in EXPERIMENT_KEYWORDS if k != "leaky_slope" or leaky]
+        self.kwargs = {k: getattr(experiment, k) for k in code.keywords if k in passed}
+        self.forward_kwargs = {k: getattr(experiment, k) for k in code.forward_keywords if k in passed}
 
     @property
     def has_forward(self) -> bool:

@@ -1,0 +1,81 @@
+"""`python -m compare check FILE.py` with no EXPERIMENT: the check suite, its table and its verdict.
+
+stdout: the table and the OK line (the OK line alone with --quiet; one JSON object with --json).
+stderr: the first disagreement explained (exit 1), or one line for a file that cannot be used (exit 2).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from compare.errors import ExperimentError
+from compare.experiment.show import to_toml
+from compare.usercode.load import UserCode, UserCodeError
+
+
+def run_suite_command(args: Any, code: UserCode, talk: bool) -> tuple[int, Any]:
+    from compare.usercode.suite import SUITE
+    from compare.usercode.suite_run import run_suite
+    from compare.usercode.suite_verdict import ok_line, table
+
+    if args.out:
+        raise ExperimentError("--out: the check suite writes no plots; name an experiment to plot it "
+                              "(`check FILE.py EXPERIMENT --out DIR`)")
+    if args.show:
+        print("\n".join(to_toml(c.experiment()) for c in SUITE), end="")
+        return 0, []
+    if args.live:
+        _need_torch()
+    # an isolated file is one process answering one call at a time: its experiments run one after another
+    jobs = 1 if getattr(args, "isolate", False) else args.jobs
+    report = run_suite(code, live=args.live, jobs=jobs)
+    failed, error = report.first_failure, report.first_error
+    if failed is None and error is not None:
+        raise UserCodeError(f"{error.message} (check suite, experiment `{error.name}`)", error.user_traceback)
+    if talk:
+        against = "torch, live" if report.live else "the shipped torch recordings (torch not needed)"
+        what = "your forward and backward" if code.forward else "your backward"
+        print(f"check suite: {code.name} ({what}), {len(SUITE)} experiments against {against}, every stage of "
+              "every update", flush=True)
+        print(table(report), flush=True)
+    if failed is not None:
+        print(f"first disagreement, in the suite's experiment `{failed.name}`:", file=sys.stderr)
+        print(failed.message, file=sys.stderr)
+    elif not args.json:
+        print(ok_line(report))
+    return report.exit_code, _json(report) if args.json else []
+
+
+def _need_torch() -> None:
+    import importlib.util
+    if importlib.util.find_spec("torch") is None:
+        raise ExperimentError("--live runs the suite with torch, which is not installed here; without --live "
+                              "the suite runs against its shipped recordings")
+
+
+def _json(report: Any) -> dict[str, Any]:
+    from compare.cli.output import parity_json, run_json
+    from compare.usercode.suite_verdict import coverage
+
+    covered, not_covered = coverage(report)
+    runs, table = [], []
+    for r in report.results:
+        row = {"experiment": r.name, "status": r.status, "updates_checked": r.updates_checked,
+               "reason": r.reason or None}
+        table.append(row)
+        if r.history is not None:
+            run = run_json(r.history, parity_json(_Parity(r), r.failure))
+            run["check"] = {"file": report.file, "against": "torch" if report.live else "suite recording",
+                            "suite": r.name}
+            runs.append(run)
+    return {"suite": {"file": report.file, "ok": report.ok, "live": report.live, "experiments": table,
+                      "covered": covered, "not_covered": not_covered}, "runs": runs}
+
+
+class _Parity:
+    """A suite result as `parity_json` reads a report."""
+
+    def __init__(self, r: Any):
+        self.updates_checked, self.max_abs_diff = r.updates_checked, r.max_abs_diff
+        self.max_abs_diff_log, self.tolerance = r.max_abs_diff_log, r.tolerance

@@ -1,0 +1,73 @@
+"""Gradients that are right, for another experiment: "your gradients are right for sigmoid; this experiment
+uses tanh".
+
+A backward that hard-codes one activation or one loss convention computes exactly the gradients the
+derivation gives for that setting. Rebuilt here from the reference's own forward pass (the forward agrees
+when the gradients are checked) with our backward (`numpy_impl.network.backward`) for every other setting
+the experiment could have had, one change or two at a time; a setting whose every gradient equals the
+user's, element for element, is named. Nothing is guessed: a partial match is never reported.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from compare.diagnosis.hints import Reference, Setting, same
+from numpy_impl.network import backward
+
+HIDDEN = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
+OUTPUT = HIDDEN + ("softmax",)
+LOSSES = ("sum", "mean", "bce", "cross_entropy")
+DEFAULT_SLOPE = 0.01
+
+
+def _valid(loss: str, output: str) -> bool:
+    return (output == "softmax") == (loss == "cross_entropy") and (loss != "bce" or output == "sigmoid")
+
+
+def _describe(key: str, value: object) -> str:
+    if key == "loss":
+        return f"loss \"{value}\""
+    if key == "leaky_slope":
+        return f"leaky_slope {value:g}"  # type: ignore[str-format]
+    return f"{key.replace('_', ' ')} {value}"
+
+
+def right_for_another_setting(dW: list[np.ndarray], db: list[np.ndarray], ref: Reference,
+                              s: Setting) -> list[str]:
+    """One sentence per setting (differing from `s` in one or two of loss, hidden and output activation,
+    leaky slope) whose correct gradients all equal (dW, db); at most the first that fits."""
+    if ref.targets is None:
+        return []
+    actual = {"loss": s.loss, "hidden_activation": s.hidden_activation, "output_activation": s.output_activation,
+              "leaky_slope": s.leaky_slope}
+    choices = {"loss": LOSSES, "hidden_activation": HIDDEN, "output_activation": OUTPUT,
+               "leaky_slope": (DEFAULT_SLOPE,) if s.leaky_slope != DEFAULT_SLOPE else ()}
+    uses_leaky = "leaky_relu" in (s.hidden_activation, s.output_activation)
+    T = ref.targets
+    candidates = []
+    for count in (1, 2):
+        for keys in itertools.combinations(actual, count):
+            if "leaky_slope" in keys and not uses_leaky:
+                continue
+            for values in itertools.product(*(choices[k] for k in keys)):
+                setting = dict(actual, **dict(zip(keys, values)))
+                if any(setting[k] == actual[k] for k in keys) or not _valid(setting["loss"],
+                                                                           setting["output_activation"]):
+                    continue
+                candidates.append((keys, setting))
+    for keys, setting in candidates:
+        try:
+            with np.errstate(all="ignore"):
+                gW, gb = backward(ref.weights, ref.Zs, ref.activations, T, **setting)
+        except (ValueError, FloatingPointError):
+            continue
+        if all(same(a, b, s.rtol) for a, b in zip(dW + db, gW + gb)):
+            yours = " and ".join(_describe(k, setting[k]) for k in keys)
+            theirs = " and ".join(_describe(k, actual[k]) for k in keys)
+            reads = " and ".join(f"`{k}`" for k in keys)
+            return [f"your gradients are right for {yours}; this experiment uses {theirs}: does your backward "
+                    f"read the keyword argument {reads} (and use it)?"]
+    return []

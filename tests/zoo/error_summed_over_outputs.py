@@ -1,0 +1,19 @@
+"""Bug zoo: the output error summed over the outputs (one number per sample) before f'(Z_L): each output
+must keep its own error a_k - t_k. Invisible with one output."""
+
+import numpy as np
+
+
+def backward(weights, biases, activations, targets):
+    B = targets.shape[0]
+    A_L = activations[-1]
+    delta = np.sum(A_L - targets, axis=1, keepdims=True) * A_L * (1 - A_L)
+    dW = [None] * len(weights)
+    db = [None] * len(weights)
+    for l in reversed(range(len(weights))):
+        A_prev = activations[l]
+        dW[l] = A_prev.T @ delta / B
+        db[l] = np.sum(delta, axis=0, keepdims=True) / B
+        if l > 0:
+            delta = (delta @ weights[l].T) * A_prev * (1 - A_prev)
+    return dW, db

@@ -1,0 +1,20 @@
+"""Bug zoo: an L2 penalty's gradient (lambda * W) added by hand, in an experiment without regularisation."""
+
+import numpy as np
+
+REG = 0.01
+
+
+def backward(weights, biases, activations, targets):
+    B = targets.shape[0]
+    A_L = activations[-1]
+    delta = (A_L - targets) * A_L * (1 - A_L)
+    dW = [None] * len(weights)
+    db = [None] * len(weights)
+    for l in reversed(range(len(weights))):
+        A_prev = activations[l]
+        dW[l] = A_prev.T @ delta / B + REG * weights[l]
+        db[l] = np.sum(delta, axis=0, keepdims=True) / B
+        if l > 0:
+            delta = (delta @ weights[l].T) * A_prev * (1 - A_prev)
+    return dW, db
