@@ -105,7 +105,7 @@ def test_right_full_marks_wrong_less_hostile_zero(graded: dict) -> None:
     assert "batch size" in batch["message"] and "torch" not in batch["message"]
     assert by["wrong_batch.py"]["checks"][2]["message"] == "disagrees with the reference at update 1"  # verdict only
     hostile = [n for n in by if n.startswith("hostile_")]
-    assert len(hostile) == 13
+    assert len(hostile) == 14
     for name in hostile:
         assert by[name]["score"] == 0, (name, by[name])
         assert by[name]["verdict"] != "pass"
@@ -122,6 +122,7 @@ def test_right_full_marks_wrong_less_hostile_zero(graded: dict) -> None:
     ("broken_syntax.py", "error", "does not import (SyntaxError"),
     ("no_backward.py", "error", "defines no function `backward"),
     ("raises.py", "error", "backward raised ValueError: shapes are hard"),
+    ("hostile_huge_answer.py", "error", "sent the grader what it refuses in backward (arrays of more than"),
 ])
 def test_each_failure_has_its_verdict_and_reason(graded: dict, name: str, verdict: str, words: str) -> None:
     result = graded["by"][name]
@@ -290,20 +291,27 @@ def test_wire_round_trip_and_refusals() -> None:
     assert isinstance(raw(wire.MAGIC + len(head).to_bytes(4, "big") + head + b"\0" * 8), wire.Closed)
 
 
-def test_check_isolate_and_timeout(tmp_path: Path) -> None:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+def test_check_isolate_and_timeout(capsys: pytest.CaptureFixture) -> None:
+    from compare.cli.cmd_check import main as check
 
-    def check(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "compare", "check", *args], capture_output=True, text=True,
-                              env=env, cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL)
-    ok = check(str(CLASS / "right.py"), "exercise3", "--epochs", "20", "--isolate", "--quiet")
-    assert ok.returncode == 0 and "check OK" in ok.stdout, ok.stderr
-    assert "debug: backward called" in ok.stderr        # the file's own output, from its own process
-    wrong = check(str(CLASS / "wrong_batch.py"), "exercise2", "--mode", "batch", "--epochs", "5", "--isolate")
-    assert wrong.returncode == 1 and "yours = torch's x 2" in wrong.stderr
-    for isolate in ([], ["--isolate"]):
-        hung = check(str(CLASS / "hostile_loop.py"), "--timeout", "1", *isolate)
-        assert hung.returncode == 2 and "ran past its time limit" in hung.stderr, hung.stderr
-        exited = check(str(CLASS / "hostile_exit.py"), *isolate)
-        assert exited.returncode == 2 and "called sys.exit(0) in backward" in exited.stderr
-    assert check(str(CLASS / "right.py"), "--timeout", "0").returncode == 2
+    assert check([str(CLASS / "right.py"), "exercise3", "--epochs", "20", "--isolate", "--quiet"]) == 0
+    out = capsys.readouterr()
+    assert "check OK" in out.out and "debug: backward called" in out.err   # its own output, from its own process
+    assert check([str(CLASS / "wrong_batch.py"), "exercise2", "--mode", "batch", "--epochs", "5", "--isolate"]) == 1
+    assert "yours = torch's x 2" in capsys.readouterr().err
+    cases = [([str(CLASS / "hostile_loop.py"), "--timeout", "1", "--isolate"], "ran past its time limit (1 s)"),
+             ([str(CLASS / "hostile_exit.py"), "--isolate"], "called sys.exit(0) in backward"),
+             ([str(CLASS / "hostile_exit.py")], "called sys.exit(0) in backward"),    # in-process: exit 2, not 0
+             ([str(CLASS / "right.py"), "--timeout", "0"], "--timeout: expected seconds > 0")]
+    for argv, words in cases:
+        assert check(argv + ["--quiet"]) == 2, argv
+        err = capsys.readouterr().err
+        assert words in err and err.count("error:") == 1, err
+
+
+def test_check_timeout_in_process_ends_a_file_that_swallows_the_interrupt() -> None:
+    # hostile_loop catches every exception, the timeout's included: the watchdog ends the process, exit 2
+    run = subprocess.run([sys.executable, "-m", "compare", "check", str(CLASS / "hostile_loop.py"), "--timeout", "1",
+                          "--quiet"], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                         cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL)
+    assert run.returncode == 2 and "ran past its time limit (--timeout 1 s) in backward" in run.stderr, run.stderr

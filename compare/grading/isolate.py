@@ -228,20 +228,23 @@ class Isolated:
         self.ended = SubmissionEnded(kind, reason)
         return self.ended
 
-    def _receive(self, what: str, started: float | None = None) -> tuple[dict, list[np.ndarray]]:
+    def _receive(self, what: str, started: float | None = None,
+                 max_bytes: int = 1 << 20) -> tuple[dict, list[np.ndarray]]:
+        """The child's next message; `max_bytes` bounds the arrays it may carry (an answer is about the size
+        of the question: a child cannot make the grader allocate what it likes)."""
         if self.ended is not None:
             raise self.ended
         started = time.monotonic() if started is None else started
         deadline = started + max(0.0, self.limits.timeout - self.used)
         try:
-            return wire.read_message(self._resp, deadline, max_bytes=self.limits.memory_mb << 20)
+            return wire.read_message(self._resp, deadline, max_bytes=max_bytes)
         except wire.TimedOut:
             raise self._end("timeout", f"ran past its time limit ({self.limits.timeout:g} s) {what}") from None
         except wire.Closed:
             raise self._gone(what) from None
         except wire.ProtocolError as exc:
-            raise self._end("error", f"broke the grader's protocol {what} ({exc}): something wrote to the "
-                                     "grader's pipe") from None
+            raise self._end("error", f"sent the grader what it refuses {what} ({exc}): an answer far larger "
+                                     "than the question, or something else writing to the grader's pipe") from None
         finally:
             self.used += time.monotonic() - started
 
@@ -350,7 +353,8 @@ class Isolated:
                 counts.append(len(a))
         what = f"in {fn}"
         self._send({"op": "call", "fn": fn, "counts": counts, "kwargs": kwargs}, arrays, what)
-        reply, out = self._receive(what)
+        # gradients and activations are the size of what was sent, or smaller (float64 at most): 4x is ample
+        reply, out = self._receive(what, max_bytes=4 * sum(a.nbytes for a in arrays) + (1 << 16))
         if not reply.get("ok"):
             raise self._failed(reply.get("error"), what)
         try:
