@@ -1,6 +1,7 @@
 """The grading benchmark: a typical class of 100 submissions graded by `python -m compare grade`.
 
-80 right, 15 right for one sample but wrong for batches, 5 raising an exception; the default rubric, our
+80 copies of `examples/backprop_solution.py` (every keyword: each check of the suite runs), 15 right for one
+sample but wrong for batches (no keywords), 5 raising an exception; the default rubric, our
 NumPy reference (`--reference numpy`: what a machine without torch runs), `--jobs` = the cores this process
 may use. The figure is the command's wall-clock time (its start-up included) over the 60 s target.
 """
@@ -34,10 +35,14 @@ WRONG = RIGHT.replace(" / B", "")
 RAISES = "def backward(weights, biases, activations, targets):\n    raise ValueError('not done')\n"
 
 
+SOLUTION = Path(__file__).resolve().parents[1] / "examples" / "backprop_solution.py"
+
+
 def write_class(folder: Path, n: int) -> None:
+    right = SOLUTION.read_text(encoding="utf-8")
     for k in range(n):
         share = k * 100 // n
-        source = RIGHT if share < 80 else WRONG if share < 95 else RAISES
+        source = right if share < 80 else WRONG if share < 95 else RAISES
         (folder / f"student{k:03d}.py").write_text(source)
 
 

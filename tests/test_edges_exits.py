@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from compare import errors
 from compare.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -254,3 +255,50 @@ def test_an_unexpected_exception_is_one_line_without_traceback(monkeypatch, caps
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("error: unexpected TypeError at test_edges_exits.py:") and "a bug in compare" in err
+
+
+@pytest.mark.parametrize("exc, code, start", [
+    (errors.ExperimentError("bad"), 2, "error: bad"),
+    (errors.ParityError("W1[0, 0] differs\nhint"), 1, "W1[0, 0] differs\nhint"),
+    (errors.DivergenceError("nan"), 3, "error: nan"),
+    (errors.Interrupted(signal.SIGINT), 130, "interrupted (SIGINT)"),
+    (errors.Interrupted(signal.SIGTERM), 143, "terminated (SIGTERM)"),
+    (KeyboardInterrupt(), 130, "interrupted (SIGINT)"),
+    (errors.UserStop("mine.py: ran past its time limit"), 2, "error: mine.py: ran"),
+    (MemoryError(), 2, "error: out of memory"),
+    (RecursionError(), 2, "error: nested too deeply"),
+    (ValueError("x\x1b[2J"), 2, "error: unexpected ValueError: x\\x1b[2J"),
+])
+def test_every_ending_has_its_status(exc, code, start):
+    from compare.exits import exit_status
+    status, message = exit_status(exc)
+    assert status == code and message.startswith(start), message
+
+
+RULES = {
+    "raises KeyboardInterrupt": ("def adam(w, dw, config):\n    raise KeyboardInterrupt\n",
+                                 "adam raised KeyboardInterrupt at update 1"),
+    "raises GeneratorExit at import": ("raise GeneratorExit\ndef adam(w, dw, config):\n    return w, config\n",
+                                       "does not import (GeneratorExit"),
+    "a tuple whose __iter__ raises": ("class Liar(tuple):\n    def __iter__(self):\n        raise RuntimeError\n"
+                                      "def adam(w, dw, config):\n    return Liar((w, config))\n", None),
+    "a shape that lies": ("import numpy as np\nclass Liar(np.ndarray):\n    @property\n    def shape(self):\n"
+                          "        return (2, 2)\ndef adam(w, dw, config):\n"
+                          "    return np.zeros(7).view(Liar), config\n",
+                          "next_w has shape (7,); expected"),
+    "a dict whose __contains__ lies": ("class Liar(dict):\n    def __contains__(self, k):\n        return True\n"
+                                       "def adam(w, dw, config):\n    return w, Liar()\n",
+                                       "the returned config lost 'learning_rate'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RULES))
+def test_an_optimizer_rule_goes_through_the_same_boundary(tmp_path, capsys, case):
+    source, words = RULES[case]
+    path = tmp_path / "rule.py"
+    path.write_text(source)
+    if words is None:                # read through the built-in tuple: the pair is taken as it is
+        assert main(["check", str(path), "hiring", "--epochs", "2", "--optimizer", "adam", "--quiet"]) in (0, 1)
+        assert "Traceback" not in capsys.readouterr().err
+        return
+    refuses(["check", str(path), "hiring", "--epochs", "2", "--optimizer", "adam"], capsys, words)

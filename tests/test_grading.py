@@ -104,6 +104,12 @@ def test_right_full_marks_wrong_less_hostile_zero(graded: dict) -> None:
     assert batch["failure"]["stage"] == "gradient" and batch["failure"]["parameter"] == "dW3"
     assert "batch size" in batch["message"] and "torch" not in batch["message"]
     assert by["wrong_batch.py"]["checks"][2]["message"] == "disagrees with the reference at update 1"  # verdict only
+    # ended in the middle of the second check: the first keeps its point, the second is the error, the third not run
+    late = by["crashes_late.py"]
+    assert (late["score"], late["verdict"]) == (1.0, "error")
+    assert [c["verdict"] for c in late["checks"]] == ["pass", "error", "error"]
+    assert "exited with status 3 in backward" in late["checks"][1]["message"]
+    assert late["checks"][2]["message"].startswith("not run: the submission's process had ended")
     hostile = [n for n in by if n.startswith("hostile_")]
     assert len(hostile) == 14
     for name in hostile:

@@ -84,6 +84,9 @@ def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
     from compare.usercode.rules import rule_names
     rules = rule_names(args.file)
     if rules:   # a file of update rules (sgd_momentum, rmsprop, adam, ...): `compare.cli.cmd_rulecheck`
+        if args.isolate:
+            raise ExperimentError(f"--isolate: {args.file} defines update rules ({', '.join(rules)}), which are "
+                                  "checked in this process only; --isolate runs backward files")
         from compare.cli.cmd_rulecheck import run_rules
         return run_rules(args, rules, talk)
     with limited_user_code(args.file, timeout=args.timeout, isolate=args.isolate) as code:

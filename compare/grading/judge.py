@@ -206,8 +206,8 @@ def grade_submission(sub: Submission, checks: list[Prepared], limits: Limits) ->
                 output, strays = child.output, child.strays
     if verdict == "pass":
         bad = [r for r in results if r["verdict"] != "pass"]
-        if bad:
-            verdict = "error" if any(r["verdict"] == "error" for r in bad) else "fail"
+        if bad:   # "error": no check could be judged at all; else some were, and some of those not passed
+            verdict = "fail" if any(r["verdict"] in ("pass", "fail") for r in results) else "error"
             reason = f"{bad[0]['name']}: {bad[0]['message'].splitlines()[0] if bad[0]['message'] else ''}"
     return {"file": sub.name, "path": None if sub.path is None else str(sub.path),
             "score": float(sum(r["score"] for r in results)), "max_score": max_score, "verdict": verdict,

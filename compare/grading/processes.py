@@ -77,7 +77,11 @@ def user_processes() -> int:
     """How many processes this user runs now (the base of a submission's process limit)."""
     uid = os.getuid()
     count = 0
-    for entry in os.listdir("/proc"):
+    try:
+        entries = os.listdir("/proc")
+    except OSError:   # no /proc (not Linux): the limit is then the margin alone
+        return 0
+    for entry in entries:
         if entry.isdigit():
             try:
                 count += os.stat(f"/proc/{entry}").st_uid == uid

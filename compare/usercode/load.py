@@ -163,6 +163,22 @@ def _check_signature(path: Any, name: str, fn: Callable, positional: int, names:
                  and signature.parameters[k].kind is not inspect.Parameter.POSITIONAL_ONLY)
 
 
+def call_user(fn: Callable, args: tuple, kwargs: dict, failure: Callable[[BaseException], UserCodeError]) -> Any:
+    """fn(*args, **kwargs) across the boundary into a user's code: anything it raises (BaseException included)
+    becomes `failure(exc)` (exit 2), except our own SIGINT / SIGTERM and our machinery's stops (`UserStop`),
+    which stay ours wherever they land; a signal of ours the user's code swallowed is raised again here."""
+    try:
+        with exits.user_code():
+            out = fn(*args, **kwargs)
+    except BaseException as exc:
+        if exits.is_ours(exc) or isinstance(exc, UserStop):   # ours, not the user's: they pass through
+            raise
+        exits.raise_pending()          # our signal arrived, and the user's code turned it into another error
+        raise failure(exc) from None
+    exits.raise_pending()              # our signal arrived, and the user's code swallowed it
+    return out
+
+
 class UserBackprop:
     """The user's functions, called with copies and checked at the boundary, for one experiment."""
 
@@ -183,24 +199,13 @@ class UserBackprop:
         return self.code.forward is not None
 
     def _call(self, what: str, fn: Callable, args: tuple, kwargs: dict, where: str) -> Any:
-        """fn(*args, **kwargs), where anything the user's code raises (BaseException included) is the user's
-        error (exit 2, their frames only), except our own SIGINT / SIGTERM, which stay ours wherever they land."""
-        try:
-            with exits.user_code():
-                out = fn(*args, **kwargs)
-        except BaseException as exc:
-            if exits.is_ours(exc) or isinstance(exc, UserStop):   # ours, not the user's: they pass through
-                raise
-            exits.raise_pending()      # our signal arrived, and the user's code turned it into another error
+        def failure(exc: BaseException) -> UserCodeError:
             if isinstance(exc, NotImplementedError):
                 detail = f": {_one_line(exc)}" if str(exc) else ""
-                raise UserCodeError(f"{self.code.name}: {what} is not implemented yet (NotImplementedError{detail} "
-                                    f"at {_last_user_line(exc, self.code.path.resolve())}): fill in its "
-                                    "formulas") from None
-            raise UserCodeError(f"{self.code.name}: {what} raised {_one_line(exc)} at {where}",
-                                user_traceback(exc)) from None
-        exits.raise_pending()          # our signal arrived, and the user's code swallowed it
-        return out
+                return UserCodeError(f"{self.code.name}: {what} is not implemented yet (NotImplementedError{detail} "
+                                     f"at {_last_user_line(exc, self.code.path.resolve())}): fill in its formulas")
+            return UserCodeError(f"{self.code.name}: {what} raised {_one_line(exc)} at {where}", user_traceback(exc))
+        return call_user(fn, args, kwargs, failure)
 
     def call_forward(self, weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray,
                      where: str) -> list[np.ndarray]:

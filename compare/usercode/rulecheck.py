@@ -25,7 +25,8 @@ from compare.errors import ParityError
 from compare.experiment.definition import Experiment
 from compare.running.optimizer_state import LABELS
 from compare.running.tolerances import state_tolerance_for, tolerance_for
-from compare.usercode.load import UserCodeError, _one_line, user_traceback
+from compare.usercode import gate
+from compare.usercode.load import UserCodeError, _one_line, call_user, user_traceback
 from compare.usercode.rule_hints import rule_hints, state_hints
 from compare.usercode.rules import RULES, WHOLE_MODEL
 
@@ -66,31 +67,31 @@ def _layer_names(sizes: tuple[int, ...]) -> list[str]:
 
 
 def _call(fn: Any, rule: str, args: tuple, where: str) -> Any:
-    try:
-        return fn(*args)
-    except NotImplementedError:
-        raise UserCodeError(f"{rule} is not implemented yet (NotImplementedError at {where}): fill in its "
-                            "formulas") from None
-    except Exception as exc:
-        raise UserCodeError(f"{rule} raised {_one_line(exc)} at {where}", user_traceback(exc)) from None
+    def failure(exc: BaseException) -> UserCodeError:
+        if isinstance(exc, NotImplementedError):
+            return UserCodeError(f"{rule} is not implemented yet (NotImplementedError at {where}): fill in its "
+                                 "formulas")
+        return UserCodeError(f"{rule} raised {_one_line(exc)} at {where}", user_traceback(exc))
+    return call_user(fn, args, {}, failure)
 
 
 def _checked(out: Any, rule: str, where: str, shape: tuple[int, ...], given: dict[str, Any]) -> tuple:
-    if not isinstance(out, tuple) or len(out) != 2:
+    # through the strict gate (compare.usercode.gate): nothing of the returned objects' own code is trusted
+    if not isinstance(out, tuple):
         raise UserCodeError(f"{rule} at {where}: returned {type(out).__name__}; expected a pair (next_w, config)")
-    next_w, config = out
-    if not isinstance(next_w, np.ndarray) or next_w.dtype.kind not in "fiu":
-        raise UserCodeError(f"{rule} at {where}: next_w is {type(next_w).__name__}; expected a NumPy array of "
-                            f"shape {shape}")
-    if next_w.shape != shape:
-        raise UserCodeError(f"{rule} at {where}: next_w has shape {next_w.shape}; expected {shape} (w's own)")
+    next_w, config = gate.sequence(out, f"{rule} at {where}: its return value", 2, "a pair (next_w, config)")
+    array, found = gate.array(next_w, f"{rule} at {where}: next_w", shape, np.dtype(np.float64))
+    if array is None:
+        raise UserCodeError(f"{rule} at {where}: next_w has shape {found}; expected {shape} (w's own)")
     if not isinstance(config, dict):
-        raise UserCodeError(f"{rule} at {where}: config is {type(config).__name__}; expected the dict it was given")
+        raise UserCodeError(f"{rule} at {where}: config is {gate.type_name(config)}; expected the dict it was "
+                            "given")
+    config = dict.copy(config)          # a plain dict: a subclass's __contains__ or __iter__ never runs
     lost = [k for k in given if k not in config]
     if lost:
         raise UserCodeError(f"{rule} at {where}: the returned config lost {', '.join(map(repr, lost))}; return "
                             "the config you were given, with your state added")
-    return np.array(next_w, dtype=np.float64), config
+    return array, config
 
 
 def check_rule(fn: Any, rule: str, e: Experiment, *, on_update: Any = None) -> RuleReport:
@@ -129,9 +130,11 @@ def check_rule(fn: Any, rule: str, e: Experiment, *, on_update: Any = None) -> R
                 else:
                     out = _call(fn, rule, ({n: p.copy() for n, p in zip(names, params)},
                                            {n: np.array(g) for n, g in zip(names, grads)}, configs[0]), where)
-                    if not isinstance(out, tuple) or len(out) != 2 or not isinstance(out[0], dict):
+                    out = gate.sequence(out, f"{rule} at {where}: its return value", 2, "(next_params, config)")
+                    if not isinstance(out[0], dict):
                         raise UserCodeError(f"{rule} at {where}: expected (next_params, config), next_params a "
                                             "dict W1, b1, ...")
+                    out[0] = dict.copy(out[0])      # a plain dict: a subclass's own methods never run
                     missing = [n for n in names if n not in out[0]]
                     if missing:
                         raise UserCodeError(f"{rule} at {where}: next_params lacks {', '.join(missing)}")

@@ -33,6 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from compare import exits
+from compare.errors import ExperimentError, UserStop
+from compare.files.bounded import read_bytes
 from compare.usercode.load import UserCodeError, _one_line, user_traceback
 
 
@@ -67,6 +70,7 @@ RULES: dict[str, RuleSpec] = {
                                                "initial_accumulator_value": "initial_accumulator_value"},
                         {"cache": ("sum", ""), "t": ("step", "")}, {}),
 }
+SOURCE_BYTES = 16 << 20   # a rule file read to find its functions
 WHOLE_MODEL = "step"
 ACCEPTED = tuple(RULES) + (WHOLE_MODEL,)
 
@@ -75,9 +79,9 @@ def rule_names(path: str | Path) -> list[str]:
     """The accepted rule functions `path` defines at top level (read from its syntax, nothing run); [] for a
     file that defines `backward` (a backprop file) or no rule. UserCodeError for a file that does not parse."""
     file = Path(path)
-    try:
-        tree = ast.parse(file.read_bytes(), filename=str(file))
-    except (OSError, ValueError, SyntaxError):
+    try:   # bounded, and a regular file only (a FIFO would block here)
+        tree = ast.parse(read_bytes(file, str(file), SOURCE_BYTES), filename=str(file))
+    except (ExperimentError, ValueError, SyntaxError, RecursionError, MemoryError):
         return []                 # missing, unreadable or not Python: the loader of backward files says so
     defined = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     if "backward" in defined:
@@ -95,8 +99,12 @@ def load_rules(path: str | Path, names: list[str]) -> dict[str, Any]:
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(file.parent))
     try:
-        spec.loader.exec_module(module)
-    except (Exception, SystemExit) as exc:
+        with exits.user_code():
+            spec.loader.exec_module(module)
+    except BaseException as exc:   # a user's file may raise anything; our own signals stay ours
+        if exits.is_ours(exc) or isinstance(exc, UserStop):
+            raise
+        exits.raise_pending()
         raise UserCodeError(f"{path}: does not import ({_one_line(exc)})", user_traceback(exc)) from None
     finally:
         try:
