@@ -201,7 +201,7 @@ class UserBackprop:
     def _call(self, what: str, fn: Callable, args: tuple, kwargs: dict, where: str) -> Any:
         def failure(exc: BaseException) -> UserCodeError:
             if isinstance(exc, NotImplementedError):
-                detail = f": {_one_line(exc)}" if str(exc) else ""
+                detail = f": {str(exc).strip().splitlines()[0]}" if str(exc).strip() else ""
                 return UserCodeError(f"{self.code.name}: {what} is not implemented yet (NotImplementedError{detail} "
                                      f"at {_last_user_line(exc, self.code.path.resolve())}): fill in its formulas")
             return UserCodeError(f"{self.code.name}: {what} raised {_one_line(exc)} at {where}", user_traceback(exc))
