@@ -1,7 +1,10 @@
 """Your backprop: fill in the formulas, then check them against torch at every update:
 
-    python -m compare check examples/backprop_template.py            # the hiring committee (2-2-2-1)
-    python -m compare check examples/backprop_template.py exercise3 --mode all
+    python -m compare check examples/backprop_template.py            # the check suite (about a second)
+    python -m compare check examples/backprop_template.py exercise3 --mode all     # one experiment, live
+
+The suite's verdict says which batch sizes, outputs, depths, activations and losses it covered, and what
+it did not cover (this template takes no `loss` or activation keywords: sigmoid and loss "sum" only).
 
 Layout (the seed's): W[l] has shape (inputs, outputs) and a layer computes Z = A_prev @ W + b, with
 b of shape (1, outputs). A batch holds B samples, one per row. All sigmoid, as in the lesson.

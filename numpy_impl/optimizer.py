@@ -36,12 +36,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from numpy_impl.param_groups import param_groups
+
 
 class SGD:
     """Plain NumPy `torch.optim.SGD`: same arguments, same checks, same update, parameters changed in place."""
 
-    def __init__(self, params: list[np.ndarray], lr: float, momentum: float = 0.0, dampening: float = 0.0,
+    def __init__(self, params: list, lr: float, momentum: float = 0.0, dampening: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0, maximize: bool = False):
+        """`params`: arrays, or torch-style groups `{"params": [...], "weight_decay": 0.0}` whose
+        `weight_decay` overrides the optimizer's for those parameters (how weight decay is left off the
+        biases); the parameters keep their order through the groups."""
         # torch's own checks and words (torch.optim.SGD.__init__)
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
@@ -51,18 +56,23 @@ class SGD:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        self.params = params
+        groups = param_groups(params, {"weight_decay": weight_decay})
+        for group in groups:
+            if group["weight_decay"] < 0.0:
+                raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+        self.params = [p for group in groups for p in group["params"]]
+        self.weight_decays = [group["weight_decay"] for group in groups for _ in group["params"]]
         self.lr, self.momentum, self.dampening = lr, momentum, dampening
         self.nesterov, self.weight_decay, self.maximize = nesterov, weight_decay, maximize
-        self.buffers: list[np.ndarray | None] = [None] * len(params)
+        self.buffers: list[np.ndarray | None] = [None] * len(self.params)
 
     def step(self, grads: list[np.ndarray]) -> None:
         """Update every parameter in place from its gradient (same order as `params`); `grads` untouched."""
-        for i, (p, g) in enumerate(zip(self.params, grads)):
+        for i, (p, g, decay) in enumerate(zip(self.params, grads, self.weight_decays)):
             if self.maximize:
                 g = -g
-            if self.weight_decay != 0:
-                g = g + self.weight_decay * p
+            if decay != 0:
+                g = g + decay * p
             if self.momentum != 0:
                 buf = self.buffers[i]
                 if buf is None:

@@ -54,7 +54,14 @@ class NumpyTrainer:
         self.forward: ForwardFn = forward_fn or partial(forward, **acts)
         self.backward: BackwardFn = backward_fn or partial(backward, loss=e.loss, **acts)
         self._workspaces: dict[int, Workspace] = {}
-        params = [p for pair in zip(self.weights, self.biases) for p in pair]  # torch's order: W1, b1, ...
+        # without biases (`bias = False`) they stay 0 and are no parameters; `weight_decay_biases = False`:
+        # one parameter group per parameter, in torch's order, the biases' with no weight decay
+        self.has_bias = getattr(e, "bias", True)
+        params: list = ([p for pair in zip(self.weights, self.biases) for p in pair] if self.has_bias   # W1, b1, ...
+                        else list(self.weights))
+        if self.has_bias and not getattr(e, "weight_decay_biases", True):
+            params = [{"params": [p]} if k % 2 == 0 else {"params": [p], "weight_decay": 0.0}
+                      for k, p in enumerate(params)]
         self.optimizer = make_optimizer(e.optimizer, params, **e.optimizer_options)
         self.updates = 0
 
@@ -81,7 +88,12 @@ class NumpyTrainer:
         T = self.T.take(indices, 0, ws.T)                                      # (B, n_L)
         Zs, activations = self.forward(self.weights, self.biases, X, workspace=ws)
         dW, db = self.backward(self.weights, Zs, activations, T, workspace=ws)
-        self.optimizer.step([g for pair in zip(dW, db) for g in pair])        # dW1, db1, dW2, ...
+        if self.has_bias:
+            self.optimizer.step([g for pair in zip(dW, db) for g in pair])    # dW1, db1, dW2, ...
+        else:
+            for g in db:
+                g[...] = 0                      # no biases: nothing to learn there, b stays 0
+            self.optimizer.step(list(dW))
         self.updates += 1
         return Zs, activations, dW, db
 

@@ -28,6 +28,7 @@ STYLES = ROOT / "tests" / "styles"
 # is enough, no formula to name)
 EXPECTED = {
     "accumulates": (("batches", 2, "gradient", 3, "W3"), ["update 1 agreed", "carried from one call"]),
+    "cached_weights": (("batches", 2, "gradient", 2, "W2"), ["update 1 agreed", "carried from one call"]),
     "averaged_twice": (("batches", 1, "gradient", 3, "W3"), ["averaged over the batch twice"]),
     "bias_last_sample": (("batches", 1, "gradient", 3, "b3"), ["row 2 of delta3", "dW3 agrees"]),
     "bias_one_row": (("batches", 1, "gradient", 3, "b3"), ["row 0 of delta3"]),
@@ -212,3 +213,16 @@ def test_a_named_experiment_the_file_cannot_express_gets_a_plain_note():
     assert "your backward takes no `hidden_activation`" in " ".join(f.notes)
     assert any("right for hidden activation sigmoid" in h for h in f.hints)
     assert not any(h.startswith("the layers above") for h in f.hints)
+
+
+def test_live_torch_gives_the_same_verdict():
+    pytest.importorskip("torch")
+    for path in (STYLES / "minimal.py", ZOO / "dw_first_sample.py"):
+        code = load_user_code(path)
+        recorded, live = run_suite(code, jobs=1), run_suite(code, live=True, jobs=1)
+        assert [(r.name, r.status, r.updates_checked) for r in recorded.results] == \
+            [(r.name, r.status, r.updates_checked) for r in live.results]
+        if recorded.first_failure:
+            a, b = recorded.first_failure.failure, live.first_failure.failure
+            assert (a.update, a.layer, a.parameter, a.element, a.hints) == \
+                (b.update, b.layer, b.parameter, b.element, b.hints)

@@ -21,7 +21,6 @@ from compare.files.text import ascii_float, printable
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION = str(ROOT / "examples" / "backprop_solution.py")
 LIMIT = 768 << 20          # the commands below refuse in well under this; inflating 2 GiB would not fit
-GiB = 1 << 30
 
 HEADER = """name = "csvtest"
 [network]
@@ -88,15 +87,15 @@ def big_zero_member(path: Path, member: str, nbytes: int, others: dict[str, np.n
 
 @pytest.fixture(scope="module")
 def bomb(tmp_path_factory) -> Path:
-    """A real trace of hiring whose `W1` is 1 GiB of zeros (more than LIMIT), deflated to a few MB: a bomb
-    for `--against` (a trace's W1) and for `--init` (the initial W1) alike."""
+    """A real trace of hiring whose `W1` is 900 MiB of zeros (more than LIMIT, less than a trace's cap),
+    deflated to a few MB: a bomb for `--against` (a trace's W1) and for `--init` (the initial W1) alike."""
     folder = tmp_path_factory.mktemp("bomb")
     trace = folder / "t.npz"
     assert main(["record", "hiring", "--epochs", "2", "--out", str(trace), "--quiet"]) == 0
     with np.load(trace, allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files if k != "W1"}
     path = folder / "bomb.npz"
-    big_zero_member(path, "W1", GiB, arrays)
+    big_zero_member(path, "W1", 900 << 20, arrays)
     return path
 
 
@@ -131,13 +130,24 @@ def test_files_over_their_cap_are_refused_before_reading(tmp_path, capsys):
 
 
 def test_an_npz_bomb_is_refused_before_inflating(bomb):
-    assert bomb.stat().st_size < 16 << 20               # 1 GiB of zeros, a few MB on disk
+    assert bomb.stat().st_size < 16 << 20               # 900 MiB of zeros, a few MB on disk
     inflate = subprocess.run([sys.executable, "-c", "import sys, numpy; numpy.load(sys.argv[1])['W1']", str(bomb)],
                              capture_output=True, text=True, timeout=60,
                              preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (LIMIT, LIMIT)))
     assert "MemoryError" in inflate.stderr              # the limit bites: reading it whole cannot pass
-    refused(limited("check", SOLUTION, "--against", str(bomb)), "`W1` has shape (134217728,)")
-    refused(limited("hiring", "--init", str(bomb), "--show"), "W1: expected shape 2x2, found shape 134217728")
+    refused(limited("check", SOLUTION, "--against", str(bomb)), "`W1` has shape (117964800,)")
+    refused(limited("hiring", "--init", str(bomb), "--show"), "bytes in all; this file is read up to 64 MiB")
+
+
+def test_members_declaring_more_than_the_cap_in_all(tmp_path, capsys):
+    many = tmp_path / "many.npz"
+    with zipfile.ZipFile(many, "w") as archive:
+        for i in range(3):                                   # 3 x 512 MiB declared, nothing stored
+            with archive.open(f"m{i}.npy", "w") as handle:
+                np.lib.format.write_array_header_1_0(handle, {"descr": "<f8", "fortran_order": False,
+                                                              "shape": (1 << 26,)})
+    in_process(["check", str(ROOT / "examples" / "backprop_solution.py"), "--against", str(many)], capsys,
+               "its members declare 1,610,612,736 bytes in all; this file is read up to 1024 MiB")
 
 
 def test_a_forged_shape_and_too_many_members(tmp_path, capsys):
@@ -146,7 +156,11 @@ def test_a_forged_shape_and_too_many_members(tmp_path, capsys):
         with archive.open("W1.npy", "w") as handle:         # declares 2^40 elements, holds none
             np.lib.format.write_array_header_1_0(handle, {"descr": "<f8", "fortran_order": False,
                                                           "shape": (1 << 40,)})
-    in_process(["hiring", "--init", str(forged), "--show"], capsys, "W1: expected shape 2x2")
+    in_process(["hiring", "--init", str(forged), "--show"], capsys, "declare 8,796,093,022,208 bytes in all")
+    with zipfile.ZipFile(forged, "w") as archive:
+        with archive.open("W1.npy", "w") as handle:         # declares 64 elements, holds none
+            np.lib.format.write_array_header_1_0(handle, {"descr": "<f8", "fortran_order": False, "shape": (64,)})
+    in_process(["hiring", "--init", str(forged), "--show"], capsys, "W1: expected shape 2x2, found shape 64")
     many = tmp_path / "many.npz"
     with zipfile.ZipFile(many, "w") as archive:
         for i in range(NPZ_MEMBERS + 1):
@@ -208,3 +222,39 @@ def test_control_characters_in_names_are_escaped(tmp_path, capsys):
     assert "a\\x1b[2Jb\\x0dc\\x07:" in out
     assert not any(c in out + err for c in "\x1b\r\x07")
     assert printable("ok\u202eevil") == "ok\\u202eevil" and printable("Zhang San 张三") == "Zhang San 张三"
+
+
+def test_damaged_archives_are_one_line_or_load(tmp_path):
+    """300 damaged copies of a real trace and a real --save-weights file (a byte flipped, a cut, a block
+    zeroed, anywhere): each one loads or is one ExperimentError; nothing else ever escapes."""
+    from compare.errors import ExperimentError
+    from compare.experiment.sources import read_weights_npz
+    from compare.usercode.trace import load_trace
+
+    trace, weights = tmp_path / "t.npz", tmp_path / "w.npz"
+    assert main(["record", "hiring", "--epochs", "3", "--out", str(trace), "--quiet"]) == 0
+    assert main(["hiring", "--epochs", "2", "--quiet", "--save-weights", str(weights)]) == 0
+    rng = np.random.default_rng(16)
+    readers = [(trace, lambda p: load_trace(p)), (weights, lambda p: read_weights_npz(p, (2, 2, 2, 1)))]
+    outcomes = {"loaded": 0, "refused": 0}
+    for i in range(300):
+        source, read = readers[i % 2]
+        data = bytearray(source.read_bytes())
+        at = int(rng.integers(len(data)))
+        kind = i % 3
+        if kind == 0:
+            data[at] ^= 1 << int(rng.integers(8))
+        elif kind == 1:
+            del data[at:]
+        else:
+            data[at:at + 64] = bytes(len(data[at:at + 64]))
+        damaged = tmp_path / f"d{i}.npz"
+        damaged.write_bytes(bytes(data))
+        try:
+            read(damaged)
+            outcomes["loaded"] += 1
+        except ExperimentError as exc:
+            assert "\n" not in str(exc)
+            outcomes["refused"] += 1
+        damaged.unlink()
+    assert outcomes["refused"] > 150, outcomes

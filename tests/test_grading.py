@@ -111,7 +111,7 @@ def test_right_full_marks_wrong_less_hostile_zero(graded: dict) -> None:
     assert "exited with status 3 in backward" in late["checks"][1]["message"]
     assert late["checks"][2]["message"].startswith("not run: the submission's process had ended")
     hostile = [n for n in by if n.startswith("hostile_")]
-    assert len(hostile) == 14
+    assert len(hostile) == 15
     for name in hostile:
         assert by[name]["score"] == 0, (name, by[name])
         assert by[name]["verdict"] != "pass"
@@ -128,6 +128,7 @@ def test_right_full_marks_wrong_less_hostile_zero(graded: dict) -> None:
     ("broken_syntax.py", "error", "does not import (SyntaxError"),
     ("no_backward.py", "error", "defines no function `backward"),
     ("raises.py", "error", "backward raised ValueError: shapes are hard"),
+    ("hostile_kill_grader.py", "error", "its judge process was killed by SIGKILL"),
     ("hostile_huge_answer.py", "error", "sent the grader what it refuses in backward (arrays of more than"),
 ])
 def test_each_failure_has_its_verdict_and_reason(graded: dict, name: str, verdict: str, words: str) -> None:

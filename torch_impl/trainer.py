@@ -50,7 +50,8 @@ class TorchTrainer:
                 weight_view.copy_(torch.from_numpy(weight))
                 bias_view.copy_(torch.from_numpy(bias))
                 linear.weight = nn.Parameter(weight_view)
-                linear.bias = nn.Parameter(bias_view)
+                # no biases (`bias = False`): nn.Linear(bias=False) computes A @ weight.T; the slot stays 0
+                linear.bias = nn.Parameter(bias_view) if getattr(e, "bias", True) else None
         # on the CPU a NumPy view of `flat` reads the parameters without a copy
         self.flat_numpy = self.flat.detach().numpy() if self.device.type == "cpu" else None
         self.X = torch.tensor(e.inputs, dtype=self.dtype)                                # (N, n_0)
@@ -59,7 +60,12 @@ class TorchTrainer:
         self.X_device, self.T_device = self.X.to(self.device), self.T.to(self.device)
         self.loss_fn = make_loss(e.loss)
         self.log_loss_fn = make_log_loss(e.loss)
-        self.optimizer = make_optimizer(e.optimizer, self.model.parameters(), **e.optimizer_options)
+        params: list = list(self.model.parameters())           # weight1, bias1, weight2, ... (or weights only)
+        if getattr(e, "bias", True) and not getattr(e, "weight_decay_biases", True):
+            # torch parameter groups: weight decay on the weights only, none on the biases
+            params = [{"params": [p]} if k % 2 == 0 else {"params": [p], "weight_decay": 0.0}
+                      for k, p in enumerate(params)]
+        self.optimizer = make_optimizer(e.optimizer, params, **e.optimizer_options)
         self.moves_batches = self.device.type != "cpu"   # the DataLoader's batches live on the CPU
         self.updates = 0
 
@@ -97,7 +103,13 @@ class TorchTrainer:
 
     def parameters(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Copies of the weights and biases, converted to the seed layout."""
-        pairs = [linear_to_seed(lin.weight.detach().cpu().numpy(), lin.bias.detach().cpu().numpy())
+        pairs = [linear_to_seed(lin.weight.detach().cpu().numpy(), _bias(lin).detach().cpu().numpy())
                  for lin in self.model.linears]
         return [w for w, _ in pairs], [b for _, b in pairs]
 
+
+def _bias(linear: nn.Linear) -> torch.Tensor:
+    """The layer's bias, or zeros for a layer without one (`nn.Linear(bias=False)`)."""
+    if linear.bias is not None:
+        return linear.bias
+    return torch.zeros(linear.weight.shape[0], dtype=linear.weight.dtype, device=linear.weight.device)

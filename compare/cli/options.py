@@ -68,6 +68,8 @@ RUN_OPTIONS: list[tuple[str, Any, tuple[str, ...] | None, str]] = [
     ("hidden_activation", str, HIDDEN_ACTIVATIONS, "activation of the hidden layers"),
     ("output_activation", str, OUTPUT_ACTIVATIONS, "activation of the output layer"),
     ("leaky_slope", float, None, "negative slope of leaky_relu (default 0.01)"),
+    ("bias", _bool, None, "layers with biases: true/false (default true; false: nn.Linear(bias=False), your "
+     "backward returns dW only, or (dW, None))"),
     ("optimizer", str, None, "sgd (default), adam, adamw, rmsprop or adagrad: torch.optim's, with its keys"),
     ("momentum", float, None, "sgd, rmsprop: momentum, >= 0 (default 0)"),
     ("dampening", float, None, "sgd: dampening of the momentum (default 0)"),
@@ -91,7 +93,7 @@ RUN_OPTIONS: list[tuple[str, Any, tuple[str, ...] | None, str]] = [
      "unless --epochs)"),
     ("device", str, DEVICES, "torch side: cpu (default) or cuda; NumPy stays on the CPU"),
 ]
-BOOLEAN_FLAGS = {"drop_last", "nesterov", "maximize", "amsgrad", "centered"}
+BOOLEAN_FLAGS = {"drop_last", "nesterov", "maximize", "bias", "amsgrad", "centered"}
 
 
 def add_run_options(parser: argparse.ArgumentParser, *, out_help: str = "write plots to this folder "
@@ -107,6 +109,9 @@ def add_run_options(parser: argparse.ArgumentParser, *, out_help: str = "write p
         else:
             group.add_argument(flag, dest=key, type=kind, choices=choices, default=None,
                                metavar=None if choices else key.upper(), help=text)
+    group.add_argument("--no-weight-decay-biases", dest="weight_decay_biases", action="store_const", const=False,
+                       default=None, help="weight decay on the weights only, none on the biases (torch parameter "
+                       "groups; [train] weight_decay_biases = false)")
     group.add_argument("--init", dest="init", default=None, metavar="FILE.npz",
                        help="initial weights W1, b1, W2, b2, ... (seed layout) from a plain .npz")
     out = parser.add_argument_group("output")
@@ -135,9 +140,11 @@ def add_resync_option(parser: argparse.ArgumentParser) -> None:
 
 def overrides_from(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
     """(overrides for load_experiment, the flag that set each key) from parsed arguments."""
-    keys = [k for k, *_ in RUN_OPTIONS if k != "mode"] + ["init"]
+    keys = [k for k, *_ in RUN_OPTIONS if k != "mode"] + ["init", "weight_decay_biases"]
     overrides = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
     if getattr(args, "mode", None) not in (None, "all"):
         overrides["mode"] = args.mode
     flags = {k: "--" + k.replace("_", "-") for k in overrides}
+    if "weight_decay_biases" in flags:
+        flags["weight_decay_biases"] = "--no-weight-decay-biases"
     return overrides, flags

@@ -216,15 +216,16 @@ def formula_hints(i: int, parameter: str, ours: np.ndarray, ref: Reference, s: S
     return hints
 
 
-def layer_hints(first: tuple[int, str], wrong: list[tuple[int, str]], L: int) -> list[str]:
+def layer_hints(first: tuple[int, str], wrong: list[tuple[int, str]], L: int, bias: bool = True) -> list[str]:
     """Where to look, from which parameters are wrong: `first` (layer from 1, "W"/"b") is the first wrong in
     backprop order, `wrong` all wrong ones. Each sentence is a deduction from which gradients agree, so no two
     of them can contradict each other: delta of a layer is called right exactly when one of its two gradients
-    agrees, and a wrong layer below is called a consequence only when this layer's delta is wrong."""
+    agrees, and a wrong layer below is called a consequence only when this layer's delta is wrong. Without
+    biases (`bias` False) db is 0 on both sides and proves nothing about delta."""
     layer, parameter = first
     hints = []
     below = [f"d{p}{l}" for l, p in wrong if l < layer]
-    same_layer = {p for l, p in wrong if l == layer}
+    same_layer = {p for l, p in wrong if l == layer} if bias else {"W", "b"}
     delta_right = len(same_layer) == 1
     if layer < L and not delta_right:
         hints.append(f"the layers above layer {layer} agree, so delta{layer + 1} is right: the mistake is in layer "

@@ -178,7 +178,7 @@ def gradient_hints(ours: Stages, ref: Reference, setting: Setting, e: Experiment
         below = [f"d{q}{k}" for k, q in wrong if (k, q) != first]
         return zeros + ([f"also wrong: {', '.join(below)}"] if below else [])
     other = right_for_another_setting(ours.dW, ours.db, ref, setting)
-    delta_right = len({q for k, q in wrong if k == l}) == 1
+    delta_right = e.bias and len({q for k, q in wrong if k == l}) == 1
     formulas = formula_hints(l - 1, p, mine, ref, setting)
     hints = _nan_hint(mine, name)
     if p == "W":
@@ -186,7 +186,7 @@ def gradient_hints(ours: Stages, ref: Reference, setting: Setting, e: Experiment
     hints += factor_hints(mine, ref_grad, setting, name, generic=not (formulas or hints or other),
                           delta_right=delta_right)
     hints += transposed_hint(mine, ref_grad, setting, name) + formulas + other
-    return hints + layer_hints(first, wrong, L)
+    return hints + layer_hints(first, wrong, L, e.bias)
 
 
 def _specific(hints: list[str]) -> bool:

@@ -75,7 +75,9 @@ def capture_torch(trainer, X, T) -> Stages:
     as_np = lambda t: t.detach().cpu().numpy().astype(np.float64)  # noqa: E731
     if model.output_activation == "softmax":   # the module ends at the logits; A_L is their softmax
         As[-1] = model.probabilities(As[-1])
-    grads = [linear_to_seed(lin.weight.grad.cpu().numpy(), lin.bias.grad.cpu().numpy())
+    # a layer without a bias (`bias = false`) has no bias gradient: zeros, as the NumPy side's
+    grads = [linear_to_seed(lin.weight.grad.cpu().numpy(),
+                            lin.bias.grad.cpu().numpy() if lin.bias is not None else np.zeros(lin.weight.shape[0]))
              for lin in model.linears]
     weights, biases = trainer.parameters()
     stages = Stages([as_np(z) for z in Zs], [as_np(X)] + [as_np(a) for a in As],

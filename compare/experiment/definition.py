@@ -55,6 +55,7 @@ class Experiment:
     hidden_activation: str = "sigmoid"
     output_activation: str = "sigmoid"
     leaky_slope: float = 0.01              # read by leaky_relu only
+    bias: bool = True                      # False: layers without biases (nn.Linear(bias=False)); b stays 0
     init_weights: tuple[np.ndarray, ...] | None = None   # W[l]: (sizes[l], sizes[l+1]); None with a scheme
     init_biases: tuple[np.ndarray, ...] | None = None    # b[l]: (1, sizes[l+1])
     init_scheme: str | None = None         # "torch-default" | "xavier-uniform" | "he-normal"
@@ -79,6 +80,7 @@ class Experiment:
     centered: bool = False                 # rmsprop
     lr_decay: float = 0.0                  # adagrad
     initial_accumulator_value: float = 0.0  # adagrad
+    weight_decay_biases: bool = True       # False: weight decay on the weights only (torch parameter groups)
     device: str = "cpu"                    # torch side only
     source: str = field(default="", compare=False)  # where it came from, for messages
 
@@ -135,6 +137,10 @@ class Experiment:
             elif key != "lr" and value and not isinstance(value, bool):
                 opts.append(f"{key} {value:g}")
         opts += [k for k, v in self.optimizer_options.items() if v is True]
+        if not self.weight_decay_biases and self.bias:
+            opts.append("no weight decay on biases")
+        if not self.bias:
+            act += ", no biases"
         mode = self.mode if self.mode == "batch" else f"{self.mode}/{self.resolved_order}"
         if self.mode == "minibatch":
             mode += f", batch_size {self.batch_size}"

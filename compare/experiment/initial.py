@@ -27,7 +27,8 @@ def initial_parameters(experiment: Experiment, *,
                 "imports; save it once with `python -m torch_impl EXPERIMENT --save-weights w.npz` and run "
                 "`python -m numpy_impl EXPERIMENT --init w.npz`")
         from torch_impl.init import torch_default_parameters
-        return torch_default_parameters(e.sizes, e.seed, e.dtype)
+        weights, biases = torch_default_parameters(e.sizes, e.seed, e.dtype)
+        return weights, biases if e.bias else [np.zeros_like(b) for b in biases]
     rng = np.random.default_rng(e.seed)
     weights = []
     for n_in, n_out in pairs:

@@ -30,13 +30,16 @@ def to_toml(e: Experiment) -> str:
     lines = [f"# resolved from {e.source}", f"name = {_value(e.name)}",
              f"description = {_value(e.description)}", "", "[network]", f"sizes = {_value(list(e.sizes))}",
              f"hidden_activation = {_value(e.hidden_activation)}",
-             f"output_activation = {_value(e.output_activation)}", f"leaky_slope = {_value(e.leaky_slope)}",
-             "", "[init]"]
+             f"output_activation = {_value(e.output_activation)}", f"leaky_slope = {_value(e.leaky_slope)}"]
+    if not e.bias:
+        lines.append("bias = false")
+    lines += ["", "[init]"]
     if e.init_scheme:
         lines.append(f"scheme = {_value(e.init_scheme)}")
     else:
         lines.append(f"weights = {_value([w.tolist() for w in e.init_weights])}")
-        lines.append(f"biases = {_value([b[0].tolist() for b in e.init_biases])}")
+        if e.bias:
+            lines.append(f"biases = {_value([b[0].tolist() for b in e.init_biases])}")
     lines += ["", "[data]", f"inputs = {_value(e.inputs)}", f"targets = {_value(e.targets)}",
               f"names = {_value(list(e.names))}", "", "[train]"]
     train = {"lr": e.lr, "epochs": e.epochs, "report_every": e.report_every, "mode": e.mode,
@@ -46,5 +49,7 @@ def to_toml(e: Experiment) -> str:
              "drop_last": e.drop_last, "seed": e.seed, "loss": e.loss, "dtype": e.dtype,
              "optimizer": e.optimizer, **{k: v for k, v in e.optimizer_options.items() if k != "lr"},
              "device": e.device}
+    if not e.weight_decay_biases:
+        train["weight_decay_biases"] = False
     lines += [f"{k} = {_value(v)}" for k, v in train.items()]
     return "\n".join(lines) + "\n"

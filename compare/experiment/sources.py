@@ -201,6 +201,8 @@ def experiment_from_document(document: Mapping[str, Any], path: Path,
         for key in ("hidden_activation", "output_activation"):
             if key not in overrides:
                 doc["network"].pop(key, None)
+    if overrides.get("bias") is False and isinstance(doc.get("init"), dict):
+        doc["init"].pop("biases", None)   # `--bias false` drops the file's initial biases: there are none
     if "scheme" in overrides:      # a scheme given as a flag replaces the file's explicit initial values
         if init_file is not None:
             raise ExperimentError(f"{flag_names.get('init', '--init')}: expected either --init FILE.npz or "

@@ -32,13 +32,13 @@ from compare.experiment.values import Found, boolean, choice, fail, integer, num
 
 SCHEMA: dict[str, tuple[str, ...]] = {
     "": ("name", "description", "network", "init", "data", "train"),
-    "network": ("sizes", "activation", "hidden_activation", "output_activation", "leaky_slope"),
+    "network": ("sizes", "activation", "hidden_activation", "output_activation", "leaky_slope", "bias"),
     "init": ("weights", "biases", "scheme"),
     "data": ("inputs", "targets", "names", "csv", "input_columns", "target_columns"),
     "train": ("lr", "epochs", "report_every", "mode", "order", "batch_size", "samples_per_epoch",
               "drop_last", "seed", "loss", "dtype", "momentum", "dampening", "nesterov", "weight_decay",
               "maximize", "device", "optimizer", "betas", "eps", "amsgrad", "alpha", "centered", "lr_decay",
-              "initial_accumulator_value"),
+              "initial_accumulator_value", "weight_decay_biases"),
 }
 MAX_EPOCHS = 10_000_000
 MAX_WIDTH = 100_000
@@ -113,6 +113,7 @@ def build(doc: Mapping[str, Any], where: Where, *, default_name: str = "experime
     hidden = choice(net.get("hidden_activation", both), where("network.hidden_activation"), HIDDEN_ACTIVATIONS)
     output = choice(net.get("output_activation", both), where("network.output_activation"), OUTPUT_ACTIVATIONS)
     slope = number(net.get("leaky_slope", 0.01), where("network.leaky_slope"))
+    bias = boolean(net.get("bias", True), where("network.bias"))
 
     lr = number(need(train, "train", "lr"), where("train.lr"), lo=0, lo_open=True)
     epochs = integer(need(train, "train", "epochs"), where("train.epochs"), lo=1, hi=MAX_EPOCHS)
@@ -127,6 +128,7 @@ def build(doc: Mapping[str, Any], where: Where, *, default_name: str = "experime
     dtype = choice(train.get("dtype", "float64"), where("train.dtype"), DTYPES)
     optimizer = optimizer_fields(train, lr, where)     # the optimizer and its keys, torch's rules
     device = choice(train.get("device", "cpu"), where("train.device"), DEVICES)
+    decay_biases = boolean(train.get("weight_decay_biases", True), where("train.weight_decay_biases"))
     if output == "softmax" and loss != "cross_entropy":
         raise ExperimentError(f"{where('network.output_activation')}: softmax needs loss = \"cross_entropy\", "
                               f"found loss = \"{loss}\"")
@@ -165,8 +167,12 @@ def build(doc: Mapping[str, Any], where: Where, *, default_name: str = "experime
         if "weights" in init or "biases" in init:
             raise ExperimentError(f"{where('init.scheme')}: give either a scheme or weights + biases, not both")
     else:
-        w_raw, b_raw = need(init, "init", "weights"), need(init, "init", "biases")
         layers = len(sizes) - 1
+        if not bias and "biases" in init:
+            raise ExperimentError(f"{where('init.biases')}: the network has no biases (network.bias = false); "
+                                  "remove init.biases")
+        w_raw = need(init, "init", "weights")
+        b_raw = need(init, "init", "biases") if bias else [[0.0] * n for n in sizes[1:]]
         for key, raw in (("weights", w_raw), ("biases", b_raw)):
             if not isinstance(raw, (list, tuple)) or len(raw) != layers:
                 found = Found(f"{len(raw)} arrays") if isinstance(raw, (list, tuple)) else raw
@@ -178,7 +184,8 @@ def build(doc: Mapping[str, Any], where: Where, *, default_name: str = "experime
     experiment = Experiment(
         name=name, description=description, sizes=sizes, inputs=inputs, targets=targets, names=names,
         lr=lr, epochs=epochs, report_every=report_every, hidden_activation=hidden, output_activation=output,
-        leaky_slope=slope, init_weights=weights, init_biases=biases, init_scheme=scheme, mode=mode,
+        leaky_slope=slope, bias=bias, weight_decay_biases=decay_biases,
+        init_weights=weights, init_biases=biases, init_scheme=scheme, mode=mode,
         order=order, batch_size=batch_size, samples_per_epoch=samples_per_epoch, drop_last=drop_last,
         seed=seed, loss=loss, dtype=dtype, **optimizer, device=device, source=where(""))
     if experiment.total_updates > MAX_UPDATES:

@@ -129,6 +129,10 @@ class Archive:
                 if member.name in self.members:
                     raise ExperimentError(f"{what}: member `{_shown(member.name)}` appears twice")
                 self.members[member.name] = member
+            declared = sum(m.nbytes for m in self.members.values())
+            if declared > total_cap:     # refused before any member is inflated, not halfway through
+                raise ExperimentError(f"{what}: its members declare {declared:,} bytes in all; this file is read "
+                                      f"up to {_size(total_cap)}")
         except ExperimentError:
             self._handle.close()
             raise

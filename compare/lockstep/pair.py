@@ -53,7 +53,7 @@ class Lockstep:
         self.torch = torch_trainer(e, weights, biases)
         self.tolerance = tolerance_for(e.dtype)
         self._index: np.ndarray | None = None          # torch_to_seed_index, built when first needed
-        self._theirs = np.empty_like(self.numpy.theta)
+        self._theirs = np.zeros_like(self.numpy.theta)
         self.diff = np.empty_like(self.numpy.theta)    # numpy - torch, then |numpy - torch|, seed order
         self._layers = self._layer_views() if self.numpy.theta.size >= PER_LAYER_FROM else None
         # the optimizer's state, compared after every update too (`compare.running.optimizer_state`)
@@ -75,7 +75,8 @@ class Lockstep:
             n_out, n_in = linear.weight.shape
             pairs.append((theirs[offset:offset + n_in * n_out].view(n_in, n_out), linear.weight.detach().t()))
             offset += n_in * n_out
-            pairs.append((theirs[offset:offset + n_out], linear.bias.detach()))
+            if linear.bias is not None:         # without biases the slot stays 0 (`_theirs` starts at 0)
+                pairs.append((theirs[offset:offset + n_out], linear.bias.detach()))
             offset += n_out
         return pairs
 

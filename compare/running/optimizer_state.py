@@ -66,8 +66,9 @@ def numpy_state(optimizer: Any, e: Experiment) -> dict[str, np.ndarray]:
 
 
 def torch_parameters(model: Any) -> list[Any]:
-    """The model's parameters in the seed order of `theta`: W1, b1, W2, b2, ... (torch's own objects)."""
-    return [p for linear in model.linears for p in (linear.weight, linear.bias)]
+    """The model's parameters in the seed order of `theta`: W1, b1, W2, b2, ... (torch's own objects; the
+    weights only in a network without biases, as the NumPy optimizer's parameters)."""
+    return [p for linear in model.linears for p in (linear.weight, linear.bias) if p is not None]
 
 
 def torch_state(optimizer: Any, model: Any, e: Experiment) -> dict[str, np.ndarray]:

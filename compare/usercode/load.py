@@ -201,7 +201,7 @@ class UserBackprop:
     def _call(self, what: str, fn: Callable, args: tuple, kwargs: dict, where: str) -> Any:
         def failure(exc: BaseException) -> UserCodeError:
             if isinstance(exc, NotImplementedError):
-                detail = f": {_one_line(exc)}" if str(exc) else ""
+                detail = f": {str(exc).strip().splitlines()[0]}" if str(exc).strip() else ""
                 return UserCodeError(f"{self.code.name}: {what} is not implemented yet (NotImplementedError{detail} "
                                      f"at {_last_user_line(exc, self.code.path.resolve())}): fill in its formulas")
             return UserCodeError(f"{self.code.name}: {what} raised {_one_line(exc)} at {where}", user_traceback(exc))
@@ -211,7 +211,7 @@ class UserBackprop:
                      where: str) -> list[np.ndarray]:
         """The user's forward on copies; returns [X, A1, ..., AL] checked and cast to the run's dtype."""
         assert self.code.forward is not None
-        out = self._call("forward", self.code.forward, (_copies(weights), _copies(biases), X.copy()),
+        out = self._call("forward", self.code.forward, (_copies(weights), self._biases(biases), X.copy()),
                          self.forward_kwargs, where)
         B = X.shape[0]
         L = len(self.sizes) - 1
@@ -223,10 +223,12 @@ class UserBackprop:
                       targets: np.ndarray, where: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The user's backward on copies; returns (dW, db) checked (count, type, shape) and cast to the run's
         dtype. A bias gradient of shape (n,) is accepted for (1, n)."""
-        args = (_copies(weights), _copies(biases), _copies(activations), targets.copy())
+        args = (_copies(weights), self._biases(biases), _copies(activations), targets.copy())
         out = self._call("backward", self.code.backward, args, self.kwargs, where)
         L = len(self.sizes) - 1
         what = f"{self.code.name}: backward at {where}"
+        if not self.experiment.bias:
+            return self._weights_only(out, what, L)
         pair = self._guarded(lambda: gate.sequence(out, f"{what}: its return value", 2, "(dW, db)"))
         dW = self._guarded(lambda: gate.sequence(pair[0], f"{what}: dW", L, "one array per layer, dW1 first"))
         db = self._guarded(lambda: gate.sequence(pair[1], f"{what}: db", L, "one array per layer, db1 first"))
@@ -236,6 +238,25 @@ class UserBackprop:
         grads_b = [self._array(g, f"{what}: db[{l}] (the gradient of b{l + 1})", (1, n_out))
                    for l, (g, (_, n_out)) in enumerate(zip(db, shapes))]
         return grads_W, grads_b
+
+    def _biases(self, biases: list[np.ndarray]) -> list[Any]:
+        """What the user's functions get as `biases`: copies, or None per layer in a network without biases."""
+        return _copies(biases) if self.experiment.bias else [None] * len(biases)
+
+    def _weights_only(self, out: Any, what: str, L: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """A network without biases (`bias = false`): the user returns dW (a list, one array per layer) or
+        (dW, None); db comes back as zeros (the biases stay 0). A db returned anyway is bad input."""
+        if type(out) in (list, tuple) and len(out) == 2 and out[1] is None:
+            out = out[0]
+        elif type(out) in (list, tuple) and len(out) == 2 and type(out[1]) in (list, tuple):
+            raise UserCodeError(f"{what}: returned (dW, db), but this network has no biases (network.bias = "
+                                "false): return dW only, or (dW, None)")
+        dW = self._guarded(lambda: gate.sequence(out, f"{what}: its return value", L,
+                                                 "dW, one array per layer (no biases: bias = false), or (dW, None)"))
+        shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
+        grads_W = [self._array(g, f"{what}: dW[{l}] (the gradient of W{l + 1})", shape, layer_shapes=shapes)
+                   for l, (g, shape) in enumerate(zip(dW, shapes))]
+        return grads_W, [np.zeros((1, n_out), dtype=self.dtype) for _, n_out in shapes]
 
     def _guarded(self, read: Callable[[], Any]) -> Any:
         """`read()` through the gate; should a user's object still run code of its own there (a `__del__`,
