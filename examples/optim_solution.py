@@ -6,8 +6,8 @@
 Each rule is called once per parameter and update with that parameter's own `config`: the hyperparameters
 come in it (learning_rate, momentum, decay_rate, beta1, beta2, epsilon, weight_decay, ...), and the rule keeps
 its state there between calls (velocity, cache, m, v, t). Each matches torch.optim's optimizer of the same name
-(SGD with momentum, RMSprop, Adam) element by element: the check compares the parameters and the state after
-every update.
+(SGD, SGD with momentum, RMSprop, Adam, AdamW, Adagrad) element by element: the check compares the parameters
+and the state after every update.
 """
 
 import numpy as np
@@ -91,3 +91,31 @@ def adamw(w, dw, config=None):
     finally:
         config["weight_decay"] = wd
     return next_w, config
+
+
+def sgd(w, dw, config=None):
+    """torch.optim.SGD without momentum: w <- w - lr (dw + weight_decay w)."""
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("weight_decay", 0.0)
+    return w - config["learning_rate"] * (dw + config["weight_decay"] * w), config
+
+
+def adagrad(w, dw, config=None):
+    """torch.optim.Adagrad: cache <- cache + g^2 (from initial_accumulator_value), w <- w - clr g /
+    (sqrt(cache) + eps), clr = lr / (1 + (t - 1) lr_decay) with t counted first."""
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("epsilon", 1e-10)
+    config.setdefault("weight_decay", 0.0)
+    config.setdefault("lr_decay", 0.0)
+    config.setdefault("initial_accumulator_value", 0.0)
+    config.setdefault("cache", np.full_like(w, config["initial_accumulator_value"]))
+    config.setdefault("t", 0)
+    g = dw + config["weight_decay"] * w
+    config["t"] += 1
+    config["cache"] = config["cache"] + g * g
+    clr = config["learning_rate"] / (1 + (config["t"] - 1) * config["lr_decay"])
+    return w - clr * g / (np.sqrt(config["cache"]) + config["epsilon"]), config

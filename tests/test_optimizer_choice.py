@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -279,3 +280,16 @@ def test_numpy_alone_and_torch_alone_use_the_optimizer(capsys):
     plain = np.array(json.loads(capsys.readouterr().out)["outputs"])
     np.testing.assert_allclose(outputs["numpy"], outputs["torch"], rtol=0, atol=1e-12)
     assert np.abs(outputs["numpy"] - plain).max() > 1e-3
+
+
+def test_a_recording_carries_the_optimizer(tmp_path, capsys):
+    """record with Adam, check a backward against it without torch: the trace's experiment keeps the optimizer
+    and its keys, and a plain-SGD replay would not agree."""
+    trace = tmp_path / "adam.npz"
+    assert compare_main(["record", "exercise3", "--optimizer", "adam", "--lr", "0.01", "--betas", "0.8,0.99",
+                         "--epochs", "20", "--out", str(trace), "--quiet"]) == 0
+    solution = str(Path(__file__).resolve().parents[1] / "examples" / "backprop_solution.py")
+    assert compare_main(["check", solution, "--against", str(trace), "--show"]) == 0
+    shown = capsys.readouterr().out
+    assert 'optimizer = "adam"' in shown and "betas = [0.8, 0.99]" in shown
+    assert compare_main(["check", solution, "--against", str(trace), "--quiet"]) == 0
