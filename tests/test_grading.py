@@ -322,3 +322,26 @@ def test_check_timeout_in_process_ends_a_file_that_swallows_the_interrupt() -> N
                           "--quiet"], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                          cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL)
     assert run.returncode == 2 and "ran past its time limit (--timeout 1 s) in backward" in run.stderr, run.stderr
+
+
+def test_a_submission_that_stops_its_judge_loses_its_own_grade_only(tmp_path: Path, monkeypatch) -> None:
+    from compare.grading import grade as grading
+    from compare.grading.isolate import Limits
+    from compare.grading.judge import Submission, prepare
+    from compare.grading.rubric import load_rubric
+
+    stopper = tmp_path / "stopper.py"
+    stopper.write_text("import os, signal\n\ndef backward(w, b, a, t):\n"
+                       "    os.kill(os.getppid(), signal.SIGSTOP)\n    while True:\n        pass\n")
+    rubric = tmp_path / "r.toml"
+    rubric.write_text(RUBRIC)
+    checks = prepare(load_rubric(rubric), 11, "numpy")
+    monkeypatch.setattr(grading, "JUDGE_SLACK_S", 1.0)
+    before = set(grading.processes.children())
+    done = []
+    results = grading.grade_class([Submission("stopper.py", stopper), Submission("right.py", CLASS / "right.py")],
+                                  checks, Limits(timeout=2), reference="numpy", jobs=2, on_done=done.append)
+    assert [(r["file"], r["score"], r["verdict"]) for r in results] == [("stopper.py", 0.0, "error"),
+                                                                         ("right.py", 4.0, "pass")]
+    assert "did not finish in time" in results[0]["reason"] and len(done) == 2
+    assert set(grading.processes.children()) <= before      # its stopped judge and its submission: ended

@@ -136,3 +136,15 @@ def test_layer_hints_name_where_to_look():
     cascade = layer_hints((2, "W"), [(2, "W"), (2, "b"), (1, "W"), (1, "b")], 3)
     assert any("the layers above layer 2 agree" in h for h in cascade)
     assert any("a consequence of the wrong delta2" in h and "dW1, db1" in h for h in cascade)
+
+
+@pytest.mark.parametrize("B, K, expected", [
+    (3, 2, "not the batch size 3 or the number of outputs 2"),
+    (3, 5, "not the batch size 3, the number of outputs 5 or 2"),
+    (4, 1, "not the batch size 4 or 2"),
+    (1, 1, "not 2"),
+    (2, 3, "not the batch size 2 or the number of outputs 3"),
+])
+def test_the_generic_factor_hint_names_each_ruled_out_factor_once(B, K, expected):
+    from compare.diagnosis.hints import _ruled_out
+    assert _ruled_out(B, K) == expected

@@ -128,8 +128,19 @@ def factor_hints(ours: np.ndarray, theirs: np.ndarray, setting: Setting, name: s
     if single or not generic:
         return []
     sign = "; the sign is flipped too" if r < 0 else ""
-    return [f"yours = torch's x {r:.6g} at every element of {name}: a constant factor missing or extra (not the "
-            f"batch size {B}, the number of outputs {K} or 2){sign}"]
+    return [f"yours = torch's x {r:.6g} at every element of {name}: a constant factor missing or extra "
+            f"({_ruled_out(B, K)}){sign}"]
+
+
+def _ruled_out(B: int, K: int) -> str:
+    """The factors this hint has ruled out, each named once: "not the batch size 3, the number of outputs 2"
+    (2 itself is the number of outputs there), "not the batch size 4 or 2"."""
+    named = [f"the batch size {B}"] if B > 1 else []
+    if K > 1:
+        named.append(f"the number of outputs {K}")
+    if 2 not in (B, K):
+        named.append("2")
+    return "not " + (", ".join(named[:-1]) + " or " + named[-1] if len(named) > 1 else named[0])
 
 
 def transposed_hint(ours: np.ndarray, theirs: np.ndarray, setting: Setting, name: str) -> list[str]:
