@@ -27,6 +27,7 @@ from compare.running.optimizer_state import (
     load_numpy_state,
     numpy_state,
     state_names,
+    torch_parameters,
     torch_state,
 )
 from compare.running.tolerances import Tolerance, state_tolerance_for, tolerance_for
@@ -118,27 +119,27 @@ class Lockstep:
     def torch_state(self) -> dict[str, np.ndarray]:
         """torch's optimizer state in the seed layout (`compare.running.optimizer_state.torch_state`). On the
         CPU, once torch has made its state tensors (it updates them in place from then on), through NumPy
-        views of them kept from update to update: one concatenation and one gather per quantity."""
+        views of them kept from update to update: one concatenation per quantity."""
         views = self._torch_state_views
         if views is None:
             state = torch_state(self.torch.optimizer, self.torch.model, self.experiment)
             self._torch_state_views = self._state_views(state)
             return state
         arrays, steps = views
-        out = {name: np.concatenate(flat).take(self.index) for name, flat in arrays.items()}
+        out = {name: np.concatenate([v.ravel() for v in seed]) for name, seed in arrays.items()}
         if steps is not None:
             out["step"] = np.array([float(t) for t in steps])
         return out
 
     def _state_views(self, state: dict[str, np.ndarray]) -> tuple[dict, list | None] | None:
-        """({name: per-parameter flat NumPy views in torch's layout}, step views), or None while some state is
-        missing (SGD before its first update) or off the CPU."""
+        """({name: per-parameter NumPy views seen in the seed layout (a weight's through its transpose)}, step
+        views), or None while some state is missing (SGD before its first update) or off the CPU."""
         if self.torch.flat_numpy is None or set(state) != set(self.state_max_abs_diff):
             return None
         optimizer = self.torch.optimizer
-        params = [p for linear in self.torch.model.linears for p in (linear.weight, linear.bias)]
-        arrays = {name: [optimizer.state[p][name].detach().numpy().reshape(-1) for p in params]
-                  for name in state if name != "step"}
+        params = torch_parameters(self.torch.model)
+        views = {name: [optimizer.state[p][name].detach().numpy() for p in params] for name in state if name != "step"}
+        arrays = {name: [a.T if a.ndim == 2 else a for a in per_param] for name, per_param in views.items()}
         steps = [optimizer.state[p]["step"].detach().numpy() for p in params] if "step" in state else None
         return arrays, steps
 
