@@ -1,10 +1,11 @@
 """Grading a class: `python -m compare grade` and `check --isolate`.
 
-Owns running someone else's file safely (`isolate`: its own process, limits, our own pipe framing in
-`wire`, the child's side in `child.py`, the process tree in `processes`), the judge (`judge`: a rubric's
-checks drawn fresh at grade time by `draw`, against torch or our NumPy reference recorded by `reference`),
-rubrics (`rubric`), finding submissions (`submissions`), grading in parallel (`grade`), the outputs
-(`results`: table, CSV, JSON, Gradescope) and the time limit of an in-process `check` (`timelimit`).
+Owns running someone else's file safely (`isolate`: its own process and limits; `wire`: our own pipe
+framing; `child.py`: the child's side; `answers`: what comes back, rebuilt; `processes`: the process tree),
+the judge (`judge`: a rubric's checks drawn fresh at grade time by `draw`, against torch or our NumPy
+reference recorded by `reference`), rubrics (`rubric`), finding submissions (`submissions`), grading in
+parallel judge processes (`grade`), the outputs (`results`: table, CSV, JSON, Gradescope) and the time limit
+of an in-process `check` (`timelimit`).
 
 May import `compare.usercode` and below (lockstep, diagnosis, running, experiment, files, errors),
 `numpy_impl`, and torch where a live reference needs it. `child.py` and `wire.py` run in the submission's

@@ -1,0 +1,71 @@
+"""What comes back from a submission's process, rebuilt on the grader's side from plain data only.
+
+A return value crosses as a tree (`child._encode`) of lists, tuples, `None`, type names and indices into the
+message's arrays; `decode` rebuilds it with plain, writable ndarrays, and stand-ins (`Placeholder`) named like
+the submission's other objects, so that `compare.usercode.load` words its usual messages ("dW[0] is a float;
+expected a NumPy array"). An exception raised there crosses as its type's name, message and traceback text;
+`remote_exception` makes an exception of that name here, its traceback attached as a note.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from compare.grading import wire
+
+_REMOTE: dict[str, type] = {}
+
+
+def remote_exception(name: str, message: str, traceback: str) -> Exception:
+    """An exception named like the submission's (`ValueError`), carrying its traceback as a note."""
+    clean = "".join(c for c in name if c.isalnum() or c == "_")[:60] or "Exception"
+    kind = _REMOTE.get(clean)
+    if kind is None:
+        base = NotImplementedError if clean == "NotImplementedError" else Exception
+        kind = _REMOTE[clean] = type(clean, (base,), {"__module__": "builtins"})
+    exc = kind(message)
+    if traceback.strip():
+        exc.add_note("in the submission's process:\n" + traceback.rstrip("\n"))
+    return exc
+
+
+class Placeholder:
+    """Something the submission returned that is not an array, a list or a tuple: only its type's name
+    crossed (`type(p).__name__` reads as the submission's type, for the usual messages)."""
+
+
+_PLACEHOLDERS: dict[str, type] = {}
+
+
+def _placeholder(name: str) -> Any:
+    clean = "".join(c for c in name if c.isalnum() or c == "_")[:60] or "object"
+    if clean not in _PLACEHOLDERS:
+        _PLACEHOLDERS[clean] = type(clean, (Placeholder,), {})
+    return _PLACEHOLDERS[clean]()
+
+
+def decode(tree: Any, arrays: list[np.ndarray], depth: int = 0) -> Any:
+    """The value a child described (`child._encode`): lists, tuples, None, plain float/int arrays, and
+    placeholders. Anything malformed is a ProtocolError."""
+    if not isinstance(tree, dict) or len(tree) not in (1, 2) or depth > 5:
+        raise wire.ProtocolError("bad value tree")
+    if "a" in tree:
+        k = tree["a"]
+        if type(k) is not int or not 0 <= k < len(arrays):
+            raise wire.ProtocolError("bad array index")
+        return np.array(arrays[k])   # a writable copy, plain ndarray
+    if "l" in tree or "u" in tree:
+        items = tree.get("l", tree.get("u"))
+        if not isinstance(items, list):
+            raise wire.ProtocolError("bad sequence")
+        seq = [decode(v, arrays, depth + 1) for v in items]
+        return seq if "l" in tree else tuple(seq)
+    if "n" in tree:
+        return None
+    if "t" in tree and isinstance(tree["t"], str):
+        if tree["t"] == "ndarray":
+            return np.empty(0, dtype=object)   # an array of something that is not plain numbers
+        return _placeholder(tree["t"])
+    raise wire.ProtocolError("bad value tree")
