@@ -10,7 +10,7 @@ from compare.cli.options import Parser
 from compare.cli.runner import guarded
 from compare.errors import ExperimentError
 
-SUITES = ("exercise3", "mlp784", "scaling", "grading", "checksuite")
+SUITES = ("exercise3", "mlp784", "scaling", "grading", "checksuite", "jobs")
 WIDTHS = (2, 16, 64, 256, 1024)
 BATCH_SIZES = (1, 32, 256)
 
@@ -37,7 +37,8 @@ def build_parser() -> Parser:
                         "20,000 updates; mlp784: NumPy step / torch step and the overhead on [784, 512, 256, "
                         "10], batch 128; scaling: time per update and overhead by width and batch size; grading: "
                         "`compare grade` of a class of 100 submissions against the 60 s target; checksuite: "
-                        "the check suite's verdict on a correct file, whole process, without torch (seconds)")
+                        "the check suite's verdict on a correct file, whole process, without torch (seconds); "
+                        "jobs: the default `compare report` with --jobs 2 / --jobs 1 (minutes)")
     parser.add_argument("--quick", action="store_true",
                         help="smaller workloads, 1 repeat, nothing judged: a smoke test (under a minute)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout and nothing else")

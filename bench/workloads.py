@@ -93,3 +93,15 @@ def steps(implementation: str, experiment: Experiment, count: int) -> Callable[[
         for _ in range(count):
             torch_trainer.step(X, T)
     return torch_body
+
+
+def report(argv: list[str]) -> None:
+    """`python -m compare report ARGV` into a fresh temporary folder, removed afterwards."""
+    import tempfile
+    from pathlib import Path
+
+    from compare.cli import cmd_report
+
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as folder:
+        if cmd_report.main([*argv, "--out", str(Path(folder) / "report")]) != 0:
+            raise RuntimeError("bench: the report failed")

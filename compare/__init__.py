@@ -52,7 +52,7 @@ def check(experiment: Experiment | str | None = None, backward: Any = None, forw
     pytest shows it) whose message is what `python -m compare check` prints, with none of our frames in its
     traceback; `ExperimentError` for bad input (your file included)."""
     __tracebackhide__ = True   # pytest and IPython: the verdict, not our frames
-    from compare.usercode.check import check as _check
+    from compare.usercode.api import check as _check
     try:
         return _check(experiment, backward, forward, against=against, live=live, jobs=jobs, **overrides)
     except (ParityError, ExperimentError) as exc:

@@ -21,15 +21,21 @@ class ExperimentError(ValueError):
     exit_code = 2
 
 
+# The one line a command that needs torch prints (exit 2) where torch is not installed.
+NEEDS_TORCH = ("this command needs PyTorch, which is not installed here: `pip install torch` (the CPU build, much "
+               "smaller on Linux: `pip install torch --index-url https://download.pytorch.org/whl/cpu`); "
+               "`python -m numpy_impl`, `check FILE.py --against TRACE.npz` and `gradcheck` work without it")
+
+
 class ParityError(AssertionError):
-    """Two implementations disagree. Exit 1. `failure` holds the details as plain data;
-    `report` (when set) is the run's report up to the failure."""
+    """Two implementations disagree. Exit 1. `failure` (when set) is the record of the first disagreement
+    (`compare.diagnosis.failure.Failure`); `report` (when set) is the run's report up to the failure."""
 
     exit_code = 1
 
-    def __init__(self, message: str, failure: dict[str, Any] | None = None, report: Any = None):
+    def __init__(self, message: str, failure: Any = None, report: Any = None):
         super().__init__(message)
-        self.failure = failure or {}
+        self.failure = failure
         self.report = report
 
 

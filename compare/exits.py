@@ -3,8 +3,9 @@
     0    done
     1    a disagreement (`ParityError`): the message names the update, stage, layer, parameter, element
     2    bad input or usage (`ExperimentError`, a user's file that raises anything or returns something
-         unusable, a malformed file, and, so that no traceback ever reaches the user, anything we did not
-         foresee: a `MemoryError`, a bug of ours; `COMPARE_TRACEBACK=1` prints that traceback)
+         unusable, a malformed file, a command that needs torch where it is not installed, and, so that no
+         traceback ever reaches the user, anything we did not foresee: a `MemoryError`, a bug of ours;
+         `COMPARE_TRACEBACK=1` prints that traceback)
     3    the training diverged (`DivergenceError`)
     130  our process received SIGINT (Ctrl-C); 143: SIGTERM; wherever it lands, inside a user's code too
     141  the reader of our stdout went away (`| head`)
@@ -27,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from compare.errors import DivergenceError, ExperimentError, Interrupted, ParityError, UserStop
+from compare.errors import NEEDS_TORCH, DivergenceError, ExperimentError, Interrupted, ParityError, UserStop
 from compare.files.text import one_line, printable
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -136,6 +137,8 @@ def exit_status(exc: BaseException) -> tuple[int, str]:
         return 128 + signum, f"{WORDS.get(signum, f'signal {signum}')}: nothing half-written was left behind"
     if isinstance(exc, BrokenPipeError):
         return 141, ""
+    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] == "torch":
+        return 2, f"error: {NEEDS_TORCH}"
     if isinstance(exc, MemoryError):
         return 2, "error: out of memory (the input asks for more than this machine gives; nothing was written)"
     if isinstance(exc, RecursionError):

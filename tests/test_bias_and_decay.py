@@ -135,5 +135,5 @@ def test_a_wrong_backward_without_biases_gets_no_db_based_deduction(tmp_path):
     e = dataclasses.replace(load_experiment("exercise3", {"bias": False, "mode": "batch", "epochs": 2}))
     with pytest.raises(compare.ParityError) as caught:
         compare.check(str(path), e)
-    hints = " | ".join(caught.value.failure["hints"])
+    hints = " | ".join(caught.value.failure.hints)
     assert "MSE instead of MSE/2" in hints and "db3 agrees" not in hints and "delta3 is right" not in hints

@@ -167,7 +167,7 @@ def test_cli_and_api_say_the_same(capsys):
     assert err.strip() == str(caught.value)
     assert isinstance(caught.value, AssertionError)
     failure = json.loads(out)["parity"]["failure"]
-    assert failure == json.loads(json.dumps(caught.value.failure))
+    assert failure == json.loads(json.dumps(caught.value.failure.as_json()))
     for key in ("stage", "layer", "parameter", "element", "yours", "torch", "hints", "update", "epoch", "batch",
                 "samples"):
         assert key in failure

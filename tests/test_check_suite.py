@@ -81,9 +81,8 @@ def test_the_default_suite_fails_every_zoo_file_at_the_right_place_with_a_right_
     failed = report.first_failure
     f = failed.failure
     (experiment, update, stage, layer, parameter), words = EXPECTED[path.stem]
-    assert (failed.name, f["update"], f["stage"], f["layer"], f["parameter"]) == (experiment, update, stage, layer,
-                                                                                    parameter)
-    hints = " | ".join(f["hints"])
+    assert (failed.name, f.update, f.stage, f.layer, f.parameter) == (experiment, update, stage, layer, parameter)
+    hints = " | ".join(f.hints)
     for word in words:
         assert word in hints, f"{word!r} not in hints: {hints}"
     for first, second in CONTRADICTIONS:
@@ -152,7 +151,7 @@ def test_nan_is_a_disagreement(tmp_path):
     path.write_text((STYLES / "minimal.py").read_text().replace("return dW, db", "dW[0] = dW[0] * float('nan')\n"
                                                                 "    return dW, db"))
     report = run_suite(load_user_code(path), jobs=1)
-    assert report.exit_code == 1 and "NaN" in " ".join(report.first_failure.failure["hints"])
+    assert report.exit_code == 1 and "NaN" in " ".join(report.first_failure.failure.hints)
 
 
 def test_python_api_runs_the_same_suite_and_hides_our_frames():
@@ -211,9 +210,9 @@ def test_a_named_experiment_the_file_cannot_express_gets_a_plain_note():
     with pytest.raises(ParityError) as caught:
         compare.check(str(STYLES / "minimal.py"), "exercise3", hidden_activation="tanh", epochs=1)
     f = caught.value.failure
-    assert "your backward takes no `hidden_activation`" in " ".join(f["notes"])
-    assert any("right for hidden activation sigmoid" in h for h in f["hints"])
-    assert not any(h.startswith("the layers above") for h in f["hints"])
+    assert "your backward takes no `hidden_activation`" in " ".join(f.notes)
+    assert any("right for hidden activation sigmoid" in h for h in f.hints)
+    assert not any(h.startswith("the layers above") for h in f.hints)
 
 
 def test_live_torch_gives_the_same_verdict():
@@ -225,5 +224,5 @@ def test_live_torch_gives_the_same_verdict():
             [(r.name, r.status, r.updates_checked) for r in live.results]
         if recorded.first_failure:
             a, b = recorded.first_failure.failure, live.first_failure.failure
-            assert (a["update"], a["layer"], a["parameter"], a["element"], a["hints"]) == \
-                (b["update"], b["layer"], b["parameter"], b["element"], b["hints"])
+            assert (a.update, a.layer, a.parameter, a.element, a.hints) == \
+                (b.update, b.layer, b.parameter, b.element, b.hints)

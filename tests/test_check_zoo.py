@@ -49,9 +49,9 @@ def test_zoo_bug_is_named(name, preset, overrides, expected, words):
     with pytest.raises(ParityError) as caught:
         check_with_torch(load_user_code(ZOO / f"{name}.py"), e)
     f = caught.value.failure
-    assert (f["update"], f["stage"], f["layer"], f["parameter"]) == expected
-    assert f["yours"] != f["torch"]
-    hints = " | ".join(f["hints"])
+    assert (f.update, f.stage, f.layer, f.parameter) == expected
+    assert f.labels == ("yours", "torch") and f.ours != f.theirs
+    hints = " | ".join(f.hints)
     for word in words:
         assert word in hints, f"{word!r} not in hints: {hints}"
     message = str(caught.value)
@@ -94,7 +94,7 @@ def test_the_harness_itself_names_the_stage():
     with pytest.raises(ParityError) as caught:
         run_parity(e, numpy_factory=HalfStep)
     f = caught.value.failure
-    assert (f["update"], f["stage"]) == (4, "update")
-    assert f["layer"] == 3 and f["parameter"] in ("W3", "b3")
-    assert "every gradient agree" in " ".join(f["hints"])
-    assert "numpy" in f and "torch" in f
+    assert (f.update, f.stage) == (4, "update")
+    assert f.layer == 3 and f.parameter in ("W3", "b3")
+    assert "every gradient agree" in " ".join(f.hints)
+    assert f.labels == ("numpy", "torch")

@@ -16,7 +16,7 @@ import torch
 
 from compare.cli.cmd_explain import main
 from compare.experiment.sources import load_experiment
-from compare.lockstep.harness import Lockstep
+from compare.lockstep.pair import Lockstep
 from compare.usercode.explain import explain
 
 DATA = Path(__file__).resolve().parent / "data_explain"

@@ -12,7 +12,8 @@ import torch
 from compare.cli.main import main as compare_main
 from compare.errors import ParityError
 from compare.experiment.sources import PRESET_DIR, load_experiment
-from compare.lockstep.harness import Lockstep, run_parity
+from compare.lockstep.harness import run_parity
+from compare.lockstep.pair import Lockstep
 from compare.running.tolerances import TOLERANCES
 from numpy_impl.optimizer import SGD
 from numpy_impl.trainer import NumpyTrainer

@@ -1,4 +1,4 @@
-"""compare.lockstep.harness.Lockstep.max_abs_diff: the wide-model path (torch's transposing copies, from PER_LAYER_FROM
+"""compare.lockstep.pair.Lockstep.max_abs_diff: the wide-model path (torch's transposing copies, from PER_LAYER_FROM
 parameters) and the small-model path (a gather by the index map) leave the same |numpy - torch| in `diff`,
 element for element, and name the same element."""
 
@@ -7,17 +7,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compare.diagnosis.failure import parameter_index
 from compare.experiment.sources import load_experiment
-from compare.lockstep import harness
-from compare.lockstep.harness import Lockstep
+from compare.lockstep import pair
+from compare.lockstep.pair import Lockstep
+from compare.running.parameters import parameter_index
 
 
 @pytest.fixture
 def wide():
     e = load_experiment("blobs", {"epochs": 1})
     count = sum(a * b + b for a, b in zip(e.sizes[:-1], e.sizes[1:]))
-    assert count < harness.PER_LAYER_FROM       # blobs is "small": the test lowers the threshold below
+    assert count < pair.PER_LAYER_FROM       # blobs is "small": the test lowers the threshold below
     return e
 
 
@@ -25,7 +25,7 @@ def wide():
 def test_both_paths_agree_on_every_element(monkeypatch, wide, position):
     runs = {}
     for threshold in (1, 10**9):               # 1: every model takes the per-layer path; 10**9: none does
-        monkeypatch.setattr(harness, "PER_LAYER_FROM", threshold)
+        monkeypatch.setattr(pair, "PER_LAYER_FROM", threshold)
         run = Lockstep(wide)
         for X, T, indices in run.torch.loader:  # one real update, so that the values are not the initial ones
             run.torch.step(X, T)

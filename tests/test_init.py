@@ -11,7 +11,7 @@ import torch
 from compare.cli.main import main as compare_main
 from compare.experiment.initial import initial_parameters
 from compare.experiment.sources import load_experiment
-from compare.lockstep.harness import Lockstep
+from compare.lockstep.pair import Lockstep
 from numpy_impl.__main__ import main as numpy_main
 from torch_impl.__main__ import main as torch_main
 from torch_impl.init import torch_default_parameters

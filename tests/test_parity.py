@@ -103,9 +103,9 @@ def test_wrong_loss_convention_fails_at_update_1():
     with pytest.raises(ParityError) as info:
         run_parity(e, numpy_factory=lambda exp, w, b: NumpyTrainer(replace(exp, loss="mean"), w, b))
     failure = info.value.failure
-    assert failure["update"] == 1 and failure["epoch"] == 0 and failure["samples"] == [0]
-    assert failure["layer"] == 2          # the output layer: backprop order
-    assert abs(failure["numpy"] - failure["torch"]) > 1e-4
+    assert failure.update == 1 and failure.epoch == 0 and failure.samples == (0,)
+    assert failure.layer == 2          # the output layer: backprop order
+    assert abs(failure.ours - failure.theirs) > 1e-4
     assert info.value.report is not None and info.value.report.updates_checked == 1
 
 
@@ -121,8 +121,8 @@ def test_a_tiny_error_late_in_training_is_caught():
     e = load_experiment("exercise2", {"epochs": 500})
     with pytest.raises(ParityError) as info:
         run_parity(e, numpy_factory=Nudged)
-    assert info.value.failure["update"] == 500
-    assert info.value.failure["parameter"] == "W1" and info.value.failure["element"] == [1, 0]
+    assert info.value.failure.update == 500
+    assert info.value.failure.parameter == "W1" and info.value.failure.element == (1, 0)
 
 
 def test_identical_initial_weights_are_asserted():

@@ -5,8 +5,17 @@ exporting results); every number in training is computed by torch.
 The package imports torch, NumPy and nothing else of this project: `compare` drives it.
 """
 
-from torch_impl.layout import linear_to_seed, seed_to_linear, torch_to_seed_index
-from torch_impl.model import MLP
-from torch_impl.trainer import TorchTrainer
+from typing import Any
 
 __all__ = ["MLP", "TorchTrainer", "linear_to_seed", "seed_to_linear", "torch_to_seed_index"]
+_HOMES = {"MLP": "torch_impl.model", "TorchTrainer": "torch_impl.trainer", "linear_to_seed": "torch_impl.layout",
+          "seed_to_linear": "torch_impl.layout", "torch_to_seed_index": "torch_impl.layout"}
+
+
+def __getattr__(name: str) -> Any:
+    # imported on first use, so that `python -m torch_impl` reaches its command line (which says how to install
+    # torch) where torch is missing, instead of failing while importing the package
+    if name not in _HOMES:
+        raise AttributeError(f"module 'torch_impl' has no attribute {name!r}")
+    import importlib
+    return getattr(importlib.import_module(_HOMES[name]), name)

@@ -14,6 +14,7 @@ from compare.cli.runner import guarded, load_runs, version_string
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment.show import to_toml
 from compare.grading.timelimit import DEFAULT_TIMEOUT, limited_user_code
+from compare.running.loops import require_torch
 from compare.usercode.load import UserCodeError
 
 PROG = "python -m compare check"
@@ -108,6 +109,7 @@ def _run_code(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any
     if args.show:
         print("\n".join(to_toml(e) for e in runs), end="")
         return 0, []
+    require_torch()
     out_dir = _out_dir(args, runs, "compare")
     from compare.usercode.check import check_with_torch
     results: list[dict[str, Any]] = []
@@ -193,7 +195,7 @@ def _finish(args: Any, talk: bool, report: Any, out_dir: Any) -> None:
         write_plots(out_dir, report.experiment, report.history, report.parity)
 
 
-def _result(report: Any, file: str, failure: dict[str, Any] | None) -> dict[str, Any]:
+def _result(report: Any, file: str, failure: Any) -> dict[str, Any]:
     out = run_json(report.history, parity_json(report, failure))
     out["check"] = {"file": file, "against": report.against}
     return out

@@ -15,6 +15,7 @@ from compare.errors import DivergenceError, ExperimentError
 from compare.experiment.show import to_toml
 from compare.files.atomic import ensure_output_file
 from compare.files.text import printable
+from compare.running.loops import require_torch
 
 PROG = "python -m compare record"
 DESCRIPTION = ("Train the experiment with torch (nn.Module + SGD + DataLoader) and save, in a plain .npz (no "
@@ -49,6 +50,7 @@ def _main(argv: list[str] | None) -> int:
     if args.show:
         print(to_toml(experiment), end="")
         return 0
+    require_torch()
     path = target_path(args.out)
     check_recordable(experiment, f"record {printable(experiment.name)}")
     talk = not (args.json or args.quiet)

@@ -16,13 +16,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from compare.cli.options import Parser
+from compare.cli.options import Parser, add_jobs_option
 from compare.cli.runner import guarded, version_string
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.exits import deferred_signals
 from compare.files.atomic import atomic_write, check_path
 from compare.reporting.fonts import cjk_font
 from compare.reporting.plan import MAX_SEEDS, Settings, plan_runs
+from compare.running.loops import require_torch
+from compare.running.parallel import resolve_jobs
 from compare.running.progress import Progress, wanted
 
 MARKER = ".compare-report"   # says "this folder is a report we wrote, and may be replaced by a new one"
@@ -53,6 +55,7 @@ def _parser() -> Parser:
                         help="the loss tables' interval (default: the presets' 1000, or epochs // 10 "
                         "with --epochs)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar; only the final line")
+    add_jobs_option(parser, "the report (every preset run and every seed)")
     parser.add_argument("--version", action="version", version=version_string("compare report"))
     return parser
 
@@ -107,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
+    args.jobs = resolve_jobs(args.jobs)
     if args.lang not in LANGS:
         raise ExperimentError(f"--lang {args.lang}: unknown language (expected one of {', '.join(LANGS)})")
     if args.handout:
@@ -123,6 +127,7 @@ def _main(argv: list[str] | None) -> int:
     args.seeds = 10 if args.seeds is None else args.seeds
     if not 1 <= args.seeds <= MAX_SEEDS:
         raise ExperimentError(f"--seeds {args.seeds}: expected a whole number from 1 to {MAX_SEEDS}")
+    require_torch()
     target = check_target(Path(args.out or "report"))
     plans = plan_runs(Settings(args.seeds, args.epochs, args.report_every))
     experiments = [plan.experiment() for plan in plans]     # every input checked before any training
@@ -160,7 +165,7 @@ def _build(folder: Path, plans: list, experiments: list, args, font: str | None,
     try:
         with Progress(sum(e.total_updates for e in experiments), "report", enabled=wanted(args.quiet),
                       unit="update") as bar:
-            results = run_all(plans, experiments, progress=bar)
+            results = run_all(plans, experiments, progress=bar, jobs=args.jobs)
     except ParityError as exc:
         print(f"{exc}\nreport: a disagreement, so no report was written", file=sys.stderr)
         return 1

@@ -122,6 +122,14 @@ def add_run_options(parser: argparse.ArgumentParser, *, out_help: str = "write p
                      help="print the resolved experiment (file + flags + defaults) as TOML and exit")
 
 
+def add_jobs_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """`--jobs N`: whole runs in parallel processes (`compare.running.parallel.map_jobs`)."""
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help=f"run the independent runs of {what} in N processes at once (default: every core "
+                             "this process may use; 1: one after another in this process); the results are the "
+                             "same, bit for bit")
+
+
 def add_resync_option(parser: argparse.ArgumentParser) -> None:
     """`--resync` (the harness only): per-update error instead of accumulated drift."""
     parser.add_argument("--resync", action="store_true",

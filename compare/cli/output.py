@@ -54,7 +54,9 @@ def outputs_block(history: History) -> str:
     return "\n".join(lines)
 
 
-def run_json(history: History, parity: dict[str, Any] | None = None) -> dict[str, Any]:
+def run_json(history: History, parity: dict[str, Any] | None = None,
+             env: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON object of one run; `env`: the environment the run had (this process's by default)."""
     e = history.experiment
     out: dict[str, Any] = {
         "experiment": e.name, "implementation": history.implementation, "mode": e.mode,
@@ -62,21 +64,23 @@ def run_json(history: History, parity: dict[str, Any] | None = None) -> dict[str
         "epochs": e.epochs, "updates_per_epoch": e.updates_per_epoch, "updates": history.updates,
         "loss_log": [[int(ep), float(v)] for ep, v in history.loss_log],
         "outputs": history.outputs.tolist(), "predictions": history.predictions.tolist(),
-        "environment": environment(e.dtype, uses_torch=history.implementation != "numpy" or parity is not None),
+        "environment": env or environment(e.dtype, uses_torch=history.implementation != "numpy"
+                                          or parity is not None),
     }
     if parity is not None:
         out["parity"] = parity
     return out
 
 
-def parity_json(report: Any, failure: dict[str, Any] | None) -> dict[str, Any]:
+def parity_json(report: Any, failure: Any) -> dict[str, Any]:
+    """The `parity` object; `failure`: a `compare.diagnosis.failure.Failure`, or None when the run agreed."""
     return {"ok": failure is None, "updates_checked": int(report.updates_checked),
             "max_abs_diff": float(report.max_abs_diff),
             "max_abs_diff_log": [[int(ep), float(v)] for ep, v in report.max_abs_diff_log],
             "tolerance": {"atol": report.tolerance.atol, "rtol": report.tolerance.rtol},
             "resync": bool(getattr(report, "resync", False)),
             "state_max_abs_diff": {k: float(v) for k, v in getattr(report, "state_max_abs_diff", {}).items()},
-            "failure": failure}
+            "failure": None if failure is None else failure.as_json()}
 
 
 def verdict(report: Any) -> str:

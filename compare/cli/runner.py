@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from compare import exits
-from compare.cli.options import Parser, add_resync_option, add_run_options, overrides_from
+from compare.cli.jobs import Job, Outcome, run_job
+from compare.cli.options import Parser, add_jobs_option, add_resync_option, add_run_options, overrides_from
 from compare.cli.output import json_text, loss_line, outputs_block, parity_json, run_json, verdict
-from compare.errors import DivergenceError, ExperimentError, ParityError
+from compare.errors import ExperimentError
 from compare.experiment.definition import MODES, Experiment
 from compare.experiment.initial import initial_parameters
 from compare.experiment.show import to_toml
@@ -29,7 +30,8 @@ from compare.files.atomic import (
     save_npz,
 )
 from compare.files.text import printable
-from compare.running.loops import check_device
+from compare.running.loops import check_device, require_torch
+from compare.running.parallel import map_jobs, resolve_jobs
 from compare.running.progress import Progress
 from compare.running.progress import wanted as progress_wanted
 
@@ -64,6 +66,7 @@ def build_parser(prog: str, description: str) -> Parser:
     add_run_options(parser)
     parser.add_argument("--save-weights", default=None, metavar="FILE.npz",
                         help="save initial_W1, initial_b1, ..., final_W1, final_b1, ... (seed layout)")
+    add_jobs_option(parser, "--mode all")
     parser.add_argument("--version", action="version", version=version_string(prog))
     return parser
 
@@ -107,55 +110,64 @@ def _run(implementation: str, argv: list[str] | None, prog: str, description: st
     if implementation == "compare":
         add_resync_option(parser)
     args = parser.parse_args(argv)
+    jobs = resolve_jobs(args.jobs)
     runs = load_runs(args)
     if args.show:
         print("\n".join(to_toml(e) for e in runs), end="")
         return 0
-    if implementation != "numpy":   # before anything is written
+    if implementation != "numpy":   # before anything is printed or written
+        require_torch()
         check_device(runs[0], "--device" if args.device is not None else None)
     # initial weights before anything is written: numpy_impl alone refuses torch-default (exit 2)
-    initials = [initial_parameters(e, torch_allowed=implementation != "numpy") for e in runs]
+    work = [Job(implementation, e, *initial_parameters(e, torch_allowed=implementation != "numpy"),
+                resync=getattr(args, "resync", False)) for e in runs]
     out_dir = ensure_output_dir(args.out) if args.out else None
     if out_dir is not None:
         for e in runs:
             plot_paths(out_dir, e, implementation, check=True)
     save_path = check_save_path(args.save_weights, len(runs))
-    talk = not (args.json or args.quiet)
+    return train_and_print(work, jobs=jobs, prog=prog, json_out=args.json, quiet=args.quiet, out_dir=out_dir,
+                           save_path=save_path)
+
+
+def train_and_print(work: list[Job], *, jobs: int, prog: str, json_out: bool = False, quiet: bool = False,
+                    out_dir: Path | None = None, save_path: Path | None = None) -> int:
+    """Train every job (in parallel processes when `jobs` > 1 and there are several), print each run in the
+    order given, write its plots and weights; the exit status. The first run that fails ends the output."""
+    talk = not (json_out or quiet)
+    streamed = jobs == 1 or len(work) == 1
+    outcomes = [] if streamed else map_jobs(run_job, work, jobs)
     results: list[dict[str, Any]] = []
     code = 0
-    for experiment, (weights, biases) in zip(runs, initials):
+    for k, job in enumerate(work):
+        experiment = job.experiment
         if talk:
             print(experiment.describe(), flush=True)
-
-        bar = Progress(experiment.epochs, f"{printable(experiment.name)} {experiment.mode}",
-                       enabled=progress_wanted(args.quiet))
-
-        def on_epoch(epoch: int, loss: float | None) -> None:
-            bar.advance(loss=loss)
-            if talk and loss is not None:
-                bar.write(loss_line(epoch, loss))   # through the bar, which redraws below the line
-        try:
-            with bar:
-                history, report = train_one(implementation, experiment, weights, biases, on_epoch,
-                                            resync=getattr(args, "resync", False))
-        except ParityError as exc:
-            report = exc.report
+        if streamed:
+            outcome = _run_here(job, talk, quiet)
+        else:
+            outcome = outcomes[k]
+            if talk:
+                for epoch, loss in outcome.logged:
+                    print(loss_line(epoch, loss), flush=True)
+        history, report = outcome.history, outcome.report
+        if outcome.status == 1:
             if report is not None:
-                results.append(run_json(report.numpy, parity_json(report, exc.failure)))
-            print(str(exc), file=sys.stderr)
+                results.append(run_json(history, parity_json(report, outcome.failure), outcome.environment))
+            print(outcome.message, file=sys.stderr)
             code = 1
             break
-        except DivergenceError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+        if outcome.status == 3:
+            print(outcome.message, file=sys.stderr)
             code = 3
             break
         parity = parity_json(report, None) if report is not None else None
-        results.append(run_json(history, parity))
+        results.append(run_json(history, parity, outcome.environment))
         if talk:
             print(outputs_block(history))
-        if report is not None and not args.json:
+        if report is not None and not json_out:
             print(verdict(report))
-        elif args.quiet:
+        elif quiet:
             print(f"{prog}: {printable(experiment.name)} {experiment.mode}: {history.updates} updates, final loss "
                   f"{history.loss_log[-1][1]!r}" if history.loss_log else f"{history.updates} updates")
         if out_dir is not None:
@@ -163,21 +175,23 @@ def _run(implementation: str, argv: list[str] | None, prog: str, description: st
         if save_path is not None:
             save_weights(save_path, (history.initial_weights, history.initial_biases),
                          (history.final_weights, history.final_biases))
-    if args.json and (results or code == 1):
-        print(json_text({"runs": results} if len(runs) > 1 else results[0]))
+    if json_out and (results or code == 1):
+        print(json_text({"runs": results} if len(work) > 1 else results[0]))
     return code
 
 
-def train_one(implementation: str, experiment: Experiment, weights: list, biases: list,
-              on_epoch: Callable[[int, float | None], None], *, resync: bool = False) -> tuple[Any, Any]:
-    """(history, parity report or None) for one experiment."""
-    if implementation == "compare":
-        from compare.lockstep.harness import run_parity
-        report = run_parity(experiment, weights, biases, on_epoch=on_epoch, resync=resync)
-        return report.numpy, report
-    from compare.running.loops import train_numpy, train_torch
-    train = train_numpy if implementation == "numpy" else train_torch
-    return train(experiment, weights, biases, on_epoch=on_epoch), None
+def _run_here(job: Job, talk: bool, quiet: bool) -> Outcome:
+    """One job in this process, its loss lines printed as they come, under a progress bar."""
+    experiment = job.experiment
+    bar = Progress(experiment.epochs, f"{printable(experiment.name)} {experiment.mode}",
+                   enabled=progress_wanted(quiet))
+
+    def on_epoch(epoch: int, loss: float | None) -> None:
+        bar.advance(loss=loss)
+        if talk and loss is not None:
+            bar.write(loss_line(epoch, loss))   # through the bar, which redraws below the line
+    with bar:
+        return run_job(job, on_epoch)
 
 
 def plot_paths(out_dir: Path, experiment: Experiment, implementation: str, *, check: bool = False) -> dict[str, Path]:

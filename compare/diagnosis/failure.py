@@ -2,35 +2,53 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-
-def parameter_slices(sizes: tuple[int, ...]) -> list[tuple[str, int, slice, tuple[int, int]]]:
-    """(name, layer, slice in the flat seed-order buffer, shape) for W1, b1, W2, b2, ..."""
-    out = []
-    offset = 0
-    for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-        out.append((f"W{layer}", layer, slice(offset, offset + n_in * n_out), (n_in, n_out)))
-        offset += n_in * n_out
-        out.append((f"b{layer}", layer, slice(offset, offset + n_out), (1, n_out)))
-        offset += n_out
-    return out
+from compare.running.parameters import locate
 
 
-def locate(sizes: tuple[int, ...], position: int) -> tuple[str, int, tuple[int, int], slice, tuple[int, int]]:
-    """flat position -> (parameter name, layer, element index, the parameter's slice, its shape)."""
-    for name, layer, sl, shape in parameter_slices(sizes):
-        if sl.start <= position < sl.stop:
-            i, j = np.unravel_index(position - sl.start, shape)
-            return name, layer, (int(i), int(j)), sl, shape
-    raise IndexError(position)
+@dataclass(frozen=True)
+class Failure:
+    """The first disagreement of a run: where it is, both numbers, and the message that says so.
 
+    `labels` name the two sides ("numpy" or "yours", then "torch"); `ours` is the first side's number,
+    `theirs` the reference's. `as_json` is the `failure` object of the JSON output."""
 
-def parameter_index(sizes: tuple[int, ...], position: int) -> str:
-    name, _, (i, j), _, _ = locate(sizes, position)
-    return f"{name}[{i}, {j}]"
+    message: str                  # the whole multi-line message printed on stderr
+    update: int                   # from 1
+    epoch: int                    # from 0
+    batch: int                    # within the epoch, from 0
+    samples: tuple[int, ...]      # the batch's sample indices
+    stage: str                    # "forward" | "gradient" | "update"
+    layer: int                    # from 1
+    parameter: str                # W2, b1 (A2 at the forward stage)
+    array: str                    # the array shown: W2, dW2, A2
+    element: tuple[int, int]      # (row, column) in `array`
+    labels: tuple[str, str]       # (ours, theirs): ("numpy" | "yours", "torch")
+    ours: float
+    theirs: float
+    wrong: tuple[str, ...]        # every array out of tolerance at this stage, in the order checked
+    hints: tuple[str, ...] = ()   # what the pattern of the wrong numbers suggests
+    drift: float = 0.0            # largest |difference| of the weights this update started from
+    state: str | None = None      # stage "optimizer state": which quantity (`compare.running.optimizer_state`)
+    notes: tuple[str, ...] = ()   # plain statements that come before the hints (what the check cannot express)
+
+    @property
+    def abs_diff(self) -> float:
+        return abs(self.ours - self.theirs)
+
+    def as_json(self) -> dict[str, Any]:
+        diff = self.abs_diff
+        return {"message": self.message, "update": self.update, "epoch": self.epoch, "batch": self.batch,
+                "samples": list(self.samples), "stage": self.stage, "layer": self.layer,
+                "parameter": self.parameter, "array": self.array, "element": list(self.element),
+                self.labels[0]: self.ours, self.labels[1]: self.theirs,
+                "abs_diff": diff if np.isfinite(diff) else None, "wrong": list(self.wrong),
+                "parameters_wrong": list(self.wrong), "hints": list(self.hints), "drift": self.drift,
+                **({"state": self.state} if self.state else {}), **({"notes": list(self.notes)} if self.notes else {})}
 
 
 def neighbours(ours: np.ndarray, theirs: np.ndarray, element: tuple[int, int], label_ours: str = "numpy",
@@ -49,7 +67,7 @@ def neighbours(ours: np.ndarray, theirs: np.ndarray, element: tuple[int, int], l
 
 
 def describe_mismatch(run: Any, bad: np.ndarray, *, update: int, epoch: int, batch: int,
-                      samples: np.ndarray) -> dict[str, Any]:
+                      samples: np.ndarray, label: str = "numpy") -> Failure:
     """The failure record for weights that disagree after an update. The first wrong parameter is taken in
     backprop order (output layer first): that is where a derivation breaks, the layers below are wrong as a
     consequence."""
@@ -65,13 +83,11 @@ def describe_mismatch(run: Any, bad: np.ndarray, *, update: int, epoch: int, bat
     a, b = float(ours[element]), float(theirs[element])
     tol = run.tolerance
     wrong = sorted({f"{x[0]}" for x in located}, key=lambda s: (s[1:], s[0]))
-    label = f"{name}[{element[0]}, {element[1]}]"
+    where = f"{name}[{element[0]}, {element[1]}]"
     message = (f"parity FAILED at update {update} (epoch {epoch}, batch {batch}, samples {samples.tolist()}), "
-               f"stage update: layer {layer}, {label}: numpy {a!r}, torch {b!r}, |diff| {abs(a - b):.3g} > "
+               f"stage update: layer {layer}, {where}: {label} {a!r}, torch {b!r}, |diff| {abs(a - b):.3g} > "
                f"tolerance ({tol.describe()})\n"
                f"  parameters out of tolerance: {', '.join(wrong)}; first in backprop order: {name}\n"
-               + neighbours(ours, theirs, element))
-    return {"message": message, "update": update, "epoch": epoch, "batch": batch,
-            "samples": samples.tolist(), "stage": "update", "layer": layer, "parameter": name,
-            "element": list(element), "numpy": a, "torch": b, "abs_diff": abs(a - b),
-            "parameters_wrong": wrong}
+               + neighbours(ours, theirs, element, label))
+    return Failure(message, update, epoch, batch, tuple(int(i) for i in samples), "update", layer, name, name,
+                   (int(element[0]), int(element[1])), (label, "torch"), a, b, tuple(wrong))

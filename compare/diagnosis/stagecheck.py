@@ -10,12 +10,11 @@ stage, layer, parameter, element, both values, the update, a few neighbours, and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from compare.diagnosis.alternatives import right_for_another_setting
-from compare.diagnosis.failure import neighbours
+from compare.diagnosis.failure import Failure, neighbours
 from compare.diagnosis.hints import (
     Reference,
     Setting,
@@ -34,7 +33,7 @@ from compare.running.tolerances import Tolerance, state_tolerance_for, tolerance
 
 
 @dataclass(frozen=True)
-class Where:
+class UpdateSite:
     """Which update: numbered from 1; epoch and batch from 0; the batch's sample indices."""
 
     update: int
@@ -67,8 +66,8 @@ def _setting(e: Experiment, batch_size: int) -> Setting:
 
 
 def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], experiment: Experiment,
-                       tolerance: Tolerance, where: Where, *, labels: tuple[str, str] = ("numpy", "torch"),
-                       title: str = "parity", drift: float = 0.0) -> dict[str, Any] | None:
+                       tolerance: Tolerance, where: UpdateSite, *, labels: tuple[str, str] = ("numpy", "torch"),
+                       title: str = "parity", drift: float = 0.0) -> Failure | None:
     """The failure record of the first stage where `ours` and `theirs` disagree, or None if every stage agrees.
     `before` holds the weights and biases both sides started this update from (the reference's); `drift` is
     how far apart (largest |difference|, within tolerance) the two sides' weights were at that point."""
@@ -135,8 +134,8 @@ def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], 
     return _state_disagreement(ours, theirs, e, tolerance, where, labels, title, drift)
 
 
-def _state_disagreement(ours: Stages, theirs: Stages, e: Experiment, tolerance: Tolerance, where: Where,
-                        labels: tuple[str, str], title: str, drift: float) -> dict[str, Any] | None:
+def _state_disagreement(ours: Stages, theirs: Stages, e: Experiment, tolerance: Tolerance, where: UpdateSite,
+                        labels: tuple[str, str], title: str, drift: float) -> Failure | None:
     """The first optimizer state quantity out of tolerance after the update (output layer first; the step
     counts exactly), when the weights themselves agree."""
     if ours.state is None or theirs.state is None:
@@ -203,10 +202,10 @@ def _nan_hint(mine: np.ndarray, name: str) -> list[str]:
     return [f"yours has {kind} in {name}: look for a division by zero, a log of 0 or an overflowing exp"]
 
 
-def _record(e: Experiment, where: Where, tol: Tolerance, drift: float, labels: tuple[str, str], title: str,
+def _record(e: Experiment, where: UpdateSite, tol: Tolerance, drift: float, labels: tuple[str, str], title: str,
             stage: str,
             layer: int, parameter: str, mine: np.ndarray, ref: np.ndarray, mask: np.ndarray, wrong: list[str],
-            hints: list[str], context: str, array: str | None = None) -> dict[str, Any]:
+            hints: list[str], context: str, array: str | None = None) -> Failure:
     element = _worst(mask, mine, ref)
     a, b = float(mine[element]), float(ref[element])
     shown = array or parameter
@@ -224,8 +223,6 @@ def _record(e: Experiment, where: Where, tol: Tolerance, drift: float, labels: t
     lines += [f"  hint: {h}" for h in hints]
     lines.append(neighbours(mine.reshape(mine.shape[0], -1), ref.reshape(ref.shape[0], -1), element,
                             labels[0], labels[1]))
-    return {"message": "\n".join(lines), "update": where.update, "epoch": where.epoch, "batch": where.batch,
-            "samples": list(where.samples), "stage": stage, "layer": layer, "parameter": parameter,
-            "array": shown, "element": list(element), labels[0]: a, labels[1]: b,
-            "abs_diff": diff if np.isfinite(diff) else None, "wrong": wrong, "parameters_wrong": wrong,
-            "hints": hints, "drift": drift}
+    return Failure("\n".join(lines), where.update, where.epoch, where.batch, tuple(where.samples), stage, layer,
+                   parameter, shown, (int(element[0]), int(element[1])), labels, a, b, tuple(wrong), tuple(hints),
+                   drift)

@@ -149,7 +149,7 @@ def _one_check(code: Any, p: Prepared) -> dict[str, Any]:
                       message=f"agrees with {'torch' if p.trace is None else LABEL} at every update "
                               f"({report.updates_checked} updates; {p.experiment.describe()})")
     except ParityError as exc:
-        f = exc.failure or {}
+        f = exc.failure.as_json() if exc.failure is not None else {}
         hint = _words((f.get("hints") or [""])[0], p)
         result.update(verdict="fail", updates_checked=max(0, int(f.get("update", 1)) - 1),
                       failure={"update": f.get("update"), "stage": f.get("stage"), "layer": f.get("layer"),

@@ -10,22 +10,22 @@ stage at update K would have given, at no cost to the runs that agree.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
-from compare.diagnosis.stagecheck import Where, first_disagreement
+from compare.diagnosis.failure import Failure
+from compare.diagnosis.stagecheck import UpdateSite, first_disagreement
 from compare.diagnosis.stages import capture_numpy, capture_torch
 from compare.experiment.definition import Experiment
 
 
 def replay_failure(experiment: Experiment, initial: tuple[list[np.ndarray], list[np.ndarray]], update: int, *,
                    numpy_factory: Callable | None = None, label: str = "numpy",
-                   resync: bool = False) -> dict[str, Any] | None:
+                   resync: bool = False) -> Failure | None:
     """The failure record of update `update` (from 1) stage by stage, or None if, replayed, every stage of it
     agrees (then the caller falls back to naming the weights). `resync`: the run copied torch's state into
     NumPy before every update (`Lockstep.resync`); the replay does the same, so that it reproduces it."""
-    from compare.lockstep.harness import Lockstep
+    from compare.lockstep.pair import Lockstep
 
     e = experiment
     run = Lockstep(e, [np.array(w) for w in initial[0]], [np.array(b) for b in initial[1]],
@@ -47,7 +47,7 @@ def replay_failure(experiment: Experiment, initial: tuple[list[np.ndarray], list
             drift = max(float(np.abs(a - b).max()) for a, b in zip(mine[0] + mine[1], before[0] + before[1]))
             ours = capture_numpy(run.numpy, samples)
             theirs = capture_torch(run.torch, X, T)
-            where = Where(update, epoch, batch, samples.tolist())
+            where = UpdateSite(update, epoch, batch, samples.tolist())
             return first_disagreement(ours, theirs, before, e, run.tolerance, where, labels=(label, "torch"),
                                       title="check" if label == "yours" else "parity", drift=drift)
     return None

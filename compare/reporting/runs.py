@@ -14,6 +14,7 @@ import numpy as np
 
 from compare.experiment.definition import Experiment
 from compare.reporting.plan import Plan
+from compare.running.parallel import map_jobs
 from compare.running.progress import Progress
 
 
@@ -50,12 +51,18 @@ class Result:
         return self.loss_log[-1][1]
 
 
-def run_all(plans: list[Plan], experiments: list[Experiment], *, progress: Progress) -> dict[str, Result]:
-    """Every plan, parity-checked after every update, in order. ParityError / DivergenceError propagate:
-    a reference solution with a disagreement in it is no reference, so the caller writes nothing."""
+def run_all(plans: list[Plan], experiments: list[Experiment], *, progress: Progress,
+            jobs: int = 1) -> dict[str, Result]:
+    """Every plan, parity-checked after every update, in order (in `jobs` processes at once when > 1: the
+    same numbers). ParityError / DivergenceError propagate: a reference solution with a disagreement in it is
+    no reference, so the caller writes nothing."""
     from compare.experiment.initial import initial_parameters
     from compare.lockstep.harness import run_parity
 
+    if jobs > 1 and len(plans) > 1:
+        reports = map_jobs(_run_one, experiments, jobs)
+        progress.advance(sum(e.total_updates for e in experiments))
+        return {plan.key: Result(plan, e, report) for plan, e, report in zip(plans, experiments, reports)}
     results: dict[str, Result] = {}
     for plan, experiment in zip(plans, experiments):
         progress.describe(plan.key)
@@ -66,3 +73,11 @@ def run_all(plans: list[Plan], experiments: list[Experiment], *, progress: Progr
         report = run_parity(experiment, weights, biases, on_epoch=on_epoch)
         results[plan.key] = Result(plan, experiment, report)
     return results
+
+
+def _run_one(experiment: Experiment) -> Any:
+    """One plan's run, in a worker process: its `ParityReport`."""
+    from compare.experiment.initial import initial_parameters
+    from compare.lockstep.harness import run_parity
+
+    return run_parity(experiment, *initial_parameters(experiment))

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from compare.diagnosis.failure import parameter_index
 from compare.errors import DivergenceError
 from compare.experiment.definition import Experiment
+from compare.running.parameters import parameter_index
 
 
 def first_nonfinite(named: Iterable[tuple[str, np.ndarray]]) -> str | None:

@@ -74,6 +74,12 @@ def train_torch(experiment: Experiment, weights: list[np.ndarray], biases: list[
                    [np.array(w) for w in weights], [np.array(b) for b in biases], final_w, final_b)
 
 
+def require_torch() -> None:
+    """Import torch now, before a command prints or writes anything: where it is missing, the
+    ModuleNotFoundError becomes exit 2 with one line saying how to install it (`compare.cli.runner.guarded`)."""
+    import torch  # noqa: F401
+
+
 def torch_trainer(experiment: Experiment, weights: list[np.ndarray], biases: list[np.ndarray]) -> Any:
     """`torch_impl.trainer.TorchTrainer` for the experiment, after checking that its device exists."""
     from torch_impl.trainer import TorchTrainer

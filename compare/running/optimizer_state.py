@@ -5,7 +5,7 @@ torch keeps its state per parameter in torch's layout (`optimizer.state[p]["exp_
 `numpy_impl` keeps it per parameter in the seed layout (`optimizer.state[i]`, views into `flat_state`; SGD's
 momentum buffers in `optimizer.buffers`). Reading both into this one shape lets the harness compare every
 quantity of every parameter after every update with one vectorised operation each, name the element that
-differs (`compare.diagnosis.failure.locate`), and copy torch's state into NumPy (`--resync`).
+differs (`compare.running.parameters.locate`), and copy torch's state into NumPy (`--resync`).
 
 Imports torch nowhere: the torch side is read through the tensors' own `.numpy()`.
 """

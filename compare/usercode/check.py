@@ -9,6 +9,7 @@ message is exactly what `python -m compare check` prints, and whose `report` is 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -16,13 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from compare.diagnosis.stagecheck import Where, first_disagreement
+from compare.diagnosis.failure import Failure
+from compare.diagnosis.stagecheck import UpdateSite, first_disagreement
 from compare.errors import ExperimentError, ParityError
 from compare.experiment.definition import Experiment
 from compare.running.history import History
 from compare.running.tolerances import Tolerance, tolerance_for
-from compare.usercode.load import UserBackprop, UserCode, UserCodeError, user_code_from_functions
-from compare.usercode.trace import Trace, load_trace
+from compare.usercode.load import UserBackprop, UserCode
+from compare.usercode.trace import Trace
 
 OnEpoch = Callable[[int, float | None], None]
 # what a trace must share with a requested experiment for the recording to be the same run
@@ -38,7 +40,7 @@ class CheckReport:
     history: History
     updates_checked: int
     max_abs_diff: float
-    failure: dict[str, Any] | None = None
+    failure: Failure | None = None
     against: str | None = None
     parity: Any = None          # the `compare.lockstep.harness.ParityReport` when checked against torch
 
@@ -77,15 +79,12 @@ def _with_notes(exc: ParityError, notes: list[str]) -> ParityError:
     formula or a factor is kept: it is exact)."""
     if not notes:
         return exc
-    failure = dict(exc.failure)
     generic = ("the layers above", "agrees, so delta", "also wrong", "only layer", "update 1 agreed", "updates 1 to")
-    kept = [h for h in failure.get("hints", []) if not h.startswith(generic)]
-    failure["hints"] = kept
-    failure["notes"] = notes
+    kept = [h for h in exc.failure.hints if not h.startswith(generic)]
     lines = str(exc).split("\n")
     body = [line for line in lines[2:] if not line.startswith("  hint: ")]
     message = "\n".join(lines[:2] + [f"  note: {n}" for n in notes] + [f"  hint: {h}" for h in kept] + body)
-    failure["message"] = message
+    failure = dataclasses.replace(exc.failure, hints=tuple(kept), notes=tuple(notes), message=message)
     if exc.report is not None:
         exc.report.failure = failure
     return ParityError(message, failure, exc.report)
@@ -108,7 +107,7 @@ def check_with_torch(code: UserCode, experiment: Experiment, *, on_epoch: OnEpoc
     return _from_parity(parity, None, experiment)
 
 
-def _from_parity(parity: Any, failure: dict | None, e: Experiment) -> CheckReport:
+def _from_parity(parity: Any, failure: Failure | None, e: Experiment) -> CheckReport:
     return CheckReport(e, parity.tolerance, parity.numpy, parity.updates_checked, parity.max_abs_diff,
                        failure, None, parity)
 
@@ -129,7 +128,7 @@ def check_against_trace(code: UserCode, trace: Trace, *, updates: int | None = N
     log: list[tuple[int, float]] = []
     largest = 0.0
 
-    def report(done: int, failure: dict | None = None) -> CheckReport:
+    def report(done: int, failure: Failure | None = None) -> CheckReport:
         W, b = trainer.parameters()
         history = History("yours", e, log, trainer.evaluate()[1][-1].copy(), done,
                           trace.initial_weights, trace.initial_biases, W, b)
@@ -143,10 +142,10 @@ def check_against_trace(code: UserCode, trace: Trace, *, updates: int | None = N
                                                                  before[0] + before[1]))
         ours = capture_numpy(trainer, indices)
         theirs = trace.stages(u, X_all[indices])
-        failure = first_disagreement(ours, theirs, before, e, tol, Where(u + 1, epoch, batch, indices.tolist()),
+        failure = first_disagreement(ours, theirs, before, e, tol, UpdateSite(u + 1, epoch, batch, indices.tolist()),
                                      labels=("yours", reference), title="check", drift=drift)
         if failure is not None:
-            raise _with_notes(ParityError(failure["message"], failure, report(u + 1, failure)),
+            raise _with_notes(ParityError(failure.message, failure, report(u + 1, failure)),
                               cannot_express(code, e))
         largest = max(largest, *(float(np.abs(a - b).max()) for a, b in
                                  zip(ours.weights + ours.biases, theirs.weights + theirs.biases)))
@@ -212,7 +211,6 @@ def requested_experiment(trace: Trace, spec: str | None, overrides: dict[str, An
     """The experiment a `--against` run asks for: None when neither an experiment nor a run flag is given;
     else the named experiment, or the trace's own with the flags applied (validated as any experiment)."""
     import tomllib
-    from pathlib import Path
 
     from compare.experiment.sources import experiment_from_document, load_experiment
 
@@ -224,56 +222,3 @@ def requested_experiment(trace: Trace, spec: str | None, overrides: dict[str, An
     return experiment_from_document(document, Path(trace.path), overrides, flags)
 
 
-def check(experiment: Experiment | str | None = None, backward: Any = None,
-          forward: Callable[..., Any] | None = None, *, against: str | None = None, live: bool = False,
-          jobs: int | None = None, **overrides: Any) -> Any:
-    """The Python API (`compare.check`).
-
-    `check("mine.py")` or `check(backward=fn)`: the check suite (as `python -m compare check FILE.py`),
-    against the shipped recordings (torch never imported; `live=True` runs torch), a `SuiteReport`.
-    `check("mine.py", "exercise3", **overrides)` or `check("exercise3", backward=fn, **overrides)`: one
-    experiment against torch, or against a recorded trace (`against="trace.npz"`), a `CheckReport`.
-
-    Raises `compare.ParityError` (an AssertionError: pytest shows its message, the same as the command
-    line's) at the first disagreement, `compare.ExperimentError` for bad input."""
-    from compare.experiment.sources import load_experiment
-    from compare.usercode.load import load_user_code
-
-    if isinstance(experiment, str | Path) and str(experiment).endswith(".py"):
-        if callable(backward):
-            raise ExperimentError(f"compare.check: {experiment} is your file; pass either a file or backward=..., "
-                                  "not both")
-        code = load_user_code(experiment)
-        experiment = backward
-    elif backward is None:
-        raise ExperimentError("compare.check: pass your file (`check(\"mine.py\")`) or your function as "
-                              "backward=...")
-    else:
-        code = user_code_from_functions(backward, forward)
-    if isinstance(experiment, Experiment) and overrides:
-        raise ExperimentError("overrides apply to a preset name or path; build the Experiment with them")
-    if against is not None:
-        trace = load_trace(against)
-        requested = experiment if isinstance(experiment, Experiment) else requested_experiment(
-            trace, experiment, overrides)
-        return check_against_trace(code, trace, updates=updates_to_check(trace, requested))
-    if experiment is None and not overrides:
-        return _suite(code, live, jobs)
-    if live:
-        raise ExperimentError("compare.check: live=True runs the check suite; a named experiment always runs "
-                              "against torch")
-    e = experiment if isinstance(experiment, Experiment) else load_experiment(experiment or "hiring", overrides)
-    return check_with_torch(code, e)
-
-
-def _suite(code: UserCode, live: bool, jobs: int | None) -> Any:
-    from compare.usercode.suite_run import run_suite
-    from compare.usercode.suite_verdict import verdict
-
-    report = run_suite(code, live=live, jobs=jobs)
-    failed, error = report.first_failure, report.first_error
-    if failed is not None:
-        raise ParityError(verdict(report), failed.failure, report)
-    if error is not None:
-        raise UserCodeError(f"{error.message} (check suite, experiment `{error.name}`)", error.user_traceback)
-    return report

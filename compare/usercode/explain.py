@@ -129,7 +129,7 @@ def explain(experiment: Experiment, update: int = 1, *, weights: list[np.ndarray
     """Run both sides in lockstep to update `update` (1-based) and capture it. `user`: a
     `compare.usercode.load.UserBackprop`, whose values are computed from the same state. DivergenceError (exit 3)
     when both sides hit NaN/inf before update K."""
-    from compare.lockstep.harness import Lockstep
+    from compare.lockstep.pair import Lockstep
 
     e = experiment
     k = check_update(e, update)

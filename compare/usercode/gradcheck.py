@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from compare.diagnosis.failure import parameter_slices
 from compare.experiment.definition import Experiment
+from compare.running.parameters import parameter_slices
 from compare.usercode.load import UserBackprop, UserCode
 
 STEP = 1e-5

@@ -14,6 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
+from compare.diagnosis.failure import Failure
 from compare.errors import DivergenceError, ParityError
 from compare.usercode.load import UserCode, UserCodeError
 from compare.usercode.suite import SUITE, Case
@@ -36,7 +37,7 @@ class CaseResult:
     reason: str = ""                       # why skipped / unsupported / error, in words
     message: str = ""                      # the full failure message (failed) or the one-line error
     user_traceback: str = ""
-    failure: dict[str, Any] | None = None
+    failure: Failure | None = None
     history: Any = None                    # the user's run (`compare.running.history.History`), ok and failed
     tolerance: Any = None
     max_abs_diff_log: list = field(default_factory=list)

@@ -6,8 +6,12 @@ Nothing here runs anything: `table`, `ok_line` and `verdict` read a `compare.use
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from compare.usercode.suite import SUITE, case
-from compare.usercode.suite_run import CaseResult, SuiteReport
+
+if TYPE_CHECKING:   # types only: suite_run imports this module to print its report
+    from compare.usercode.suite_run import CaseResult, SuiteReport
 
 
 def _batches(name: str) -> str:
@@ -30,8 +34,8 @@ def _result(r: CaseResult) -> str:
         return f"OK: {r.updates_checked} updates agree"
     if r.status == "failed" and r.failure:
         f = r.failure
-        element = f"{f.get('array') or f.get('parameter')}[{', '.join(map(str, f.get('element', [])))}]"
-        return f"FAILED at update {f.get('update')}, stage {f.get('stage')}: layer {f.get('layer')}, {element}"
+        element = f"{f.array or f.parameter}[{', '.join(map(str, f.element))}]"
+        return f"FAILED at update {f.update}, stage {f.stage}: layer {f.layer}, {element}"
     if r.status == "skipped":
         return f"not run: {r.reason}"
     if r.status == "unsupported":
