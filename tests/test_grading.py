@@ -348,3 +348,31 @@ def test_a_submission_that_stops_its_judge_loses_its_own_grade_only(tmp_path: Pa
                                                                          ("right.py", 4.0, "pass")]
     assert "did not finish in time" in results[0]["reason"] and len(done) == 2
     assert set(grading.processes.children()) <= before      # its stopped judge and its submission: ended
+
+
+def test_pids_group_binds_and_is_removed() -> None:
+    from compare.grading import processes
+
+    group = processes.PidsGroup(3)
+    if group.path is None:
+        pytest.skip("no pids control group can be made here (not root, or no pids controller)")
+    path = group.path
+    forker = ("import os, sys, time\nsys.stdin.readline()\nn = 0\ntry:\n    while n < 50:\n"
+              "        if os.fork() == 0:\n            time.sleep(30)\n            os._exit(0)\n        n += 1\n"
+              "except OSError:\n    pass\nprint(n, flush=True)\ntime.sleep(30)\n")
+    proc = subprocess.Popen([sys.executable, "-c", forker], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert group.add(proc.pid)
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == "2"        # itself + 2 = pids.max 3: the third fork is refused
+    finally:
+        proc.kill()
+        proc.wait()
+        group.close()                                        # its forks, orphaned, are killed there too
+    assert not path.exists()
+    # a judge that was killed leaves its groups behind: removed by the grader, by the judge's pid
+    left = processes.PidsGroup(2)
+    assert left.path is not None and left.path.exists()
+    processes.remove_groups_of(os.getpid())
+    assert not left.path.exists()
