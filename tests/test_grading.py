@@ -205,6 +205,7 @@ def test_seed_pins_the_draw(tmp_path: Path) -> None:
     ("negative points", ["{a}", "--rubric", "{negative}"], "points: expected a number >= 0"),
     ("jobs 0", ["{a}", "--jobs", "0"], "--jobs"),
     ("timeout 0", ["{a}", "--timeout", "0"], "--timeout"),
+    ("timeout nan", ["{a}", "--timeout", "nan"], "--timeout"),
     ("memory", ["{a}", "--memory", "64"], "NumPy needs"),
     ("gradescope many", ["{a}", "{b}/y.py", "--gradescope", "{out}"], "one submission"),
 ])
@@ -309,7 +310,9 @@ def test_check_isolate_and_timeout(capsys: pytest.CaptureFixture) -> None:
     cases = [([str(CLASS / "hostile_loop.py"), "--timeout", "1", "--isolate"], "ran past its time limit (1 s)"),
              ([str(CLASS / "hostile_exit.py"), "--isolate"], "called sys.exit(0) in backward"),
              ([str(CLASS / "hostile_exit.py")], "called sys.exit(0) in backward"),    # in-process: exit 2, not 0
-             ([str(CLASS / "right.py"), "--timeout", "0"], "--timeout: expected seconds > 0")]
+             ([str(CLASS / "right.py"), "--timeout", "0"], "--timeout: expected seconds > 0"),
+             ([str(CLASS / "right.py"), "--timeout", "inf"], "--timeout: expected seconds > 0"),
+             ([str(CLASS / "right.py"), "--timeout", "nan"], "--timeout: expected seconds > 0")]
     for argv, words in cases:
         assert check(argv + ["--quiet"]) == 2, argv
         err = capsys.readouterr().err
