@@ -6,11 +6,27 @@ Check it (or your own copy of `backprop_template.py`) with
 
 Layout (the seed's): W[l] has shape (inputs, outputs), so a layer computes Z = A_prev @ W + b.
 A batch holds B samples, one per row. activations = [X, A1, ..., AL], AL the network's output.
-The harness passes the experiment's `loss`, `hidden_activation` and `output_activation` because the
-functions below name them; the seed's network is all sigmoid with loss "sum".
+The harness passes the experiment's `loss`, `hidden_activation`, `output_activation` and `leaky_slope`
+because the functions below name them; the seed's network is all sigmoid with loss "sum".
 """
 
 import numpy as np
+
+
+def activation(name, Z, leaky_slope=0.01):
+    """A = f(Z) for the activation `name`."""
+    if name == "leaky_relu":
+        return np.where(Z > 0, Z, leaky_slope * Z)
+    return ACTIVATIONS[name](Z)
+
+
+def derivative(name, A, leaky_slope=0.01):
+    """f'(Z), written with the activation's output A = f(Z)."""
+    if name == "leaky_relu":
+        # Z > 0 exactly where A > 0 (for a slope >= 0), and the slope at Z = 0 itself, as torch
+        return np.where(A > 0, 1.0, leaky_slope).astype(A.dtype)
+    return DERIVATIVES[name](A)
+
 
 ACTIVATIONS = {
     "sigmoid": lambda Z: 1.0 / (1.0 + np.exp(-Z)),
@@ -31,17 +47,17 @@ DERIVATIVES = {
 }
 
 
-def forward(weights, biases, X, hidden_activation="sigmoid", output_activation="sigmoid"):
+def forward(weights, biases, X, hidden_activation="sigmoid", output_activation="sigmoid", leaky_slope=0.01):
     """[X, A1, ..., AL]: each layer takes the previous layer's activation."""
     activations = [X]
     for l, (W, b) in enumerate(zip(weights, biases)):
         f = output_activation if l == len(weights) - 1 else hidden_activation
         Z = activations[-1] @ W + b             # (B, outputs)
-        activations.append(ACTIVATIONS[f](Z))
+        activations.append(activation(f, Z, leaky_slope))
     return activations
 
 
-def output_delta(A_L, T, loss, output_activation):
+def output_delta(A_L, T, loss, output_activation, leaky_slope=0.01):
     """dL_i/dZ_L for each sample i: (B, K).
 
     "sum" (the seed's): L_i = sum_k (t_k - a_k)^2 / 2, so dL_i/dA = A - T, times the activation's slope.
@@ -51,9 +67,9 @@ def output_delta(A_L, T, loss, output_activation):
     """
     K = T.shape[1]
     if loss == "sum":
-        return (A_L - T) * DERIVATIVES[output_activation](A_L)
+        return (A_L - T) * derivative(output_activation, A_L, leaky_slope)
     if loss == "mean":
-        return (A_L - T) * DERIVATIVES[output_activation](A_L) / K
+        return (A_L - T) * derivative(output_activation, A_L, leaky_slope) / K
     if loss == "bce":
         return (A_L - T) / K
     if loss == "cross_entropy":
@@ -62,12 +78,10 @@ def output_delta(A_L, T, loss, output_activation):
 
 
 def backward(weights, biases, activations, targets, loss="sum", hidden_activation="sigmoid",
-             output_activation="sigmoid"):
+             output_activation="sigmoid", leaky_slope=0.01):
     """dL/dW and dL/db of every layer, L = the batch mean of the per-sample loss."""
-    if hidden_activation not in DERIVATIVES:
-        raise NotImplementedError(f"this answer covers sigmoid, tanh, relu and identity, not {hidden_activation}")
     B = targets.shape[0]                        # samples in this batch
-    delta = output_delta(activations[-1], targets, loss, output_activation)   # (B, K)
+    delta = output_delta(activations[-1], targets, loss, output_activation, leaky_slope)   # (B, K)
     dW = [None] * len(weights)
     db = [None] * len(weights)
     for l in reversed(range(len(weights))):     # output layer first: that is the order the chain rule goes
@@ -76,5 +90,5 @@ def backward(weights, biases, activations, targets, loss="sum", hidden_activatio
         db[l] = delta.sum(axis=0, keepdims=True) / B
         if l > 0:
             # one layer down: through W (transposed: delta has the outputs' width), then the activation's slope
-            delta = (delta @ weights[l].T) * DERIVATIVES[hidden_activation](A_prev)
+            delta = (delta @ weights[l].T) * derivative(hidden_activation, A_prev, leaky_slope)
     return dW, db

@@ -205,6 +205,7 @@ def test_seed_pins_the_draw(tmp_path: Path) -> None:
     ("negative points", ["{a}", "--rubric", "{negative}"], "points: expected a number >= 0"),
     ("jobs 0", ["{a}", "--jobs", "0"], "--jobs"),
     ("timeout 0", ["{a}", "--timeout", "0"], "--timeout"),
+    ("timeout nan", ["{a}", "--timeout", "nan"], "--timeout"),
     ("memory", ["{a}", "--memory", "64"], "NumPy needs"),
     ("gradescope many", ["{a}", "{b}/y.py", "--gradescope", "{out}"], "one submission"),
 ])
@@ -309,7 +310,9 @@ def test_check_isolate_and_timeout(capsys: pytest.CaptureFixture) -> None:
     cases = [([str(CLASS / "hostile_loop.py"), "--timeout", "1", "--isolate"], "ran past its time limit (1 s)"),
              ([str(CLASS / "hostile_exit.py"), "--isolate"], "called sys.exit(0) in backward"),
              ([str(CLASS / "hostile_exit.py")], "called sys.exit(0) in backward"),    # in-process: exit 2, not 0
-             ([str(CLASS / "right.py"), "--timeout", "0"], "--timeout: expected seconds > 0")]
+             ([str(CLASS / "right.py"), "--timeout", "0"], "--timeout: expected seconds > 0"),
+             ([str(CLASS / "right.py"), "--timeout", "inf"], "--timeout: expected seconds > 0"),
+             ([str(CLASS / "right.py"), "--timeout", "nan"], "--timeout: expected seconds > 0")]
     for argv, words in cases:
         assert check(argv + ["--quiet"]) == 2, argv
         err = capsys.readouterr().err
@@ -345,3 +348,31 @@ def test_a_submission_that_stops_its_judge_loses_its_own_grade_only(tmp_path: Pa
                                                                          ("right.py", 4.0, "pass")]
     assert "did not finish in time" in results[0]["reason"] and len(done) == 2
     assert set(grading.processes.children()) <= before      # its stopped judge and its submission: ended
+
+
+def test_pids_group_binds_and_is_removed() -> None:
+    from compare.grading import processes
+
+    group = processes.PidsGroup(3)
+    if group.path is None:
+        pytest.skip("no pids control group can be made here (not root, or no pids controller)")
+    path = group.path
+    forker = ("import os, sys, time\nsys.stdin.readline()\nn = 0\ntry:\n    while n < 50:\n"
+              "        if os.fork() == 0:\n            time.sleep(30)\n            os._exit(0)\n        n += 1\n"
+              "except OSError:\n    pass\nprint(n, flush=True)\ntime.sleep(30)\n")
+    proc = subprocess.Popen([sys.executable, "-c", forker], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert group.add(proc.pid)
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == "2"        # itself + 2 = pids.max 3: the third fork is refused
+    finally:
+        proc.kill()
+        proc.wait()
+        group.close()                                        # its forks, orphaned, are killed there too
+    assert not path.exists()
+    # a judge that was killed leaves its groups behind: removed by the grader, by the judge's pid
+    left = processes.PidsGroup(2)
+    assert left.path is not None and left.path.exists()
+    processes.remove_groups_of(os.getpid())
+    assert not left.path.exists()

@@ -293,3 +293,24 @@ def test_a_recording_carries_the_optimizer(tmp_path, capsys):
     shown = capsys.readouterr().out
     assert 'optimizer = "adam"' in shown and "betas = [0.8, 0.99]" in shown
     assert compare_main(["check", solution, "--against", str(trace), "--quiet"]) == 0
+
+
+@pytest.mark.parametrize("options", [{"optimizer": "adam", "amsgrad": True},
+                                     {"optimizer": "rmsprop", "centered": True, "momentum": 0.5},
+                                     {"optimizer": "adagrad"}, {"optimizer": "sgd", "momentum": 0.9}],
+                         ids=["adam", "rmsprop", "adagrad", "sgd"])
+def test_the_harness_reads_torchs_state_through_views_as_it_is(options):
+    """Lockstep.torch_state keeps NumPy views of torch's state tensors after the first read: every update it
+    must equal a fresh read (torch updates its state in place)."""
+    from compare.running.optimizer_state import torch_state
+    e = load_experiment("exercise3", {**options, "lr": 0.05, "epochs": 3})
+    run = Lockstep(e)
+    for X, T, indices in list(run.torch.loader) * 2:
+        run.torch.step(X, T)
+        run.numpy.step(indices.numpy())
+        fresh = torch_state(run.torch.optimizer, run.torch.model, e)
+        kept = run.torch_state()
+        assert kept.keys() == fresh.keys() and kept
+        for key in fresh:
+            assert np.array_equal(kept[key], fresh[key]), key
+    assert run._torch_state_views is not None

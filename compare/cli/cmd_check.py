@@ -13,7 +13,7 @@ from compare.cli.output import json_text, loss_line, outputs_block, parity_json,
 from compare.cli.runner import guarded, load_runs, version_string
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment.show import to_toml
-from compare.grading.timelimit import DEFAULT_TIMEOUT, limited_user_code
+from compare.grading.timelimit import DEFAULT_TIMEOUT, MAX_TIMEOUT, limited_user_code
 from compare.running.loops import require_torch
 from compare.usercode.load import UserCodeError
 
@@ -80,8 +80,8 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
-    if not args.timeout > 0:
-        raise ExperimentError(f"--timeout: expected seconds > 0, found {args.timeout:g}")
+    if not 0 < args.timeout <= MAX_TIMEOUT:
+        raise ExperimentError(f"--timeout: expected seconds > 0 (at most {MAX_TIMEOUT:g}), found {args.timeout:g}")
     from compare.usercode.rules import rule_names
     rules = rule_names(args.file)
     if rules:   # a file of update rules (sgd_momentum, rmsprop, adam, ...): `compare.cli.cmd_rulecheck`

@@ -67,7 +67,7 @@ def _check_args(args: Any) -> None:
     from compare.grading.isolate import MIN_MEMORY_MB
     if args.jobs is not None and args.jobs < 1:
         raise ExperimentError(f"--jobs: expected a whole number >= 1, found {args.jobs}")
-    if not args.timeout > 0 or args.timeout != args.timeout or args.timeout > 86400:
+    if not 0 < args.timeout <= 86400:
         raise ExperimentError(f"--timeout: expected seconds > 0 (at most a day), found {args.timeout:g}")
     if args.memory < MIN_MEMORY_MB:
         raise ExperimentError(f"--memory: {args.memory} MB is below the {MIN_MEMORY_MB} MB NumPy needs to start "

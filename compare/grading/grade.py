@@ -102,6 +102,7 @@ def grade_class(submissions: list[Submission], checks: list[Prepared], limits: L
                     results[k] = _collect(conn, judge, submissions[k], checks)
                     if judge.exitcode != 0:   # its submission's processes were re-parented to us: end them now
                         _end_orphans(before | {j.pid for _, j, _ in running.values()})
+                        processes.remove_groups_of(judge.pid)
                     if on_done is not None:
                         on_done(results[k])
                 for conn, (k, judge, deadline) in list(running.items()):
@@ -110,6 +111,8 @@ def grade_class(submissions: list[Submission], checks: list[Prepared], limits: L
                         judge.kill()
                         judge.join()
                         conn.close()
+                        _end_orphans(before | {j.pid for _, j, _ in running.values()})
+                        processes.remove_groups_of(judge.pid)
                         results[k] = _lost(submissions[k], checks, "its judge process did not finish in time "
                                                                    "(stopped by the submission?)")
                         if on_done is not None:
@@ -119,6 +122,8 @@ def grade_class(submissions: list[Submission], checks: list[Prepared], limits: L
                 judge.kill()
                 judge.join()
             _end_orphans(before)
+            for _, judge, _ in running.values():
+                processes.remove_groups_of(judge.pid)
     return [r for r in results if r is not None]
 
 

@@ -130,8 +130,8 @@ class Isolated:
         """End the submission's process and everything it started; reap them; remove its folder."""
         if self._proc is not None:
             self.strays += processes.end_tree(self._proc.pid, self._born)
+            self._proc.wait()      # reaped first: a zombie still counts in its control group
             self._group.close()
-            self._proc.wait()
             for fd in (self._req, self._resp):
                 try:
                     os.close(fd)

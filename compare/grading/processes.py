@@ -183,7 +183,7 @@ class PidsGroup:
             return []
 
     def close(self) -> None:
-        """Kill what is left in it and remove it."""
+        """Kill what is left in it and remove it (reap what you killed meanwhile: a zombie stays a member)."""
         if self.path is None:
             return
         for _ in range(200):
@@ -191,7 +191,8 @@ class PidsGroup:
             for pid in left:
                 try:
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
+                    os.waitpid(pid, os.WNOHANG)
+                except (ProcessLookupError, ChildProcessError):
                     pass
             try:
                 self.path.rmdir()
@@ -199,3 +200,16 @@ class PidsGroup:
                 return
             except OSError:
                 time.sleep(0.005)
+
+
+def remove_groups_of(pid: int) -> None:
+    """The control groups a judge process `pid` made and could not remove (it was killed): emptied, removed."""
+    for root in PIDS_ROOTS:
+        try:
+            names = [n for n in os.listdir(root) if n.startswith(f"compare-grade-{pid}-")]
+        except OSError:
+            continue
+        for name in names:
+            group = PidsGroup.__new__(PidsGroup)
+            group.path = Path(root) / name
+            group.close()

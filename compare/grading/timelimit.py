@@ -26,6 +26,7 @@ from compare.errors import UserStop
 from compare.usercode.load import UserCode, UserCodeError, load_user_code
 
 DEFAULT_TIMEOUT = 600.0   # seconds of the file's own code: ample for long runs, and a hung file still ends
+MAX_TIMEOUT = 7 * 86400.0  # a week: what the timers of every platform can hold
 GRACE = 3.0               # after the limit, before the watchdog ends the process
 
 

@@ -25,6 +25,7 @@ from compare.running.optimizer_state import (
     load_numpy_state,
     numpy_state,
     state_names,
+    torch_parameters,
     torch_state,
 )
 from compare.running.parameters import locate
@@ -53,6 +54,7 @@ class Lockstep:
         self.torch = torch_trainer(e, weights, biases)
         self.tolerance = tolerance_for(e.dtype)
         self._index: np.ndarray | None = None          # torch_to_seed_index, built when first needed
+        self._torch_state_views: tuple[dict, list | None] | None = None   # see `torch_state`
         self._theirs = np.zeros_like(self.numpy.theta)
         self.diff = np.empty_like(self.numpy.theta)    # numpy - torch, then |numpy - torch|, seed order
         self._layers = self._layer_views() if self.numpy.theta.size >= PER_LAYER_FROM else None
@@ -89,7 +91,31 @@ class Lockstep:
         return self._index
 
     def torch_state(self) -> dict[str, np.ndarray]:
-        return torch_state(self.torch.optimizer, self.torch.model, self.experiment)
+        """torch's optimizer state in the seed layout (`compare.running.optimizer_state.torch_state`). On the
+        CPU, once torch has made its state tensors (it updates them in place from then on), through NumPy
+        views of them kept from update to update: one concatenation per quantity."""
+        views = self._torch_state_views
+        if views is None:
+            state = torch_state(self.torch.optimizer, self.torch.model, self.experiment)
+            self._torch_state_views = self._state_views(state)
+            return state
+        arrays, steps = views
+        out = {name: np.concatenate([v.ravel() for v in seed]) for name, seed in arrays.items()}
+        if steps is not None:
+            out["step"] = np.array([float(t) for t in steps])
+        return out
+
+    def _state_views(self, state: dict[str, np.ndarray]) -> tuple[dict, list | None] | None:
+        """({name: per-parameter NumPy views seen in the seed layout (a weight's through its transpose)}, step
+        views), or None while some state is missing (SGD before its first update) or off the CPU."""
+        if self.torch.flat_numpy is None or set(state) != set(self.state_max_abs_diff):
+            return None
+        optimizer = self.torch.optimizer
+        params = torch_parameters(self.torch.model)
+        views = {name: [optimizer.state[p][name].detach().numpy() for p in params] for name in state if name != "step"}
+        arrays = {name: [a.T if a.ndim == 2 else a for a in per_param] for name, per_param in views.items()}
+        steps = [optimizer.state[p]["step"].detach().numpy() for p in params] if "step" in state else None
+        return arrays, steps
 
     def state_failure(self, where: UpdateSite, label: str = "numpy") -> Failure | None:
         """Compare every optimizer state quantity of every parameter (after `max_abs_diff` found the
@@ -105,12 +131,17 @@ class Lockstep:
                            "optimizer state", 0, "", "", (0, 0), (label, "torch"), 0.0, 0.0, ())
         for name, want in theirs.items():
             mine = ours[name]
-            with np.errstate(invalid="ignore"):
+            with np.errstate(invalid="ignore"):           # inf - inf: a NaN, caught below as a violation
                 diff = np.abs(mine - want)
+            largest = float(diff.max())
+            largest = np.inf if largest != largest else largest
+            if largest > self.state_max_abs_diff[name]:
+                self.state_max_abs_diff[name] = largest
+            if largest <= (0.0 if name == "step" else tol.atol):
+                continue                                   # the fast path, as for the parameters
+            with np.errstate(invalid="ignore"):
                 bound = 0.0 if name == "step" else tol.atol + tol.rtol * np.abs(want)
                 bad = np.flatnonzero(~(diff <= bound))
-            self.state_max_abs_diff[name] = max(self.state_max_abs_diff[name], float(np.nan_to_num(diff.max(),
-                                                                                                   nan=np.inf)))
             if bad.size == 0:
                 continue
             first = int(bad[0])
