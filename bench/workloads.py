@@ -96,12 +96,15 @@ def steps(implementation: str, experiment: Experiment, count: int) -> Callable[[
 
 
 def report(argv: list[str]) -> None:
-    """`python -m compare report ARGV` into a fresh temporary folder, removed afterwards."""
+    """`python -m compare report ARGV` into a fresh temporary folder, removed afterwards; its own lines
+    are kept off our stdout (which `--json` keeps for one object)."""
+    import contextlib
+    import io
     import tempfile
     from pathlib import Path
 
     from compare.cli import cmd_report
 
-    with tempfile.TemporaryDirectory(prefix="bench-report-") as folder:
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as folder, contextlib.redirect_stdout(io.StringIO()):
         if cmd_report.main([*argv, "--out", str(Path(folder) / "report")]) != 0:
             raise RuntimeError("bench: the report failed")

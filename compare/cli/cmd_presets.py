@@ -16,14 +16,21 @@ def main(argv: list[str] | None = None) -> int:
                                     "experiment is asked for).")
         parser.add_argument("--version", action="version", version=version_string("compare presets"))
         parser.parse_args(argv)
-        names = preset_names()
-        width = max(map(len, names))
-        for name in names:
-            e = load_experiment(name)
-            sizes = "-".join(map(str, e.sizes))
-            print(f"{name:<{width}}  {sizes:<12} N={e.n_samples:<5} {e.description}")
+        print(presets_table())
         return 0
     return guarded(body)
+
+
+def presets_table() -> str:
+    """One line per shipped preset: name, layer widths, samples, description."""
+    names = preset_names()
+    width = max(map(len, names))
+    lines = []
+    for name in names:
+        e = load_experiment(name)
+        sizes = "-".join(map(str, e.sizes))
+        lines.append(f"{name:<{width}}  {sizes:<12} N={e.n_samples:<5} {e.description}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from compare.cli.options import Parser, add_run_options
 from compare.cli.output import json_text, loss_line
 from compare.cli.runner import guarded, load_runs, version_string
 from compare.errors import DivergenceError, ExperimentError
+from compare.experiment.definition import Experiment
 from compare.experiment.show import to_toml
 from compare.files.atomic import ensure_output_file
 from compare.files.text import printable
@@ -36,9 +37,6 @@ def target_path(out: str | None) -> Path:
 
 
 def _main(argv: list[str] | None) -> int:
-    from compare.experiment.initial import initial_parameters
-    from compare.usercode.trace import check_recordable, record, save_trace
-
     parser = Parser(prog=PROG, description=DESCRIPTION)
     add_run_options(parser, out_help="the trace file to write (.npz); required")
     parser.add_argument("--version", action="version", version=version_string("compare record"))
@@ -50,10 +48,19 @@ def _main(argv: list[str] | None) -> int:
     if args.show:
         print(to_toml(experiment), end="")
         return 0
+    return record_to(experiment, args.out, json_out=args.json, quiet=args.quiet)
+
+
+def record_to(experiment: Experiment, out: str | None, *, json_out: bool = False, quiet: bool = False) -> int:
+    """Record `experiment`'s torch run into the trace file `out` and say so (the summary as JSON with
+    `json_out`); the exit status."""
+    from compare.experiment.initial import initial_parameters
+    from compare.usercode.trace import check_recordable, record, save_trace
+
     require_torch()
-    path = target_path(args.out)
+    path = target_path(out)
     check_recordable(experiment, f"record {printable(experiment.name)}")
-    talk = not (args.json or args.quiet)
+    talk = not (json_out or quiet)
     if talk:
         print(experiment.describe(), flush=True)
 
@@ -70,7 +77,7 @@ def _main(argv: list[str] | None) -> int:
     summary: dict[str, Any] = {"experiment": experiment.name, "mode": experiment.mode,
                                "updates": int(arrays["epoch"].shape[0]), "trace": str(path),
                                "bytes": path.stat().st_size, "environment": json.loads(str(arrays["environment"]))}
-    if args.json:
+    if json_out:
         print(json_text(summary))
     else:
         print(f"recorded {summary['updates']} updates of {printable(experiment.name)} ({experiment.mode}) to "

@@ -32,8 +32,8 @@ from compare.running.parameters import locate
 from compare.running.tolerances import state_tolerance_for, tolerance_for
 
 # parameters from which `Lockstep.max_abs_diff` copies torch's parameters layer by layer instead of gathering
-# them by the index map: the gather is cheaper for the smallest models (fewer Python calls), the copies from
-# a few thousand parameters on (crossover measured between 369 and 5,313 parameters)
+# them by the index map: the gather takes fewer Python calls, the copies less memory traffic (where the two
+# cross: `python -m bench scaling`)
 PER_LAYER_FROM = 4096
 
 
