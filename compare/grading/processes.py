@@ -186,7 +186,7 @@ class PidsGroup:
         """Kill what is left in it and remove it (reap what you killed meanwhile: a zombie stays a member)."""
         if self.path is None:
             return
-        for _ in range(200):
+        for attempt in range(400):   # about 10 s: a killed process leaves once it is reaped (init may be slow)
             left = self.members()
             for pid in left:
                 try:
@@ -199,7 +199,7 @@ class PidsGroup:
                 self.path = None
                 return
             except OSError:
-                time.sleep(0.005)
+                time.sleep(0.005 if attempt < 100 else 0.03)
 
 
 def remove_groups_of(pid: int) -> None:

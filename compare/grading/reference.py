@@ -8,7 +8,6 @@ its own order, and the submission trains on the very batches recorded here.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +15,8 @@ import numpy as np
 from compare.errors import DivergenceError
 from compare.experiment.definition import Experiment
 from compare.experiment.initial import initial_parameters
-from compare.experiment.show import to_toml
 from compare.running.environment import environment
-from compare.usercode.trace import FORMAT, VERSION, Trace
+from compare.usercode.trace import Trace, TraceBuilder
 
 LABEL = "the NumPy reference"
 
@@ -38,8 +36,7 @@ def numpy_trace(experiment: Experiment) -> Trace:
     rng = np.random.default_rng(e.seed)
     acts = dict(hidden_activation=e.hidden_activation, output_activation=e.output_activation,
                 leaky_slope=e.leaky_slope)
-    keep: dict[str, list] = {k: [] for k in ("A", "dZ", "dW", "db", "W", "b")}
-    samples, offsets, epochs, batches, losses = [], [0], [], [], []
+    trace = TraceBuilder(L)
     with np.errstate(over="ignore"):
         for epoch in range(e.epochs):
             for batch, indices in enumerate(epoch_batches(rng, e.n_samples, e.effective_batch_size,
@@ -54,27 +51,8 @@ def numpy_trace(experiment: Experiment) -> Trace:
                 if not trainer.is_finite() or not np.isfinite(s.loss):
                     raise DivergenceError(f"{e.name}: the reference diverged at update {trainer.updates}",
                                           update=trainer.updates)
-                keep["A"].append(s.activations[1:])
-                keep["dZ"].append([np.asarray(d, dtype=np.float64) / len(indices) for d in deltas])
-                for key, values in (("dW", s.dW), ("db", s.db), ("W", s.weights), ("b", s.biases)):
-                    keep[key].append(values)
-                samples.append(np.asarray(indices, dtype=np.int64))
-                offsets.append(offsets[-1] + len(indices))
-                epochs.append(epoch)
-                batches.append(batch)
-                losses.append(s.loss)
-    arrays: dict[str, np.ndarray] = {
-        "format": np.array(FORMAT), "version": np.array(VERSION, dtype=np.int64),
-        "experiment": np.array(to_toml(e)), "environment": np.array(json.dumps(environment(e.dtype))),
-        "sizes": np.array(e.sizes, dtype=np.int64), "epoch": np.array(epochs, dtype=np.int64),
-        "batch": np.array(batches, dtype=np.int64), "offsets": np.array(offsets, dtype=np.int64),
-        "samples": np.concatenate(samples), "loss": np.array(losses, dtype=np.float64)}
-    for l in range(L):
-        arrays[f"initial_W{l + 1}"] = np.asarray(weights[l], dtype=np.float64)
-        arrays[f"initial_b{l + 1}"] = np.asarray(biases[l], dtype=np.float64).reshape(1, -1)
-        arrays[f"A{l + 1}"] = np.concatenate([u[l] for u in keep["A"]]).astype(np.float64)
-        arrays[f"dZ{l + 1}"] = np.concatenate([u[l] for u in keep["dZ"]])
-        for key in ("dW", "db", "W", "b"):
-            arrays[f"{key}{l + 1}"] = np.stack([u[l] for u in keep[key]]).astype(np.float64)
+                # the trace's dZ is dL/dZ of the batch mean; numpy_impl's deltas are per sample
+                trace.add(epoch, batch, indices, s, dZ=[np.asarray(d, dtype=np.float64) / len(indices) for d in deltas])
+    arrays = trace.arrays(e, weights, biases, write_weights=False)
     return Trace(Path(LABEL), e, environment(e.dtype), [arrays[f"initial_W{l}"] for l in range(1, L + 1)],
                  [arrays[f"initial_b{l}"] for l in range(1, L + 1)], arrays)

@@ -28,16 +28,7 @@ def loss_curves(path: Path, title: str, curves: dict[str, list[tuple[int, float]
     values = [v for log in curves.values() for _, v in log]
     if values and min(values) > 0:
         ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    try:
-        return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
-    finally:
-        plt.close(fig)
+    return _save(plt, fig, ax, path, title, "epoch", "loss")
 
 
 def parity_curve(path: Path, title: str, per_update: np.ndarray, atol: float) -> Path:
@@ -49,8 +40,13 @@ def parity_curve(path: Path, title: str, per_update: np.ndarray, atol: float) ->
     ax.plot(updates, np.maximum(per_update, floor), lw=0.8, label="max |numpy - torch| over all parameters")
     ax.axhline(atol, color="red", ls="--", lw=1, label=f"tolerance atol {atol:g}")
     ax.set_yscale("log")
-    ax.set_xlabel("update")
-    ax.set_ylabel("largest absolute difference")
+    return _save(plt, fig, ax, path, title, "update", "largest absolute difference")
+
+
+def _save(plt, fig, ax, path: Path, title: str, xlabel: str, ylabel: str) -> Path:
+    """Labels, grid and legend, then the PNG written atomically; the figure closed whatever happens."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend()

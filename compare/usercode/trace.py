@@ -45,20 +45,68 @@ FORMAT = "backprop-parity-trace"
 VERSION = 1
 
 
+class TraceBuilder:
+    """A trace's arrays, built update by update: `add` each update's captured stages (`Stages`), then `arrays`.
+    One layout for every recorder (torch's run here, the NumPy reference of `compare.grading`)."""
+
+    def __init__(self, n_layers: int):
+        self.L = n_layers
+        self.per_update: dict[str, list[list[np.ndarray]]] = {k: [] for k in ("dW", "db", "W", "b")}
+        self.per_sample: dict[str, list[list[np.ndarray]]] = {k: [[] for _ in range(n_layers)] for k in ("A", "dZ")}
+        self.samples: list[np.ndarray] = []
+        self.offsets, self.epochs, self.batches, self.losses = [0], [], [], []
+
+    def add(self, epoch: int, batch: int, indices: np.ndarray, s: Stages,
+            dZ: list[np.ndarray] | None = None) -> None:
+        """Update number len(epochs) + 1: the batch `indices` of (epoch, batch) and what it computed.
+        `dZ`: dL/dZ of the batch loss per layer, when `s` does not carry it (`s.dZ`)."""
+        dZ = s.dZ if dZ is None else dZ
+        for l in range(self.L):
+            self.per_sample["A"][l].append(s.activations[l + 1])                       # (B, n_{l+1})
+            self.per_sample["dZ"][l].append(dZ[l])                                     # (B, n_{l+1})
+        for key, values in (("dW", s.dW), ("db", s.db), ("W", s.weights), ("b", s.biases)):
+            self.per_update[key].append(values)
+        self.samples.append(np.asarray(indices, dtype=np.int64))
+        self.offsets.append(self.offsets[-1] + len(indices))
+        self.epochs.append(epoch)
+        self.batches.append(batch)
+        self.losses.append(s.loss if s.loss is not None else np.nan)
+
+    def arrays(self, e: Experiment, weights: list[np.ndarray], biases: list[np.ndarray], *,
+               write_weights: bool = True) -> dict[str, np.ndarray]:
+        """Every array of the trace (module docstring). `write_weights`: the experiment's TOML carries the
+        initial weights written out (so that a file loads without torch); else the experiment as it is."""
+        from compare.running.environment import environment
+
+        explicit = e if not write_weights else dataclasses.replace(
+            e, init_scheme=None, init_weights=tuple(np.array(w) for w in weights),
+            init_biases=tuple(np.array(b).reshape(1, -1) for b in biases))
+        arrays: dict[str, np.ndarray] = {
+            "format": np.array(FORMAT), "version": np.array(VERSION, dtype=np.int64),
+            "experiment": np.array(to_toml(explicit)), "environment": np.array(json.dumps(environment(e.dtype))),
+            "sizes": np.array(e.sizes, dtype=np.int64), "epoch": np.array(self.epochs, dtype=np.int64),
+            "batch": np.array(self.batches, dtype=np.int64), "offsets": np.array(self.offsets, dtype=np.int64),
+            "samples": np.concatenate(self.samples), "loss": np.array(self.losses, dtype=np.float64)}
+        for l in range(self.L):
+            arrays[f"initial_W{l + 1}"] = np.asarray(weights[l], dtype=np.float64)
+            arrays[f"initial_b{l + 1}"] = np.asarray(biases[l], dtype=np.float64).reshape(1, -1)
+            for key in ("A", "dZ"):
+                arrays[f"{key}{l + 1}"] = np.concatenate(self.per_sample[key][l]).astype(np.float64)
+            for key in ("dW", "db", "W", "b"):
+                arrays[f"{key}{l + 1}"] = np.stack([u[l] for u in self.per_update[key]]).astype(np.float64)
+        return arrays
+
+
 def record(experiment: Experiment, weights: list[np.ndarray], biases: list[np.ndarray], *,
            on_epoch: Callable[[int, float | None], None] | None = None) -> dict[str, np.ndarray]:
     """Train the torch implementation, capturing every stage of every update; the trace's arrays."""
     from compare.diagnosis.stages import capture_torch
     from compare.running.divergence import divergence, end_of_epoch
-    from compare.running.environment import environment
     from torch_impl.trainer import TorchTrainer
 
     e = experiment
-    L = e.n_layers
     trainer = TorchTrainer(e, weights, biases)
-    per_update: dict[str, list[np.ndarray]] = {k: [] for k in ("dW", "db", "W", "b")}
-    per_sample: dict[str, list[list[np.ndarray]]] = {"A": [[] for _ in range(L)], "dZ": [[] for _ in range(L)]}
-    samples, offsets, epochs, batches, losses = [], [0], [], [], []
+    trace = TraceBuilder(e.n_layers)
     for epoch in range(e.epochs):
         for batch, (X, T, indices) in enumerate(trainer.loader):
             s = capture_torch(trainer, X, T)
@@ -67,33 +115,9 @@ def record(experiment: Experiment, weights: list[np.ndarray], biases: list[np.nd
                          else "NaN or inf in the weights")
                 raise divergence(e, f"update {trainer.updates} (epoch {epoch}, batch {batch}, samples "
                                  f"{indices.tolist()})", found + "; nothing recorded", update=trainer.updates)
-            for l in range(L):
-                per_sample["A"][l].append(s.activations[l + 1])
-                per_sample["dZ"][l].append(s.dZ[l])
-            for key, values in (("dW", s.dW), ("db", s.db), ("W", s.weights), ("b", s.biases)):
-                per_update[key].append(values)
-            samples.append(indices.numpy().astype(np.int64))
-            offsets.append(offsets[-1] + len(indices))
-            epochs.append(epoch)
-            batches.append(batch)
-            losses.append(s.loss if s.loss is not None else np.nan)
+            trace.add(epoch, batch, indices.numpy(), s)
         end_of_epoch(e, epoch, trainer.updates, trainer.log_loss, None, on_epoch, note="; nothing recorded")
-    explicit = dataclasses.replace(e, init_scheme=None, init_weights=tuple(np.array(w) for w in weights),
-                                   init_biases=tuple(np.array(b).reshape(1, -1) for b in biases))
-    arrays: dict[str, np.ndarray] = {
-        "format": np.array(FORMAT), "version": np.array(VERSION, dtype=np.int64),
-        "experiment": np.array(to_toml(explicit)), "environment": np.array(json.dumps(environment(e.dtype))),
-        "sizes": np.array(e.sizes, dtype=np.int64), "epoch": np.array(epochs, dtype=np.int64),
-        "batch": np.array(batches, dtype=np.int64), "offsets": np.array(offsets, dtype=np.int64),
-        "samples": np.concatenate(samples), "loss": np.array(losses, dtype=np.float64)}
-    for l in range(L):
-        arrays[f"initial_W{l + 1}"] = np.asarray(weights[l], dtype=np.float64)
-        arrays[f"initial_b{l + 1}"] = np.asarray(biases[l], dtype=np.float64).reshape(1, -1)
-        arrays[f"A{l + 1}"] = np.concatenate(per_sample["A"][l])
-        arrays[f"dZ{l + 1}"] = np.concatenate(per_sample["dZ"][l])
-        for key in ("dW", "db", "W", "b"):
-            arrays[f"{key}{l + 1}"] = np.stack([u[l] for u in per_update[key]]).astype(np.float64)
-    return arrays
+    return trace.arrays(e, weights, biases)
 
 
 def trace_bytes(e: Experiment) -> int:
