@@ -2,11 +2,12 @@
 point (the parameter, its gradient and torch's state before the update), named only when it reproduces the
 user's result (right or silent).
 
-Adam/AdamW: no bias correction, eps inside the square root, the step counted after use or twice, the bias
-correction of v without its square root, weight decay coupled where AdamW decouples it (and the reverse), weight
-decay ignored. RMSprop: eps inside the square root, the running mean's weights swapped, not centred when asked
-to be, weight decay ignored. SGD with momentum: momentum or weight decay ignored. Adagrad: eps inside the square
-root, the learning-rate decay counted from t instead of t - 1, weight decay or the initial accumulator ignored.
+Adam/AdamW: no bias correction (of either moment or both), eps inside the square root, the step counted after
+use or twice, the bias correction of v without its square root, weight decay coupled where AdamW decouples it
+(and the reverse), weight decay ignored. RMSprop: eps inside the square root, the running mean's weights
+swapped, not centred when asked to be, weight decay ignored. SGD with momentum: momentum or weight decay
+ignored. Adagrad: eps inside the square root, the learning-rate decay counted from t instead of t - 1, weight
+decay or the initial accumulator ignored.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 Variant = Callable[[np.ndarray, np.ndarray, dict[str, Any], dict[str, Any]], np.ndarray]
 
 
-def _adam(p: np.ndarray, g: np.ndarray, s: dict[str, Any], o: dict[str, Any], *, bias: bool = True,
+def _adam(p: np.ndarray, g: np.ndarray, s: dict[str, Any], o: dict[str, Any], *, bias: str = "m v",
           eps_inside: bool = False, t_shift: int = 0, sqrt_v: bool = True, decay: str = "") -> np.ndarray:
     b1, b2 = o["betas"]
     lr, eps, wd = o["lr"], o["eps"], o["weight_decay"]
@@ -33,7 +34,9 @@ def _adam(p: np.ndarray, g: np.ndarray, s: dict[str, Any], o: dict[str, Any], *,
     m = b1 * s["exp_avg"] + (1 - b1) * g
     v = b2 * s["exp_avg_sq"] + (1 - b2) * g * g
     with np.errstate(divide="ignore", invalid="ignore"):
-        c1, c2 = (1 - b1 ** t, 1 - b2 ** t) if bias else (1.0, 1.0)
+        # `bias`: the moments that are bias-corrected ("m v" right, "" neither, "m" or "v" one of them)
+        c1 = 1 - b1 ** t if "m" in bias else 1.0
+        c2 = 1 - b2 ** t if "v" in bias else 1.0
         v_hat = v / (c2 if sqrt_v else c2 * c2)
         denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
         return p - lr * (m / c1) / denom
@@ -78,7 +81,11 @@ def _adagrad(p, g, s, o, *, eps_inside=False, t_shift=0, decay=True, initial=Tru
 # (description, optimizer(s), variant); a variant is only tried where the option it concerns is on
 VARIANTS: list[tuple[str, tuple[str, ...], str, Variant]] = [
     ("no bias correction: m and v must be divided by (1 - beta1^t) and (1 - beta2^t)", ("adam", "adamw"), "",
-     lambda p, g, s, o: _adam(p, g, s, o, bias=False)),
+     lambda p, g, s, o: _adam(p, g, s, o, bias="")),
+    ("m without its bias correction: m_hat = m / (1 - beta1^t) (v's correction is right)", ("adam", "adamw"), "",
+     lambda p, g, s, o: _adam(p, g, s, o, bias="v")),
+    ("v without its bias correction: v_hat = v / (1 - beta2^t) (m's correction is right)", ("adam", "adamw"), "",
+     lambda p, g, s, o: _adam(p, g, s, o, bias="m")),
     ("eps inside the square root: the denominator is sqrt(v_hat) + eps, not sqrt(v_hat + eps)", ("adam", "adamw"),
      "", lambda p, g, s, o: _adam(p, g, s, o, eps_inside=True)),
     ("the step counter is off by one: t is incremented BEFORE the bias corrections use it (t = 1 on the first "
