@@ -84,6 +84,33 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
+def import_user_file(file: Path, module_name: str, shown: str) -> Any:
+    """Import a user's file as module `module_name`, its own folder importable (for its helper modules).
+    UserCodeError (exit 2, the user's traceback attached) for anything the import raises, SystemExit and
+    KeyboardInterrupt included; our own interruptions and a grader's stop pass through. `shown`: the path
+    as the user wrote it, for the message."""
+    spec = importlib.util.spec_from_file_location(module_name, file)
+    if spec is None or spec.loader is None:
+        raise UserCodeError(f"{shown}: cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(file.parent))
+    try:
+        with exits.user_code():
+            spec.loader.exec_module(module)
+    except BaseException as exc:   # a user's file may raise anything; our own signals stay ours
+        if exits.is_ours(exc) or isinstance(exc, UserStop):
+            raise
+        exits.raise_pending()
+        raise UserCodeError(f"{shown}: does not import ({_one_line(exc)})", user_traceback(exc)) from None
+    finally:
+        try:
+            sys.path.remove(str(file.parent))
+        except ValueError:
+            pass
+    exits.raise_pending()
+    return module
+
+
 def load_user_code(path: str | Path) -> UserCode:
     """Import the user's file and find `backward` (and `forward`). UserCodeError (exit 2) when the file is
     missing, does not import (their traceback attached), or defines no usable `backward`."""
@@ -96,25 +123,7 @@ def load_user_code(path: str | Path) -> UserCode:
     if file.suffix != ".py":
         raise UserCodeError(f"{file}: expected a .py file")
     file = file.resolve()
-    module_name = f"_user_backprop_{abs(hash(str(file)))}"
-    spec = importlib.util.spec_from_file_location(module_name, file)
-    if spec is None or spec.loader is None:
-        raise UserCodeError(f"{path}: cannot be imported as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(file.parent))   # so that it can import its own helper modules
-    try:
-        with exits.user_code():
-            spec.loader.exec_module(module)
-    except BaseException as exc:   # a user's file may raise anything, even SystemExit or KeyboardInterrupt
-        if exits.is_ours(exc):
-            raise
-        exits.raise_pending()
-        raise UserCodeError(f"{path}: does not import ({_one_line(exc)})", user_traceback(exc)) from None
-    finally:
-        try:
-            sys.path.remove(str(file.parent))
-        except ValueError:
-            pass
+    module = import_user_file(file, f"_user_backprop_{abs(hash(str(file)))}", str(path))
     exits.raise_pending()
     backward = getattr(module, "backward", None)
     if backward is None or not callable(backward):

@@ -27,16 +27,13 @@ taken for a rule file before any of its code runs.
 from __future__ import annotations
 
 import ast
-import importlib.util
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compare import exits
-from compare.errors import ExperimentError, UserStop
+from compare.errors import ExperimentError
 from compare.files.bounded import read_bytes
-from compare.usercode.load import UserCodeError, _one_line, user_traceback
+from compare.usercode.load import UserCodeError, import_user_file
 
 
 @dataclass(frozen=True)
@@ -93,24 +90,7 @@ def load_rules(path: str | Path, names: list[str]) -> dict[str, Any]:
     """Import the file and return its rule functions by name. UserCodeError (exit 2) if it does not import
     or a name is not a function."""
     file = Path(path).resolve()
-    spec = importlib.util.spec_from_file_location(f"_user_rules_{abs(hash(str(file)))}", file)
-    if spec is None or spec.loader is None:
-        raise UserCodeError(f"{path}: cannot be imported as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(file.parent))
-    try:
-        with exits.user_code():
-            spec.loader.exec_module(module)
-    except BaseException as exc:   # a user's file may raise anything; our own signals stay ours
-        if exits.is_ours(exc) or isinstance(exc, UserStop):
-            raise
-        exits.raise_pending()
-        raise UserCodeError(f"{path}: does not import ({_one_line(exc)})", user_traceback(exc)) from None
-    finally:
-        try:
-            sys.path.remove(str(file.parent))
-        except ValueError:
-            pass
+    module = import_user_file(file, f"_user_rules_{abs(hash(str(file)))}", str(path))
     rules = {}
     for name in names:
         fn = getattr(module, name, None)
