@@ -66,7 +66,8 @@ def _main(argv: list[str] | None) -> int:
     update = check_update(experiment, args.update)
     user = None
     if args.backward is not None:
-        from compare.usercode.load import UserBackprop, UserCodeError, load_user_code
+        from compare.usercode.backprop import UserBackprop
+        from compare.usercode.load import UserCodeError, load_user_code
         try:
             user = UserBackprop(load_user_code(args.backward), experiment)
         except UserCodeError as exc:

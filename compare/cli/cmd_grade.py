@@ -29,7 +29,7 @@ DESCRIPTION = ("Grade a class. Each PATH is a submission (a .py file defining ba
 
 
 def build_parser() -> Parser:
-    from compare.grading.isolate import MIN_MEMORY_MB, Limits
+    from compare.grading.limits import MIN_MEMORY_MB, Limits
 
     defaults = Limits()
     parser = Parser(prog=PROG, description=DESCRIPTION)
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check_args(args: Any) -> None:
-    from compare.grading.isolate import MIN_MEMORY_MB
+    from compare.grading.limits import MIN_MEMORY_MB
     if args.jobs is not None and args.jobs < 1:
         raise ExperimentError(f"--jobs: expected a whole number >= 1, found {args.jobs}")
     if not 0 < args.timeout <= 86400:
@@ -79,8 +79,8 @@ def _check_args(args: Any) -> None:
 def _main(argv: list[str] | None) -> int:
     from compare.grading import results as out
     from compare.grading.grade import grade_class
-    from compare.grading.isolate import Limits
     from compare.grading.judge import grade_seed, prepare, resolve_reference
+    from compare.grading.limits import Limits
     from compare.grading.rubric import default_rubric, load_rubric
     from compare.grading.submissions import find_submissions
 

@@ -1,6 +1,6 @@
 """Grading a class: `python -m compare grade` and `check --isolate`.
 
-Owns running someone else's file safely (`isolate`: its own process and limits; `wire`: our own pipe
+Owns running someone else's file safely (`isolate`: its own process; `limits`: what it may use; `wire`: our own pipe
 framing; `child.py`: the child's side; `answers`: what comes back, rebuilt; `processes`: the process tree),
 the judge (`judge`: a rubric's checks drawn fresh at grade time by `draw`, against torch or our NumPy
 reference recorded by `reference`), rubrics (`rubric`), finding submissions (`submissions`), grading in

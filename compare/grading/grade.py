@@ -24,8 +24,8 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from compare.grading import processes
-from compare.grading.isolate import Limits
 from compare.grading.judge import Prepared, Submission, grade_submission
+from compare.grading.limits import Limits
 from compare.running.parallel import resolve_jobs
 
 # a judge's own time beyond its submission's limit: drawing nothing, judging (torch included) a few seconds

@@ -8,7 +8,7 @@ The child (`compare/grading/child.py`) is a fresh `python -I -B` in an empty tem
 stdout and stderr captured (kept truncated, shown as the submission's output, never parsed), in its own
 session, with an address-space limit, a CPU limit and a process limit. Only arrays cross, through two pipes
 of our making with our own framing (`compare.grading.wire`); what comes back is checked here for type,
-dtype and shape by `compare.usercode.load.UserBackprop`, as in-process. The grader never imports the file.
+dtype and shape by `compare.usercode.backprop.UserBackprop`, as in-process. The grader never imports the file.
 
 An exception in the submission's code becomes an ordinary exception of the same name here (so `check`
 words it as it always does, and the check continues with the next experiment). Everything that ends the
@@ -28,59 +28,29 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from compare.errors import ExperimentError, UserStop
+from compare.errors import ExperimentError
 from compare.files.bounded import read_bytes
 from compare.grading import processes, wire
 from compare.grading.answers import decode, remote_exception
+from compare.grading.limits import Limits, SubmissionEnded, child_environment
 from compare.usercode.load import EXPERIMENT_KEYWORDS, UserCode, UserCodeError
 
 CHILD = Path(__file__).with_name("child.py")
-MIN_MEMORY_MB = 256     # NumPy with its BLAS starts in 200 MB of address space; below this nothing can run
 MAX_SOURCE = 1 << 20    # a submission's file, bytes
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one submission may use. `timeout`: wall-clock seconds of its own process in total (start-up,
-    import, every call), not counting the grader's reference; `memory_mb`: its address space;
-    `processes`: how many more processes or threads it may start; `output_bytes`: of its stdout and stderr
-    kept for the report."""
-
-    timeout: float = 60.0
-    memory_mb: int = 1024
-    processes: int = 16
-    output_bytes: int = 4000
-
-
-class SubmissionEnded(UserStop):
-    """The submission's process is gone or no longer usable: `kind` ("error" | "timeout" | "memory") and
-    `reason` (one line)."""
-
-    def __init__(self, kind: str, reason: str):
-        super().__init__(reason)
-        self.kind = kind
-        self.reason = reason
-
-
-def _environment(home: str) -> dict[str, str]:
-    # nothing of the grader's environment: no tokens, no paths; one BLAS thread (the jobs are the parallelism)
-    return {"PATH": os.defpath, "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 class Isolated:
     """One submission's process and the conversation with it (see the module docstring)."""
 
-    def __init__(self, path: str | Path, limits: Limits = Limits(), name: str | None = None):
+    def __init__(self, path: str | Path, limits: Limits | None = None, name: str | None = None):
         self.path = Path(path)
         self.name = name or str(path)
-        self.limits = limits
+        self.limits = limits or Limits()
         self.used = 0.0                  # wall-clock seconds spent waiting for the child
         self.strays = 0                  # processes other than the child ended at the end
         self.ended: SubmissionEnded | None = None
@@ -114,7 +84,7 @@ class Isolated:
             self._proc = subprocess.Popen(
                 [sys.executable, "-I", "-B", "-u", str(CHILD), str(req_r), str(resp_w), str(self.limits.memory_mb),
                  str(cpu), str(nproc)], cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
-                pass_fds=(req_r, resp_w), env=_environment(self._tmp), start_new_session=True, close_fds=True)
+                pass_fds=(req_r, resp_w), env=child_environment(self._tmp), start_new_session=True, close_fds=True)
         finally:
             for fd in (req_r, resp_w, out_w):
                 os.close(fd)

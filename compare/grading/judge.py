@@ -21,7 +21,8 @@ from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment.definition import Experiment
 from compare.experiment.sources import load_experiment
 from compare.grading.draw import fresh
-from compare.grading.isolate import Isolated, Limits, SubmissionEnded
+from compare.grading.isolate import Isolated
+from compare.grading.limits import Limits, SubmissionEnded
 from compare.grading.reference import LABEL, numpy_trace
 from compare.grading.rubric import Check, Rubric
 from compare.usercode.load import UserCodeError

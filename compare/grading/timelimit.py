@@ -94,7 +94,8 @@ def limited_user_code(path: str, *, timeout: float = DEFAULT_TIMEOUT, isolate: b
     """The user's file as a `UserCode` whose code runs under `timeout` (in this process, or isolated: then
     its output, captured, is printed on stderr at the end)."""
     if isolate:
-        from compare.grading.isolate import Isolated, Limits, SubmissionEnded
+        from compare.grading.isolate import Isolated
+        from compare.grading.limits import Limits, SubmissionEnded
 
         child = None
         try:

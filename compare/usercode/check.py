@@ -23,7 +23,8 @@ from compare.errors import ExperimentError, ParityError
 from compare.experiment.definition import Experiment
 from compare.running.history import History
 from compare.running.tolerances import Tolerance, tolerance_for
-from compare.usercode.load import UserBackprop, UserCode
+from compare.usercode.backprop import UserBackprop
+from compare.usercode.load import UserCode
 from compare.usercode.trace import Trace
 
 OnEpoch = Callable[[int, float | None], None]

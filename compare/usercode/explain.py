@@ -127,7 +127,7 @@ def check_update(experiment: Experiment, update: Any) -> int:
 def explain(experiment: Experiment, update: int = 1, *, weights: list[np.ndarray] | None = None,
             biases: list[np.ndarray] | None = None, user: Any = None) -> Explanation:
     """Run both sides in lockstep to update `update` (1-based) and capture it. `user`: a
-    `compare.usercode.load.UserBackprop`, whose values are computed from the same state. DivergenceError (exit 3)
+    `compare.usercode.backprop.UserBackprop`, whose values are computed from the same state. DivergenceError (exit 3)
     when both sides hit NaN/inf before update K."""
     from compare.lockstep.pair import Lockstep
 

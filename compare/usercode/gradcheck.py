@@ -31,7 +31,8 @@ import numpy as np
 
 from compare.experiment.definition import Experiment
 from compare.running.parameters import parameter_slices
-from compare.usercode.load import UserBackprop, UserCode
+from compare.usercode.backprop import UserBackprop
+from compare.usercode.load import UserCode
 
 STEP = 1e-5
 FLOOR_FACTOR = 1e-3

@@ -26,7 +26,7 @@ from compare.experiment.definition import Experiment
 from compare.running.optimizer_state import LABELS
 from compare.running.tolerances import state_tolerance_for, tolerance_for
 from compare.usercode import gate
-from compare.usercode.load import UserCodeError, _one_line, call_user, user_traceback
+from compare.usercode.load import UserCodeError, call_user, one_line, user_traceback
 from compare.usercode.rule_hints import rule_hints, state_hints
 from compare.usercode.rules import RULES, WHOLE_MODEL
 
@@ -71,7 +71,7 @@ def _call(fn: Any, rule: str, args: tuple, where: str) -> Any:
         if isinstance(exc, NotImplementedError):
             return UserCodeError(f"{rule} is not implemented yet (NotImplementedError at {where}): fill in its "
                                  "formulas")
-        return UserCodeError(f"{rule} raised {_one_line(exc)} at {where}", user_traceback(exc))
+        return UserCodeError(f"{rule} raised {one_line(exc)} at {where}", user_traceback(exc))
     return call_user(fn, args, {}, failure)
 
 
