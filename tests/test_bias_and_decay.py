@@ -137,3 +137,50 @@ def test_a_wrong_backward_without_biases_gets_no_db_based_deduction(tmp_path):
         compare.check(str(path), e)
     hints = " | ".join(caught.value.failure.hints)
     assert "MSE instead of MSE/2" in hints and "db3 agrees" not in hints and "delta3 is right" not in hints
+
+
+@pytest.mark.parametrize("options", [{"optimizer": "adam"}, {"momentum": 0.9},
+                                     {"optimizer": "rmsprop", "momentum": 0.5, "centered": True}])
+def test_no_bias_network_with_a_stateful_optimizer_resyncs_and_explains(options, capsys):
+    # the optimizers hold the weights only; the state is compared and copied in the whole seed layout
+    e = load_experiment("exercise3", {"bias": False, "epochs": 4, "mode": "minibatch", **options})
+    report = compare.lockstep.harness.run_parity(e, resync=True)
+    assert report.ok and report.updates_checked == e.total_updates
+    assert main(["explain", "exercise3", "--bias", "false", "--update", "3"]
+                + [f"--{k.replace('_', '-')}={str(v).lower()}" for k, v in options.items()]) == 0
+    assert "error" not in capsys.readouterr().err
+
+
+def test_a_wrong_state_in_a_no_bias_network_names_the_weight():
+    from compare import ParityError
+    from compare.lockstep.harness import run_parity
+    from numpy_impl.adam import Adam
+
+    def doubled_w2_moment(experiment, weights, biases):
+        trainer = NumpyTrainer(experiment, weights, biases)
+
+        class Wrong(Adam):
+            def update(self, group, p, g, state):
+                super().update(group, p, g, state)
+                if p.shape == (2, 1):
+                    state["exp_avg"] *= 2          # W3's first moment (the 2 x 1 weight) wrong
+
+        trainer.optimizer = Wrong(trainer.optimizer.params, lr=experiment.lr)
+        return trainer
+
+    e = load_experiment("exercise3", {"bias": False, "optimizer": "adam", "epochs": 3})
+    with pytest.raises(ParityError) as failure:
+        run_parity(e, numpy_factory=doubled_w2_moment)
+    message = str(failure.value)
+    assert "at update 1 " in message and "m_W3" in message, message
+
+
+def test_an_experiment_built_in_code_with_biases_and_bias_false_starts_from_zero_biases():
+    # a grader's fresh draw (compare.grading.draw.fresh) carries drawn biases whatever `bias` says
+    from compare.grading.draw import fresh
+    e = fresh(load_experiment("exercise3", {"bias": False, "epochs": 2}), seed=5)
+    assert any(np.any(b != 0) for b in e.init_biases)
+    weights, biases = initial_parameters(e)
+    assert all(np.array_equal(b, np.zeros_like(b)) for b in biases)
+    np.testing.assert_array_equal(weights[0], e.init_weights[0])
+    assert compare.run(e).ok

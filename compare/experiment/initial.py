@@ -15,10 +15,13 @@ from compare.experiment.definition import Experiment
 
 def initial_parameters(experiment: Experiment, *,
                        torch_allowed: bool = True) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """(weights, biases) in float64, seed layout: W[l] (n_l, n_{l+1}), b[l] (1, n_{l+1}); fresh copies."""
+    """(weights, biases) in float64, seed layout: W[l] (n_l, n_{l+1}), b[l] (1, n_{l+1}); fresh copies. A
+    network without biases gets zeros there whatever the experiment carries (an experiment built in code, e.g.
+    a grader's fresh draw, may carry some)."""
     e = experiment
     if e.init_scheme is None:
-        return [np.array(w) for w in e.init_weights], [np.array(b) for b in e.init_biases]
+        biases = [np.array(b) if e.bias else np.zeros_like(b, dtype=np.float64) for b in e.init_biases]
+        return [np.array(w) for w in e.init_weights], biases
     pairs = list(zip(e.sizes[:-1], e.sizes[1:]))
     if e.init_scheme == "torch-default":
         if not torch_allowed:

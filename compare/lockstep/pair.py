@@ -22,6 +22,7 @@ from compare.running.optimizer_state import (
     LABELS,
     SYMBOLS,
     counts_steps,
+    full_layout,
     load_numpy_state,
     numpy_state,
     state_names,
@@ -100,9 +101,10 @@ class Lockstep:
             self._torch_state_views = self._state_views(state)
             return state
         arrays, steps = views
-        out = {name: np.concatenate([v.ravel() for v in seed]) for name, seed in arrays.items()}
+        e = self.experiment
+        out = {name: full_layout(seed, e) for name, seed in arrays.items()}
         if steps is not None:
-            out["step"] = np.array([float(t) for t in steps])
+            out["step"] = full_layout([float(t) for t in steps], e, counts=True)
         return out
 
     def _state_views(self, state: dict[str, np.ndarray]) -> tuple[dict, list | None] | None:

@@ -50,18 +50,34 @@ def counts_steps(e: Experiment) -> bool:
     return e.optimizer != "sgd"
 
 
+def _slots(e: Experiment) -> list[tuple[int, bool]]:
+    """Per parameter of the seed layout (W1, b1, W2, b2, ...): its size, and whether the optimizer holds it
+    (a network without biases gives the optimizers its weights only)."""
+    bias = getattr(e, "bias", True)
+    return [(size, held) for n_in, n_out in zip(e.sizes[:-1], e.sizes[1:])
+            for size, held in ((n_in * n_out, True), (n_out, bias))]
+
+
+def full_layout(per_param: list[Any], e: Experiment, *, counts: bool = False) -> np.ndarray:
+    """The held parameters' values (seed layout, in order) as one flat float64 array over every parameter of
+    the seed layout; a parameter the optimizer does not hold (an absent bias) reads 0 on both sides alike.
+    `counts`: one number per parameter (the step counts) instead of one per element."""
+    values = iter(per_param)
+    return np.concatenate([np.ravel(np.asarray(next(values), dtype=np.float64)) if held
+                           else np.zeros(1 if counts else size) for size, held in _slots(e)])
+
+
 def numpy_state(optimizer: Any, e: Experiment) -> dict[str, np.ndarray]:
-    """numpy_impl's state as {name: flat seed-layout array, "step": one count per parameter}. The arrays are
-    the optimizer's own where it keeps them flat (copy what you keep); SGD's buffers are gathered (none
-    before the first update, as in torch)."""
+    """numpy_impl's state as {name: flat seed-layout array, "step": one count per parameter} (new arrays; SGD
+    has none before the first update, as in torch)."""
     names = state_names(e)
     if e.optimizer == "sgd":
         buffers = optimizer.buffers
         if not names or any(b is None for b in buffers):
             return {}                    # no momentum, or before the first update: no buffers yet
-        return {"momentum_buffer": np.concatenate([b.ravel() for b in buffers])}
-    out = {name: optimizer.flat_state[name] for name in names}
-    out["step"] = np.array([state["step"] for state in optimizer.state], dtype=np.float64)
+        return {"momentum_buffer": full_layout(buffers, e)}
+    out = {name: full_layout([state[name] for state in optimizer.state], e) for name in names}
+    out["step"] = full_layout([state["step"] for state in optimizer.state], e, counts=True)
     return out
 
 
@@ -81,28 +97,34 @@ def torch_state(optimizer: Any, model: Any, e: Experiment) -> dict[str, np.ndarr
         if any(value is None for value in values):
             continue                     # SGD before its first update: no buffers yet
         arrays = [value.detach().cpu().numpy() for value in values]
-        out[name] = np.concatenate([(a.T if a.ndim == 2 else a).ravel() for a in arrays])   # -> seed layout
+        out[name] = full_layout([a.T if a.ndim == 2 else a for a in arrays], e)                   # -> seed layout
     if counts_steps(e):
-        out["step"] = np.array([float(optimizer.state[p]["step"]) if p in optimizer.state
-                                and "step" in optimizer.state[p] else 0.0 for p in params])
+        out["step"] = full_layout([float(optimizer.state[p]["step"]) if p in optimizer.state
+                             and "step" in optimizer.state[p] else 0.0 for p in params], e, counts=True)
     return out
 
 
 def load_numpy_state(optimizer: Any, e: Experiment, state: dict[str, np.ndarray]) -> None:
     """Copy `state` (the shape above, e.g. torch's) into numpy_impl's optimizer (`--resync`)."""
+    held: list[tuple[int, int]] = []            # (offset, size) in the flat layout of each held parameter
+    offset = 0
+    for size, is_held in _slots(e):
+        if is_held:
+            held.append((offset, size))
+        offset += size
+    steps = [k for k, (_, is_held) in enumerate(_slots(e)) if is_held]
     if e.optimizer == "sgd":
         if "momentum_buffer" in state:
-            flat, offset = state["momentum_buffer"], 0
-            for i, p in enumerate(optimizer.params):
-                optimizer.buffers[i] = np.array(flat[offset:offset + p.size].reshape(p.shape), dtype=p.dtype)
-                offset += p.size
+            flat = state["momentum_buffer"]
+            for i, (p, (start, size)) in enumerate(zip(optimizer.params, held)):
+                optimizer.buffers[i] = np.array(flat[start:start + size].reshape(p.shape), dtype=p.dtype)
         return
     for name, flat in state.items():
-        if name == "step":
-            for s, t in zip(optimizer.state, flat):
-                s["step"] = float(t)
-        else:
-            optimizer.flat_state[name][...] = flat
+        for k, (s, (start, size)) in enumerate(zip(optimizer.state, held)):
+            if name == "step":
+                s["step"] = float(flat[steps[k]])
+            else:
+                s[name][...] = flat[start:start + size].reshape(s[name].shape)
 
 
 def per_parameter(flat: np.ndarray, sizes: tuple[int, ...]) -> tuple[list[np.ndarray], list[np.ndarray]]:
