@@ -204,8 +204,10 @@ def test_accepted_like_torch(name):
     """What torch takes, we take: RMSprop's centered with momentum, alpha above 1; the edges of betas."""
     accepted = {"adam": dict(betas=(0.0, 0.0), eps=0.0), "adamw": dict(betas=(0.999, 0.0), weight_decay=0.0),
                 "rmsprop": dict(centered=True, momentum=0.9, alpha=1.5), "adagrad": dict(eps=0.0, lr_decay=0.0)}
-    THEIRS[name]([torch.zeros(1, requires_grad=True)], lr=0.0, **accepted[name])
-    OURS[name]([np.zeros(1)], lr=0.0, **accepted[name])
+    theirs = THEIRS[name]([torch.zeros(1, requires_grad=True)], lr=0.0, **accepted[name]).param_groups[0]
+    ours = OURS[name]([np.zeros(1)], lr=0.0, **accepted[name]).param_groups[0]
+    for key, value in accepted[name].items():      # kept as given, neither clamped nor dropped
+        assert tuple(np.atleast_1d(ours[key])) == tuple(np.atleast_1d(theirs[key])) == tuple(np.atleast_1d(value))
 
 
 def test_empty_parameter_list_and_wrong_gradient_count():

@@ -184,3 +184,13 @@ def test_json_is_strict_even_with_nan(capsys, tmp_path, root):
         raise AssertionError(f"non-strict JSON token {token}")
     data = json.loads(out, parse_constant=refuse)
     assert "nan" in json.dumps(data)
+
+
+@pytest.mark.parametrize("main", [compare_main, numpy_main, torch_main])
+@pytest.mark.parametrize("extra", [[], ["--mode", "all"]])
+def test_json_with_quiet_is_one_object_and_nothing_else(main, extra, capsys):
+    assert main(["exercise3", "--epochs", "3", "--json", "--quiet"] + extra) == 0
+    out = capsys.readouterr().out
+    data = json.loads(out)                        # the whole of stdout is one JSON object
+    runs = data["runs"] if extra else [data]
+    assert [r["updates"] for r in runs] == ([3, 12, 6] if extra else [12])

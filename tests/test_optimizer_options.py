@@ -82,8 +82,10 @@ def test_refused_with_one_line_and_exit_2(args, pattern, capsys, tmp_path):
 
 def test_accepted_as_torch_accepts():
     """RMSprop's centered with momentum, alpha above 1, betas of 0: torch takes them, so do we."""
-    load_experiment("hiring", {"optimizer": "rmsprop", "centered": True, "momentum": 0.9, "alpha": 1.5})
-    load_experiment("hiring", {"optimizer": "adam", "betas": [0, 0], "eps": 0})
+    e = load_experiment("hiring", {"optimizer": "rmsprop", "centered": True, "momentum": 0.9, "alpha": 1.5})
+    assert (e.centered, e.momentum, e.alpha) == (True, 0.9, 1.5)
+    e = load_experiment("hiring", {"optimizer": "adam", "betas": [0, 0], "eps": 0})
+    assert tuple(e.betas) == (0.0, 0.0) and e.eps == 0.0
 
 
 def test_file_keys_and_nearest_names(tmp_path):

@@ -167,7 +167,7 @@ def train_and_print(work: list[Job], *, jobs: int, prog: str, json_out: bool = F
             print(outputs_block(history))
         if report is not None and not json_out:
             print(verdict(report))
-        elif quiet:
+        elif quiet and not json_out:
             print(f"{prog}: {printable(experiment.name)} {experiment.mode}: {history.updates} updates, final loss "
                   f"{history.loss_log[-1][1]!r}" if history.loss_log else f"{history.updates} updates")
         if out_dir is not None:
