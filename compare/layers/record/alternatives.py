@@ -1,0 +1,119 @@
+"""What each recorded mistake computes, in torch (float64): the reference's autograd run on the layer with
+that mistake's switch flipped (`compare.layers.record.reference`), or, for a mistake only a backward can
+make, its formula written out here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from compare.layers.record.reference import FORWARDS, _norm
+from compare.layers.table.types import Case, Layer
+
+# mistakes whose numbers are a formula of their own, not autograd of a variant forward
+EXPLICIT = ("relu-at-zero", "db-axis", "dgamma-axis", "whole-window", "average", "all-ties", "tanh-derivative",
+            "no-dnext-c")
+EXPLICIT_IN = {("max_pool", "overwritten"), ("word_embedding", "overwritten")}
+
+
+def tensors(layer: Layer, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The case's arrays as float64 tensors, those the layer has gradients for requiring them."""
+    t = {}
+    for name, value in arrays.items():
+        tensor = torch.tensor(value)
+        if name in layer.grad_of and tensor.dtype == torch.float64:
+            tensor.requires_grad_(True)
+        t[name] = tensor
+    return t
+
+
+def run(layer: Layer, case: Case, arrays: dict[str, np.ndarray], variant: str = "",
+        upstream: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Every output, state array and gradient of the layer (or of its `variant`) on the case."""
+    t = tensors(layer, arrays)
+    out = FORWARDS[layer.name](case, t, variant)
+    items = {k: v.detach().numpy().copy() for k, v in out.items()}
+    if case.forward_only:
+        return items
+    ups = upstream if upstream is not None else arrays
+    outputs = [out[k] for k in layer.outputs]
+    grad_outputs = ([torch.ones_like(outputs[0])] if layer.kind == "loss" else
+                    [torch.tensor(ups[k]) for k in layer.upstream])
+    grads = torch.autograd.grad(outputs, [t[k] for k in layer.grad_of], grad_outputs, allow_unused=True)
+    for name, g in zip(layer.gradients, grads):
+        items[name] = g.numpy().copy() if g is not None else np.zeros_like(arrays[layer.grad_of[0]])
+    return items
+
+
+def alternatives(layer: Layer, case: Case, arrays: dict[str, np.ndarray],
+                 ref: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+    """{mistake id: {item: its numbers}} for every recorded mistake this case exposes."""
+    found: dict[str, dict[str, np.ndarray]] = {}
+    for mistake in layer.mistakes:
+        if mistake.kind != "recorded" or (mistake.case and mistake.case != case.name):
+            continue
+        if mistake.id in EXPLICIT or (layer.name, mistake.id) in EXPLICIT_IN:
+            if case.forward_only:          # a backward's mistake: no backward in this case
+                continue
+            numbers = _explicit(layer, case, arrays, mistake.id)
+        else:
+            with np.errstate(all="ignore"):
+                numbers = run(layer, case, arrays, mistake.id)
+        numbers = {k: v for k, v in numbers.items() if k in mistake.items and k in ref}
+        numbers = {k: v for k, v in numbers.items() if v.shape != ref[k].shape or not np.array_equal(v, ref[k])}
+        if numbers:
+            found[mistake.id] = numbers
+    return found
+
+
+def _explicit(layer: Layer, case: Case, a: dict[str, np.ndarray], mistake: str) -> dict[str, np.ndarray]:
+    if mistake == "relu-at-zero":
+        return {"dx": a["dout"] * (a["x"] >= 0)}
+    if mistake == "db-axis":
+        return {"db": a["dout"].sum(axis=tuple(range(1, a["dout"].ndim)))}
+    if mistake == "dgamma-axis":
+        dims = {"batchnorm": (0,), "batchnorm_alt": (0,), "layernorm": (1,), "spatial_batchnorm": (0, 2, 3)}
+        eps = next(iter(case.params.values()))["eps"]
+        x_hat = _norm(torch.tensor(a["x"]), dims[layer.name], eps, "").numpy()
+        rest = tuple(range(1, a["x"].ndim))
+        return {"dgamma": (a["dout"] * x_hat).sum(axis=rest), "dbeta": a["dout"].sum(axis=rest)}
+    if layer.name == "max_pool":
+        return {"dx": _pool(case, a["x"], a["dout"], mistake)}
+    if layer.name == "word_embedding":
+        dW = np.zeros_like(a["W"])
+        for index, row in zip(a["x"].reshape(-1), a["dout"].reshape(-1, a["W"].shape[1])):
+            dW[index] = row                                  # the last occurrence stays
+        return {"dW": dW}
+    if mistake == "tanh-derivative":
+        pre = a["x"] @ a["Wx"] + a["prev_h"] @ a["Wh"] + a["b"]
+        da = a["dnext_h"] * (1 - pre ** 2)
+        return {"dx": da @ a["Wx"].T, "dprev_h": da @ a["Wh"].T, "dWx": a["x"].T @ da, "dWh": a["prev_h"].T @ da,
+                "db": da.sum(axis=0)}
+    if mistake == "no-dnext-c":
+        return run(layer, case, a, upstream={**a, "dnext_c": np.zeros_like(a["dnext_c"])})
+    raise ValueError(f"no formula for the mistake {mistake}")
+
+
+def _pool(case: Case, x: np.ndarray, dout: np.ndarray, mistake: str) -> np.ndarray:
+    p = case.params["pool_param"]
+    ph, pw, s = p["pool_height"], p["pool_width"], p["stride"]
+    dx = np.zeros_like(x)
+    N, C, Ho, Wo = dout.shape
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    window = x[n, c, i * s:i * s + ph, j * s:j * s + pw]
+                    target = dx[n, c, i * s:i * s + ph, j * s:j * s + pw]
+                    g = dout[n, c, i, j]
+                    if mistake == "whole-window":
+                        target += g
+                    elif mistake == "average":
+                        target += g / (ph * pw)
+                    elif mistake == "all-ties":
+                        target[window == window.max()] += g
+                    else:                                    # overwritten: the first maximum, assigned
+                        target[np.unravel_index(np.argmax(window), window.shape)] = g
+    return dx
