@@ -14,7 +14,7 @@ from compare.layers.table.types import Case, Layer
 
 # mistakes whose numbers are a formula of their own, not autograd of a variant forward
 EXPLICIT = ("relu-at-zero", "db-axis", "dgamma-axis", "whole-window", "average", "all-ties", "tanh-derivative",
-            "no-dnext-c")
+            "tanh-of-output", "no-dnext-c", "dw-overwritten")
 EXPLICIT_IN = {("max_pool", "overwritten"), ("word_embedding", "overwritten")}
 
 
@@ -71,6 +71,8 @@ def alternatives(layer: Layer, case: Case, arrays: dict[str, np.ndarray],
 def _explicit(layer: Layer, case: Case, a: dict[str, np.ndarray], mistake: str) -> dict[str, np.ndarray]:
     if mistake == "relu-at-zero":
         return {"dx": a["dout"] * (a["x"] >= 0)}
+    if mistake == "db-axis" and layer.name == "temporal_affine":
+        return {"db": a["dout"].sum(axis=0)}
     if mistake == "db-axis":
         return {"db": a["dout"].sum(axis=tuple(range(1, a["dout"].ndim)))}
     if mistake == "dgamma-axis":
@@ -86,11 +88,18 @@ def _explicit(layer: Layer, case: Case, a: dict[str, np.ndarray], mistake: str) 
         for index, row in zip(a["x"].reshape(-1), a["dout"].reshape(-1, a["W"].shape[1])):
             dW[index] = row                                  # the last occurrence stays
         return {"dW": dW}
-    if mistake == "tanh-derivative":
+    if mistake in ("tanh-derivative", "tanh-of-output"):
         pre = a["x"] @ a["Wx"] + a["prev_h"] @ a["Wh"] + a["b"]
-        da = a["dnext_h"] * (1 - pre ** 2)
+        da = a["dnext_h"] * (1 - (pre if mistake == "tanh-derivative" else np.tanh(np.tanh(pre))) ** 2)
         return {"dx": da @ a["Wx"].T, "dprev_h": da @ a["Wh"].T, "dWx": a["x"].T @ da, "dWh": a["prev_h"].T @ da,
                 "db": da.sum(axis=0)}
+    if mistake == "dw-overwritten":                          # the last output position's contribution only
+        p = case.params["conv_param"]
+        s, HH, WW = p["stride"], a["w"].shape[2], a["w"].shape[3]
+        xp = np.pad(a["x"], ((0, 0), (0, 0), (p["pad"],) * 2, (p["pad"],) * 2))
+        i, j = a["dout"].shape[2] - 1, a["dout"].shape[3] - 1
+        patch = xp[:, :, i * s:i * s + HH, j * s:j * s + WW]
+        return {"dw": np.einsum("nchw,nf->fchw", patch, a["dout"][:, :, i, j])}
     if mistake == "no-dnext-c":
         return run(layer, case, a, upstream={**a, "dnext_c": np.zeros_like(a["dnext_c"])})
     raise ValueError(f"no formula for the mistake {mistake}")

@@ -184,6 +184,8 @@ def lstm(case: Case, t: dict[str, Any], variant: str) -> dict:
     for step, weights in enumerate(_steps(t, variant)):
         if variant == "no-next-step" and step > 0:
             h, c = h.detach(), c.detach()
+        if variant == "no-cell-next-step" and step > 0:
+            c = c.detach()
         h, c = _lstm_cell(t["x"][:, step], h, c, weights, variant)
         hs.append(h)
     return {"h": torch.stack(hs, dim=1)}

@@ -37,9 +37,10 @@ CONV_LAYERS = (
                    case="3 x 3 kernel"),
            Mistake("pad-not-cropped", ("dx",), "dx still has the padding: crop pad rows and columns from each "
                    "side", "crop", "pad"),
-           Mistake("db-axis", ("db",), "db summed over the wrong axes: it sums dout over N, H' and W' (axes 0, 2, "
+           Mistake("db-axis", ("db",), "db summed over the wrong axis: it sums dout over N, H' and W' (axes 0, 2, "
                    "3)"),
-           Mistake("stride-ignored-dx", ("dx",), "dx spreads dout as if the stride were 1"))),
+           Mistake("dw-overwritten", ("dw",), "dw is overwritten at each output position instead of accumulated "
+                   "(+=): only the last position's contribution is left"))),
     Layer("max_pool", "pair", "max_pool_forward_naive", ("x", "pool_param"), ("x",), ("out",),
           "max_pool_backward_naive", ("dout",), ("dx",), ("x",), POOL_SHAPES, "(x, pool_param)",
           "torch.nn.functional.max_pool2d(x, (pool_height, pool_width), stride): the gradient goes to the "
@@ -84,6 +85,6 @@ CONV_LAYERS = (
           tuple(m for m in NORM_MISTAKES if m.id != "dgamma-axis") + (
               Mistake("dgamma-shape", ("dgamma", "dbeta"), "the right numbers in another shape: return them in "
                       "gamma's shape (1, C, 1, 1)", "reshape"),
-              Mistake("interleaved-groups", ("out", "dx", "dgamma"), "channels grouped by c mod G; group g holds "
-                      "the contiguous channels g C/G ... (g + 1) C/G - 1"),)),
+              Mistake("interleaved-groups", ("out", "dx", "dgamma"), "the groups interleaved (channel c in group c "
+                      "mod G); groups hold contiguous channels: g C/G ... (g + 1) C/G - 1"),)),
 )

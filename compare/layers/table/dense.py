@@ -10,30 +10,30 @@ BN_TEST = {"bn_param": {"mode": "test", "eps": 1e-5, "momentum": 0.9}}
 
 NORM_MISTAKES = (
     Mistake("unbiased-variance", ("out", "dx", "dgamma"),
-            "normalised with the unbiased variance (divided by N - 1, the estimator torch keeps in running_var); "
-            "the interface normalises with the biased one (divided by N)"),
-    Mistake("no-mean-term", ("dx",), "dx lacks the term through the mean: -(1/N) x the sum of dx_hat over the "
-            "normalised axis, times 1/sqrt(var + eps)"),
+            "a factor n/(n-1) in the variance: normalised with the unbiased variance (divided by N - 1, the "
+            "estimator torch keeps in running_var); the interface normalises with the biased one (divided by N)"),
+    Mistake("no-mean-term", ("dx",), "the mean term is missing from dx: -(1/N) x the sum of dx_hat over the "
+            "normalised axis, times 1/sqrt(var + eps) (every x also moves the mean)"),
     Mistake("no-variance-term", ("dx",), "dx lacks the term through the variance: -(1/N) x_hat x the sum of "
             "dx_hat * x_hat over the normalised axis, times 1/sqrt(var + eps)"),
     Mistake("stats-constant", ("dx",), "dx treats the mean and the variance as constants (dx = dx_hat / "
             "sqrt(var + eps)); both depend on x"),
-    Mistake("variance-n-1", ("dx",), "dx's variance term uses 2 (x - mean) / (N - 1), the unbiased variance's "
-            "derivative, where the forward divides by N"),
-    Mistake("dgamma-axis", ("dgamma", "dbeta"), "summed over the features instead of the batch (one number per "
-            "sample); dgamma and dbeta have gamma's shape"),
+    Mistake("variance-n-1", ("dx",), "a factor n/(n-1) in dx's variance term: 2 (x - mean) / (N - 1), the "
+            "unbiased variance's derivative, where the forward divides by N"),
+    Mistake("dgamma-axis", ("dgamma", "dbeta"), "summed over axis 1 (the features, one number per sample) instead of "
+            "axis 0 (the batch); dgamma and dbeta have gamma's shape"),
 )
 BN_MISTAKES = NORM_MISTAKES + (
-    Mistake("dgamma-mean", ("dgamma", "dbeta"), "averaged over the batch where the interface sums "
+    Mistake("dgamma-mean", ("dgamma", "dbeta"), "a factor N: averaged over the batch where the interface sums "
             "(yours = torch's / N)", "factor", "1/N"),
     Mistake("torch-momentum", ("running_mean", "running_var"), "running = (1 - momentum) x running + momentum "
             "x batch: torch's meaning of momentum (torch's 0.1 is the interface's 0.9); the interface keeps "
             "momentum x running + (1 - momentum) x batch"),
     Mistake("unbiased-running-var", ("running_var",), "running_var updated with the unbiased batch variance "
-            "(x N/(N - 1), as torch's BatchNorm does); the interface uses the biased variance it normalised "
+            "(a factor n/(n-1), as torch's BatchNorm does); the interface uses the biased variance it normalised "
             "with"),
     Mistake("torch-running-var", ("running_var",), "running_var updated the way torch's BatchNorm does it: "
-            "momentum meaning the new batch's weight, and the unbiased variance"),
+            "momentum meaning the new batch's weight, and the unbiased variance (a factor n/(n-1))"),
     Mistake("test-batch-stats", ("out",), "in test mode the output uses running_mean and running_var, not the "
             "batch's own statistics", case="test mode"),
 )
@@ -72,8 +72,8 @@ DENSE_LAYERS = (
                    "(N, d_1, ..., d_k)", "reshape"),
            Mistake("transposed", ("dw",), "dw is transposed: dw = x.T @ dout has w's shape (D, M)", "transpose"),
            Mistake("db-axis", ("db",), "db summed over axis 1 (the outputs) instead of axis 0 (the batch)"),
-           Mistake("db-mean", ("db", "dw"), "averaged over the batch where the interface sums (yours = torch's / N)",
-                   "factor", "1/N"))),
+           Mistake("db-mean", ("db", "dw"), "a factor N: averaged over the batch where the interface sums (yours = "
+                   "torch's / N)", "factor", "1/N"))),
     Layer("relu", "pair", "relu_forward", ("x",), ("x",), ("out",), "relu_backward", ("dout",), ("dx",), ("x",),
           {"x": "any shape", "out": "x's shape", "dout": "x's shape", "dx": "x's shape"}, "x",
           "torch.relu(x); its gradient at x == 0 is 0",
@@ -88,9 +88,10 @@ DENSE_LAYERS = (
           (Case("N=5, C=4", "repeated labels, scores of both signs", {"x": (5, 4), "y": (5,)}, seed=4),
            Case("large scores", "scores near 1000: exp overflows unless each row's maximum is subtracted first",
                 {"x": (5, 4), "y": (5,)}, seed=5, design="large")),
-          (Mistake("loss-sum", ("loss",), "summed over the batch where the interface averages (yours = torch's "
-                   "x N)", "factor", "N"),
-           Mistake("dx-no-mean", ("dx",), "dx not divided by N (the loss is the batch mean)", "factor", "N"),
+          (Mistake("loss-sum", ("loss",), "a factor N: summed over the batch where the interface averages (yours = "
+                   "torch's x N)", "factor", "N"),
+           Mistake("dx-no-mean", ("dx",), "a factor N: dx not divided by N (the loss is the batch mean)",
+                   "factor", "N"),
            Mistake("overflow", ("loss", "dx"), "exp overflowed: subtract each row's maximum from the scores "
                    "before exp (softmax does not change)", "recorded", case="large scores"))),
     Layer("svm_loss", "loss", "svm_loss", ("x", "y"), ("x", "y"), ("loss",), None, (), ("dx",), ("x",),
@@ -100,9 +101,10 @@ DENSE_LAYERS = (
           (Case("N=5, C=4", "margins of both signs, none exactly 0", {"x": (5, 4), "y": (5,)}, seed=6),),
           (Mistake("svm-correct-class", ("loss", "dx"), "the correct class's own margin (always 1) is counted; "
                    "leave it out of the sum"),
-           Mistake("loss-sum", ("loss",), "summed over the batch where the interface averages (yours = "
+           Mistake("loss-sum", ("loss",), "a factor N: summed over the batch where the interface averages (yours = "
                    "torch's x N)", "factor", "N"),
-           Mistake("dx-no-mean", ("dx",), "dx not divided by N (the loss is the batch mean)", "factor", "N"))),
+           Mistake("dx-no-mean", ("dx",), "a factor N: dx not divided by N (the loss is the batch mean)",
+                   "factor", "N"))),
     _batchnorm("batchnorm", "batchnorm_backward"),
     _batchnorm("batchnorm_alt", "batchnorm_backward_alt"),
     Layer("layernorm", "pair", "layernorm_forward", ("x", "gamma", "beta", "ln_param"), ("x", "gamma", "beta"),
@@ -127,12 +129,12 @@ DENSE_LAYERS = (
                 {"dropout_param": {"mode": "train", "p": 0.8, "seed": 123}}, seed=7),
            Case("test mode", "mode 'test': the identity", {"x": (4, 5), "dout": (4, 5)},
                 {"dropout_param": {"mode": "test", "p": 0.8, "seed": 123}}, seed=8)),
-          (Mistake("scaled-by-p", ("out", "dx"), "kept units multiplied by p; inverted dropout divides them by p "
-                   "(the keep probability)", "drawn"),
-           Mistake("not-scaled", ("out", "dx"), "kept units not divided by p (inverted dropout scales at "
+          (Mistake("scaled-by-p", ("out", "dx"), "kept units multiplied by p; inverted dropout scales them by 1/p "
+                   "(p the keep probability)", "drawn"),
+           Mistake("not-scaled", ("out", "dx"), "kept units not scaled by 1/p (inverted dropout scales at "
                    "training time so that test time is the identity)", "drawn"),
-           Mistake("drop-probability", ("out",), "keeps about 1 - p of the units: p is the probability to keep "
-                   "a unit here (torch's Dropout(p) drops with probability p)", "drawn"),
+           Mistake("drop-probability", ("out",), "keeps about 1 - p of the units: p is the keep probability "
+                   "here (torch's Dropout(p) drops with probability p)", "drawn"),
            Mistake("unmasked", ("dx",), "dx ignores the mask: the units dropped in the forward get no gradient",
                    "drawn"),
            Mistake("test-masked", ("out", "dx"), "in test mode dropout is the identity (out = x, dx = dout)",

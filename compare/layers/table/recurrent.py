@@ -19,11 +19,11 @@ LSTM_SHAPES = {"x": "(N, T, D)", "h0": "(N, H)", "Wx": "(D, 4H)", "Wh": "(H, 4H)
 
 GATE_ORDER = Mistake("torch-gate-order", ("next_h", "next_c", "h", "dx", "dprev_h", "dprev_c", "dWx", "dWh", "db",
                                           "dh0"),
-                     "the gates in torch's order i, f, g, o; the interface's blocks are i, f, o, g")
+                     "torch's gate order i, f, g, o; the interface's blocks are i, f, o, g")
 GATE_BLOCKS = Mistake("gate-blocks-swapped", ("dWx", "dWh", "db"), "the o and g blocks of the gate gradient are "
                       "swapped (torch's order i, f, g, o); the interface's blocks are i, f, o, g", "blocks")
-NO_NEXT_STEP = Mistake("no-next-step", ("dx", "dh0", "dWx", "dWh", "db"), "the gradient from the next time step is "
-                       "missing: each step's hidden-state gradient is dh[:, t] plus what step t + 1 sends back")
+NO_NEXT_STEP = Mistake("no-next-step", ("dx", "dh0", "dWx", "dWh", "db"), "the next step's gradient is missing: each "
+                       "step's hidden-state gradient is dh[:, t] plus what step t + 1 sends back (dprev_h)")
 OVERWRITTEN = Mistake("overwritten", ("dWx", "dWh", "db"), "the weight gradients are overwritten at each time step "
                       "(only step 0's is left); they accumulate (+=) over the steps")
 TRANSPOSED_WH = Mistake("transposed", ("dWh",), "dWh is transposed: dWh = prev_h.T @ da", "transpose")
@@ -37,7 +37,9 @@ RECURRENT_LAYERS = (
                 {"x": (3, 5), "prev_h": (3, 4), "Wx": (5, 4), "Wh": (4, 4), "b": (4,), "dnext_h": (3, 4)}, seed=31),),
           (TRANSPOSED_WH,
            Mistake("tanh-derivative", ("dx", "dprev_h", "dWx", "dWh", "db"), "tanh's derivative taken at the "
-                   "pre-activation: it is 1 - next_h**2, with next_h = tanh(a)"))),
+                   "pre-activation: it is 1 - next_h**2, with next_h = tanh(a)"),
+           Mistake("tanh-of-output", ("dx", "dprev_h", "dWx", "dWh", "db"), "tanh's derivative taken as 1 - "
+                   "tanh(next_h)**2: next_h is already tanh(a), so the derivative is 1 - next_h**2"))),
     Layer("rnn", "pair", "rnn_forward", ("x", "h0", "Wx", "Wh", "b"), ("x", "h0", "Wx", "Wh", "b"), ("h",),
           "rnn_backward", ("dh",), ("dx", "dh0", "dWx", "dWh", "db"), ("x", "h0", "Wx", "Wh", "b"), RNN_SHAPES,
           "anything the backward needs", "h[:, t] = tanh(x[:, t] @ Wx + h[:, t-1] @ Wh + b), h[:, -1] = h0",
@@ -60,7 +62,10 @@ RECURRENT_LAYERS = (
                                                              "dout": (3, 4, 6)}, seed=34),),
           (Mistake("dx-not-reshaped", ("dx",), "dx holds the right numbers as (N T, D); reshape it to (N, T, D)",
                    "reshape"),
-           Mistake("db-mean", ("db", "dw"), "averaged over the batch where the interface sums", "factor", "1/N"))),
+           Mistake("db-axis", ("db",), "db summed over axis 0 only (the batch), one row per time step; it sums "
+                   "over the batch and the time steps (axes 0 and 1)"),
+           Mistake("db-mean", ("db", "dw"), "a factor N: averaged over the batch where the interface sums", "factor",
+                   "1/N"))),
     Layer("temporal_softmax_loss", "loss", "temporal_softmax_loss", ("x", "y", "mask"), ("x", "y", "mask"),
           ("loss",), None, (), ("dx",), ("x",),
           {"x": "(N, T, V) scores", "y": "(N, T) integer labels in [0, V)", "mask": "(N, T) booleans: which "
@@ -91,5 +96,7 @@ RECURRENT_LAYERS = (
           "anything the backward needs", "lstm_step at every time step from h0 and a zero cell state",
           (Case("N=3, T=4, D=5, H=6", "four time steps from a non-zero h0, an upstream gradient at every step",
                 {"x": (3, 4, 5), "h0": (3, 6), "Wx": (5, 24), "Wh": (6, 24), "b": (24,), "dh": (3, 4, 6)}, seed=37),),
-          (GATE_ORDER, GATE_BLOCKS, NO_NEXT_STEP, OVERWRITTEN)),
+          (GATE_ORDER, GATE_BLOCKS, NO_NEXT_STEP, OVERWRITTEN,
+           Mistake("no-cell-next-step", ("dx", "dh0", "dWx", "dWh", "db"), "the cell state's gradient from the "
+                   "next step is missing: each step's dc is dprev_c from step t + 1 plus what flows from h"))),
 )
