@@ -49,6 +49,9 @@ def build_parser() -> Parser:
                              f"default {DEFAULT_TIMEOUT:g}); past it, exit 2")
     parser.add_argument("--isolate", action="store_true",
                         help="run your file in its own limited process, as `compare grade` does")
+    parser.add_argument("--layer", default=None, metavar="NAME",
+                        help="a layer file (cs231n-style affine_forward / affine_backward, ...): check this layer "
+                             "only (its name or one of its functions' names; docs/layers.md)")
     parser.add_argument("--version", action="version", version=version_string("compare check"))
     return parser
 
@@ -82,6 +85,11 @@ def _main(argv: list[str] | None) -> int:
 def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
     if not 0 < args.timeout <= MAX_TIMEOUT:
         raise ExperimentError(f"--timeout: expected seconds > 0 (at most {MAX_TIMEOUT:g}), found {args.timeout:g}")
+    from compare.cli.cmd_check_layers import layer_file, run_layers
+    if layer_file(args.file):   # cs231n-style layer functions and no `backward`: `compare.cli.cmd_check_layers`
+        return run_layers(args, talk)
+    if args.layer is not None:
+        raise ExperimentError(f"--layer: {args.file} defines no layer function (affine_forward, ...)")
     from compare.usercode.rules import rule_names
     rules = rule_names(args.file)
     if rules:   # a file of update rules (sgd_momentum, rmsprop, adam, ...): `compare.cli.cmd_rulecheck`
