@@ -1,8 +1,9 @@
-"""Designed inputs for every layer of the cs231n interface, each chosen so that the classic mistakes of
-tests/layers_zoo/ change a number: batch > 1, no two dimensions equal where a transpose or a wrong axis
-could hide, both signs, no ties (no ReLU input or SVM margin near 0, distinct values in every pooling
-window), stride > 1 with padding > 0, several time steps from a non-zero h0, repeated word indices, a mask
-with zeros. Drawn from fixed seeds, so every run sees the same numbers.
+"""The layers of the cs231n interface as a table (each layer's functions, arguments, outputs and gradients),
+and designed inputs for every layer, each chosen so that the classic mistakes of tests/layers_zoo/ change a
+number: batch > 1, no two dimensions equal where a transpose or a wrong axis could hide, both signs, no ties
+(no ReLU input or SVM margin near 0, distinct values in every pooling window), stride > 1 with padding > 0,
+several time steps from a non-zero h0, repeated word indices, a mask with zeros. Drawn from fixed seeds, so
+every run sees the same numbers. Needs NumPy only.
 """
 
 from __future__ import annotations
@@ -11,6 +12,54 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    forward: str                 # the forward function's name (the loss itself for a loss)
+    backward: str | None         # None: a loss, whose function returns (loss, dx)
+    inputs: tuple[str, ...]      # the forward's arguments, in order
+    outputs: tuple[str, ...]     # what the forward returns before the cache (the loss for a loss)
+    grads: tuple[str, ...]       # what the backward returns, in order
+    wrt: tuple[str, ...]         # the input each gradient is of
+
+
+LAYERS = {layer.name: layer for layer in [
+    Layer("affine", "affine_forward", "affine_backward", ("x", "w", "b"), ("out",), ("dx", "dw", "db"),
+          ("x", "w", "b")),
+    Layer("relu", "relu_forward", "relu_backward", ("x",), ("out",), ("dx",), ("x",)),
+    Layer("softmax_loss", "softmax_loss", None, ("x", "y"), ("loss",), ("dx",), ("x",)),
+    Layer("svm_loss", "svm_loss", None, ("x", "y"), ("loss",), ("dx",), ("x",)),
+    Layer("batchnorm", "batchnorm_forward", "batchnorm_backward", ("x", "gamma", "beta", "bn_param"),
+          ("out",), ("dx", "dgamma", "dbeta"), ("x", "gamma", "beta")),
+    Layer("batchnorm_alt", "batchnorm_forward", "batchnorm_backward_alt", ("x", "gamma", "beta", "bn_param"),
+          ("out",), ("dx", "dgamma", "dbeta"), ("x", "gamma", "beta")),
+    Layer("layernorm", "layernorm_forward", "layernorm_backward", ("x", "gamma", "beta", "ln_param"),
+          ("out",), ("dx", "dgamma", "dbeta"), ("x", "gamma", "beta")),
+    Layer("dropout", "dropout_forward", "dropout_backward", ("x", "dropout_param"), ("out",), ("dx",), ("x",)),
+    Layer("conv", "conv_forward_naive", "conv_backward_naive", ("x", "w", "b", "conv_param"), ("out",),
+          ("dx", "dw", "db"), ("x", "w", "b")),
+    Layer("max_pool", "max_pool_forward_naive", "max_pool_backward_naive", ("x", "pool_param"), ("out",),
+          ("dx",), ("x",)),
+    Layer("spatial_batchnorm", "spatial_batchnorm_forward", "spatial_batchnorm_backward",
+          ("x", "gamma", "beta", "bn_param"), ("out",), ("dx", "dgamma", "dbeta"), ("x", "gamma", "beta")),
+    Layer("spatial_groupnorm", "spatial_groupnorm_forward", "spatial_groupnorm_backward",
+          ("x", "gamma", "beta", "G", "gn_param"), ("out",), ("dx", "dgamma", "dbeta"), ("x", "gamma", "beta")),
+    Layer("rnn_step", "rnn_step_forward", "rnn_step_backward", ("x", "prev_h", "Wx", "Wh", "b"), ("next_h",),
+          ("dx", "dprev_h", "dWx", "dWh", "db"), ("x", "prev_h", "Wx", "Wh", "b")),
+    Layer("rnn", "rnn_forward", "rnn_backward", ("x", "h0", "Wx", "Wh", "b"), ("h",),
+          ("dx", "dh0", "dWx", "dWh", "db"), ("x", "h0", "Wx", "Wh", "b")),
+    Layer("word_embedding", "word_embedding_forward", "word_embedding_backward", ("x", "W"), ("out",), ("dW",),
+          ("W",)),
+    Layer("temporal_affine", "temporal_affine_forward", "temporal_affine_backward", ("x", "w", "b"), ("out",),
+          ("dx", "dw", "db"), ("x", "w", "b")),
+    Layer("temporal_softmax_loss", "temporal_softmax_loss", None, ("x", "y", "mask"), ("loss",), ("dx",), ("x",)),
+    Layer("lstm_step", "lstm_step_forward", "lstm_step_backward", ("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
+          ("next_h", "next_c"), ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"),
+          ("x", "prev_h", "prev_c", "Wx", "Wh", "b")),
+    Layer("lstm", "lstm_forward", "lstm_backward", ("x", "h0", "Wx", "Wh", "b"), ("h",),
+          ("dx", "dh0", "dWx", "dWh", "db"), ("x", "h0", "Wx", "Wh", "b")),
+]}
 
 @dataclass(frozen=True)
 class Case:

@@ -1,25 +1,32 @@
 """The reference layers (examples/layers_*solution.py) and every correct style in tests/layers_styles/ agree
 with torch's autograd, float64, on the designed inputs of tests/layers_cases.py: each forward output, the
 batchnorms' running statistics, and every gradient the backward returns. The oracle is the torch twins of
-tests/layers_twins.py, written from the interface, not from the code under test.
+tests/layers_twins.py, written from the interface, not from the code under test. The templates
+(examples/layers_*template.py) have the solutions' functions and signatures, documented, to fill in.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import inspect
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from layers_cases import CASES, LAYERS, Case
 
-torch = pytest.importorskip("torch")
-
-from layers_cases import CASES, Case  # noqa: E402
-from layers_twins import LAYERS, compare, reference, run_file  # noqa: E402
+try:
+    import torch
+    from layers_twins import compare, reference, run_file
+except ImportError:                       # the template tests below need no torch
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed")
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = [ROOT / "examples" / f"layers{part}_solution.py" for part in ("", "_conv", "_rnn")]
+PARTS = ("", "_conv", "_rnn")            # fully connected, convolutional, recurrent: one file each
+SOLUTIONS = [ROOT / "examples" / f"layers{part}_solution.py" for part in PARTS]
+TEMPLATES = [ROOT / "examples" / f"layers{part}_template.py" for part in PARTS]
 STYLES = sorted((ROOT / "tests" / "layers_styles").glob("*.py"))
 
 # Measured: the largest relative difference over all cases and files is about 1e-15 (summation order);
@@ -61,11 +68,13 @@ def test_the_solutions_cover_every_layer_and_case():
     assert {c.layer for c in CASES} == set(LAYERS)
 
 
+@needs_torch
 @pytest.mark.parametrize("path, case", list(file_cases(SOLUTIONS)))
 def test_solution_agrees_with_torch(path, case):
     assert_agrees(load(path), case)
 
 
+@needs_torch
 @pytest.mark.parametrize("path, case", list(file_cases(STYLES)))
 def test_style_agrees_with_torch(path, case):
     assert_agrees(load(path), case)
@@ -76,6 +85,7 @@ def test_every_style_defines_whole_layers():
         assert layers_in(load(path)), f"{path.name} defines no complete layer"
 
 
+@needs_torch
 def test_batchnorm_running_statistics_follow_the_interface_not_torch():
     """cs231n: running = momentum * running + (1 - momentum) * batch mean / biased variance. torch's
     BatchNorm1d(momentum=m) keeps (1 - m) of the old value and uses the unbiased variance: with m = 1 - 0.8
@@ -95,6 +105,7 @@ def test_batchnorm_running_statistics_follow_the_interface_not_torch():
     assert np.abs(param["running_var"] - bn.running_var.numpy()).max() > 1e-3
 
 
+@needs_torch
 def test_lstm_twin_is_torchs_lstm_cell_with_the_gate_blocks_reordered():
     """The twin's gate order i, f, o, g against torch.nn.LSTMCell's i, f, g, o: the same numbers once the
     weight blocks are moved, so the twin is the interface's LSTM and not a second guess of it."""
@@ -114,6 +125,7 @@ def test_lstm_twin_is_torchs_lstm_cell_with_the_gate_blocks_reordered():
     np.testing.assert_allclose(want["next_c"], c.numpy(), rtol=1e-13, atol=1e-15)
 
 
+@needs_torch
 def test_rnn_twin_is_torchs_rnn():
     case = next(c for c in CASES if c.id == "rnn")
     inp = case.inputs
@@ -128,6 +140,7 @@ def test_rnn_twin_is_torchs_rnn():
     np.testing.assert_allclose(want["h"], h.numpy(), rtol=1e-13, atol=1e-15)
 
 
+@needs_torch
 def test_max_pool_tie_goes_to_the_first_maximum_as_torch():
     """A window with two equal maxima: torch gives the gradient to the first in row-major order, and so
     does the solution (one case said as such; the designed cases have no ties)."""
@@ -149,3 +162,27 @@ def test_dropout_mask_is_drawn_as_cs231n_draws_it():
     keep = np.random.rand(5, 6) < 0.6
     np.testing.assert_array_equal(out, np.where(keep, case.inputs["x"] / 0.6, 0.0))
     assert 0 < keep.sum() < keep.size
+
+
+def test_each_template_has_its_solutions_functions_and_signatures():
+    for template, solution in zip(TEMPLATES, SOLUTIONS):
+        ours, theirs = load(template), load(solution)
+        public = {n: inspect.signature(f) for n, f in inspect.getmembers(theirs, inspect.isfunction)
+                  if any(n in (layer.forward, layer.backward) for layer in LAYERS.values())}
+        mine = {n: inspect.signature(f) for n, f in inspect.getmembers(ours, inspect.isfunction)}
+        assert mine == public, template.name
+        assert layers_in(ours) == layers_in(theirs)
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=[t.stem for t in TEMPLATES])
+def test_template_bodies_are_to_fill_in_and_give_nothing_away(template):
+    module = load(template)
+    text = template.read_text()
+    assert "solution" not in text.lower()
+    for name, function in inspect.getmembers(module, inspect.isfunction):
+        doc = inspect.getdoc(function)
+        assert doc and all(re.search(rf"\b{p}\b", doc) for p in inspect.signature(function).parameters
+                           if p not in ("cache", "verbose")), f"{name}: a parameter its docstring does not name"
+        args = [None] * len(inspect.signature(function).parameters)
+        with pytest.raises(NotImplementedError, match=name):
+            function(*args)
