@@ -56,6 +56,8 @@ def plan(names: set[str], only: str | None = None) -> list[tuple[Layer, str]]:
         has = [fn for fn in layer.functions if fn in names]
         if layer.name == "batchnorm_alt" and layer.backward not in names:
             has = []                       # batchnorm_forward alone belongs to batchnorm
+        if layer.name == "batchnorm" and layer.backward not in names and "batchnorm_backward_alt" in names:
+            has = []                       # a file of batchnorm_forward and the _alt backward: batchnorm_alt
         if not has:
             continue
         missing = [fn for fn in layer.functions if fn not in names]

@@ -46,6 +46,7 @@ class LayerResult:
     items: list[ItemResult] = field(default_factory=list)
     failure: Failure | None = None
     user_traceback: str = ""
+    notes: list[str] = field(default_factory=list)
 
     @property
     def max_rel_diff(self) -> float:
@@ -60,6 +61,7 @@ class Tally:
         self.items: dict[str, ItemResult] = {}
         self.failure: Failure | None = None
         self.mutated: Failure | None = None
+        self.notes: list[str] = []
 
     def compare(self, case: Case, rec: Recorded, function: str, item: str, yours: np.ndarray,
                 ref: np.ndarray) -> Difference | None:
@@ -76,6 +78,12 @@ class Tally:
             raise Problem(f"{function}: {item} has {what} at {index_text(item, bad)} {where}", function, item,
                           nonfinite_hints(self.layer, case, rec, item, yours))
         d = difference(yours, ref)
+        if not d.ok and case.convention:
+            rules = [m.hint for m in self.layer.mistakes if m.case == case.name and item in m.items and
+                     m.hint in hints_for(self.layer, case, rec, item, yours, ref)]
+            if rules:          # another rule at ties, named: a note, not a disagreement
+                self.notes.append(f"{function}: {item} at ties (case \"{case.name}\"): {rules[0]}")
+                return d
         result = self.items.setdefault(item, ItemResult(item))
         result.max_abs_diff = max(result.max_abs_diff, d.max_abs)
         result.max_rel_diff = max(result.max_rel_diff, d.max_rel)
@@ -86,7 +94,7 @@ class Tally:
             self.failure = Failure(
                 function, item, case.name,
                 f"{function}: {item} disagrees with torch {where} at {at}"
-                f"{' (' + item + ' ' + shape + ')' if shape and d.index else ''}: yours {d.yours:.17g}, torch "
+                f"{' (' + item + ': ' + shape + ')' if shape and d.index else ''}: yours {d.yours:.17g}, torch "
                 f"{d.torch:.17g}, |difference| {abs(d.yours - d.torch):.3g} (tolerance "
                 f"{TOLERANCE.describe()}); {d.failing} of {d.size} element{'s' if d.size != 1 else ''} outside",
                 tuple(hints_for(self.layer, case, rec, item, yours, ref)), at, d.yours, d.torch)
@@ -100,10 +108,10 @@ class Tally:
     def result(self) -> LayerResult:
         items = [self.items[name] for name in self.layer.items if name in self.items]
         if self.failure is not None:
-            return LayerResult(self.layer.name, "failed", items, self.failure)
+            return LayerResult(self.layer.name, "failed", items, self.failure, notes=self.notes)
         if self.mutated is not None:
-            return LayerResult(self.layer.name, "error", items, self.mutated)
-        return LayerResult(self.layer.name, "ok", items)
+            return LayerResult(self.layer.name, "error", items, self.mutated, notes=self.notes)
+        return LayerResult(self.layer.name, "ok", items, notes=self.notes)
 
 
 def problem_result(layer: Layer, tally: Tally, problem: Problem, case: str) -> LayerResult:

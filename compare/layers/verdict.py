@@ -22,6 +22,7 @@ def table(results: list[LayerResult]) -> str:
         else:
             what = r.failure.message if r.failure is not None else ""
         lines.append(f"  {r.layer:<{width}}  {WORDS[r.status]:<11}  {what}")
+        lines += [f"  {'':<{width}}  {'':<11}  note: {note}" for note in r.notes]
     return "\n".join(lines)
 
 
@@ -41,9 +42,9 @@ def summary(results: list[LayerResult], file: str) -> str:
     checked = [r for r in results if r.status == "ok"]
     skipped = [r.layer for r in results if r.status == "not checked"]
     worst = max((r.max_rel_diff for r in checked), default=0.0)
-    text = (f"layer check OK: {file}: {len(checked)} layer{'s' if len(checked) != 1 else ''} agree with torch, "
-            f"every output and gradient element within {TOLERANCE.describe()} (largest relative difference "
-            f"{worst:.2g})")
+    agree = "layer agrees" if len(checked) == 1 else "layers agree"
+    text = (f"layer check OK: {file}: {len(checked)} {agree} with torch, every output and gradient element "
+            f"within {TOLERANCE.describe()} (largest relative difference {worst:.2g})")
     return text + (f"; not checked: {', '.join(skipped)}" if skipped else "")
 
 
@@ -59,5 +60,5 @@ def to_json(results: list[LayerResult], file: str) -> dict[str, Any]:
         layers.append({"layer": r.layer, "status": r.status,
                        "gradients": [{"name": i.name, "max_abs_diff": i.max_abs_diff, "max_rel_diff": i.max_rel_diff,
                                       "ok": i.ok} for i in r.items],
-                       "failure": failure})
+                       "failure": failure, "notes": list(r.notes)})
     return {"file": file, "tolerance": {"atol": TOLERANCE.atol, "rtol": TOLERANCE.rtol}, "layers": layers}

@@ -50,7 +50,8 @@ CONV_LAYERS = (
                 {"pool_param": {"pool_height": 2, "pool_width": 3, "stride": 2}}, seed=23, design="shared"),
            Case("ties (torch's rule)", "windows with tied maxima: pins torch's rule, the gradient to the first "
                 "maximum in row-major order", {"x": (2, 2, 4, 4), "dout": (2, 2, 2, 2)},
-                {"pool_param": {"pool_height": 2, "pool_width": 2, "stride": 2}}, seed=24, design="ties")),
+                {"pool_param": {"pool_height": 2, "pool_width": 2, "stride": 2}}, seed=24, design="ties",
+                convention=True)),
           (Mistake("whole-window", ("dx",), "dx sends dout to every element of the window; it goes to the "
                    "maximum only"),
            Mistake("average", ("dx",), "dx spreads dout evenly over the window (average pooling's gradient)"),
@@ -85,6 +86,8 @@ CONV_LAYERS = (
           tuple(m for m in NORM_MISTAKES if m.id != "dgamma-axis") + (
               Mistake("dgamma-shape", ("dgamma", "dbeta"), "the right numbers in another shape: return them in "
                       "gamma's shape (1, C, 1, 1)", "reshape"),
+              Mistake("group-count-swapped", ("out", "dx", "dgamma"), "C/G groups of G channels: there are G "
+                      "groups of C/G contiguous channels each (x.reshape(N, G, C // G, H, W))"),
               Mistake("interleaved-groups", ("out", "dx", "dgamma"), "the groups interleaved (channel c in group c "
                       "mod G); groups hold contiguous channels: g C/G ... (g + 1) C/G - 1"),)),
 )

@@ -79,7 +79,7 @@ DENSE_LAYERS = (
           "torch.relu(x); its gradient at x == 0 is 0",
           (Case("both signs", "positive and negative inputs, none zero", {"x": (4, 5), "dout": (4, 5)}, seed=2),
            Case("zeros (torch's rule)", "inputs exactly 0: pins torch's rule, gradient 0 at x == 0 (dout * (x > 0))",
-                {"x": (3, 4), "dout": (3, 4)}, seed=3, design="zeros")),
+                {"x": (3, 4), "dout": (3, 4)}, seed=3, design="zeros", convention=True)),
           (Mistake("relu-at-zero", ("dx",), "at x == 0 yours passes the gradient (x >= 0); torch's relu gradient is "
                    "0 there (x > 0)", case="zeros (torch's rule)"),)),
     Layer("softmax_loss", "loss", "softmax_loss", ("x", "y"), ("x", "y"), ("loss",), None, (), ("dx",), ("x",),

@@ -1,0 +1,132 @@
+"""The layer check on files that cannot be used as they are, and its command line: each problem one line
+naming the function and the item, the other layers still checked, exit 0 / 1 / 2, --layer, --json."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from compare.cli.cmd_check import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CORRECT = (ROOT / "tests" / "layers_own" / "correct.py").read_text()
+
+
+def layer_file(tmp_path: Path, extra: str, keep: tuple[str, ...] = ("relu", "affine")) -> Path:
+    """Our correct relu and affine, then `extra` (which may redefine them)."""
+    source = CORRECT.split("\n\n\n")
+    kept = [block for block in source if block.startswith(("import", '"""')) or
+            any(block.startswith(f"def {name}_") for name in keep)]
+    path = tmp_path / "layers.py"
+    path.write_text("\n\n\n".join(kept) + "\n\n\n" + textwrap.dedent(extra))
+    return path
+
+
+def check(path: Path, *args: str, capsys) -> tuple[int, str, str]:
+    code = main([str(path), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_forward_without_its_backward_is_not_checked_and_the_rest_is(tmp_path, capsys):
+    path = layer_file(tmp_path, "def conv_forward_naive(x, w, b, conv_param):\n    return x, None\n")
+    code, out, err = check(path, "--json", capsys=capsys)
+    layers = {d["layer"]: d for d in json.loads(out)["layers"]}
+    assert layers["conv"]["status"] == "not checked"
+    assert "conv_backward_naive" in layers["conv"]["failure"]["message"]
+    assert layers["relu"]["status"] == layers["affine"]["status"] == "ok"
+    assert code == 0
+
+
+def test_a_wrong_signature_names_the_expected_one(tmp_path, capsys):
+    path = layer_file(tmp_path, "def affine_forward(x, w):\n    return x @ w, None\n")
+    code, out, err = check(path, capsys=capsys)
+    line = next(x for x in err.splitlines() if x.startswith("affine:"))
+    assert "affine_forward(x, w, b) -> (out, cache)" in line
+    assert "relu" in out and "OK" in out.split("relu")[1].splitlines()[0]
+    assert code == 2
+
+
+@pytest.mark.parametrize("body, words", [
+    ("return dout @ cache[1].T", "returned a NumPy array; expected a tuple (dx, dw, db)"),
+    ("return 1, 2, 3", "dx is an int; expected a NumPy array"),
+    ("return (dout @ cache[1].T).reshape(cache[0].shape).astype('float32'), 0, 0", "dx has dtype float32"),
+    ("x, w, b = cache\n    dx = (dout @ w.T).reshape(x.shape)\n    dx[0, 0, 0] = float('nan')\n"
+     "    return dx, x.reshape(len(x), -1).T @ dout, dout.sum(0)", "dx has NaN at dx[0, 0, 0]"),
+    ("return 1, 2", "returned 2 items; expected 3: (dx, dw, db)"),
+    ("raise ValueError('not yet')", "affine_backward raised ValueError: not yet"),
+])
+def test_a_backward_returning_something_unusable_is_one_line_and_other_layers_go_on(tmp_path, capsys, body, words):
+    path = layer_file(tmp_path, f"def affine_backward(dout, cache):\n    {body}\n")
+    code, out, err = check(path, "--json", capsys=capsys)
+    layers = {d["layer"]: d for d in json.loads(out)["layers"]}
+    assert layers["affine"]["status"] == "error"
+    assert words in layers["affine"]["failure"]["message"]
+    assert layers["affine"]["failure"]["function"] == "affine_backward"
+    assert layers["relu"]["status"] == "ok"
+    assert code == 2
+
+
+def test_a_cache_changed_in_place_is_said(tmp_path, capsys):
+    path = layer_file(tmp_path, """
+        def relu_backward(dout, cache):
+            dx = dout * (cache > 0)
+            cache[...] = 0.0
+            return dx
+    """)
+    code, out, err = check(path, "--layer", "relu", capsys=capsys)
+    assert "relu_backward changed cache in place" in err
+    assert code == 2
+
+
+def test_a_forward_changing_its_input_is_said(tmp_path, capsys):
+    path = layer_file(tmp_path, """
+        def relu_forward(x):
+            np.maximum(x, 0, out=x)
+            return x, x
+    """)
+    code, out, err = check(path, "--layer", "relu", capsys=capsys)
+    assert "relu_forward changed its argument x in place" in err
+    assert code == 2
+
+
+def test_a_disagreement_names_the_element_both_values_and_the_hint(tmp_path, capsys):
+    path = layer_file(tmp_path, """
+        def affine_backward(dout, cache):
+            x, w, b = cache
+            return (dout @ w.T).reshape(x.shape), x.reshape(len(x), -1).T @ dout, dout.mean(0)
+    """)
+    code, out, err = check(path, capsys=capsys)
+    assert code == 1
+    assert "affine_backward: db disagrees with torch" in err and "db[" in err
+    assert "hint: a factor N" in err
+    code, out, err = check(path, "--json", "--layer", "affine_backward", capsys=capsys)
+    (layer,) = json.loads(out)["layers"]
+    grads = {g["name"]: g for g in layer["gradients"]}
+    assert layer["status"] == "failed" and not grads["db"]["ok"] and grads["dw"]["ok"]
+    assert grads["dx"]["max_rel_diff"] < 1e-12 and grads["db"]["max_rel_diff"] == pytest.approx(0.75, rel=1e-9)
+
+
+def test_the_ok_line_names_the_largest_relative_difference(tmp_path, capsys):
+    code, out, err = check(layer_file(tmp_path, ""), capsys=capsys)
+    assert code == 0
+    assert "largest relative difference" in out.splitlines()[-1]
+    affine = next(x for x in out.splitlines() if x.strip().startswith("affine"))
+    assert float(affine.split("difference ")[1].split()[0]) < 1e-13
+
+
+def test_layer_options(tmp_path, capsys):
+    path = layer_file(tmp_path, "")
+    assert check(path, "--layer", "nope", capsys=capsys)[0] == 2
+    code, out, err = check(path, "--layer", "conv", capsys=capsys)
+    assert code == 2 and "defines no conv_forward_naive" in err
+    code, out, err = check(path, "exercise1", capsys=capsys)
+    assert code == 2 and "not for a layer file" in err
+
+
+def test_a_backprop_file_refuses_layer(capsys):
+    code = main([str(ROOT / "examples" / "backprop_solution.py"), "--layer", "affine"])
+    assert code == 2 and "--layer" in capsys.readouterr().err
