@@ -151,10 +151,11 @@ def run_file(module, layer: Layer, inputs: dict, upstream: dict) -> dict[str, np
 
 
 def rel_diff(got, want) -> float:
-    """max |got - want| / max |want|: the largest difference, relative to the array's scale (inf: shapes)."""
+    """max |got - want| / max |want|: the largest difference, relative to the array's scale (inf: another
+    shape, or a NaN or infinity)."""
     got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
-    if got.shape != want.shape:
-        return np.inf
+    if got.shape != want.shape or not np.isfinite(got).all():
+        return np.inf                                 # the designed inputs give torch finite values only
     return float(np.max(np.abs(got - want), initial=0.0) / max(np.max(np.abs(want), initial=0.0), 1e-300))
 
 

@@ -186,3 +186,17 @@ def test_template_bodies_are_to_fill_in_and_give_nothing_away(template):
         args = [None] * len(inspect.signature(function).parameters)
         with pytest.raises(NotImplementedError, match=name):
             function(*args)
+
+
+def test_the_interface_doc_gives_every_function_with_the_solutions_signature():
+    """docs/layers-interface.md's tables name each function as `name(args)`: the same arguments, in the same
+    order, as the solutions define it, and no function is left out."""
+    doc = (ROOT / "docs" / "layers-interface.md").read_text(encoding="utf-8")
+    documented = {m[0]: [a.split("=")[0].strip() for a in m[1].split(",")]
+                  for m in re.findall(r"^\| `(\w+)\(([^)]*)\)`", doc, flags=re.M)}
+    expected = {}
+    for path in SOLUTIONS:
+        for name, function in inspect.getmembers(load(path), inspect.isfunction):
+            if any(name in (layer.forward, layer.backward) for layer in LAYERS.values()):
+                expected[name] = list(inspect.signature(function).parameters)
+    assert documented == expected
