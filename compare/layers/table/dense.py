@@ -99,7 +99,7 @@ DENSE_LAYERS = (
            "dx": "(N, C)"}, "",
           "margins = relu(x - x[y] + 1) with the correct class's margin left out, loss = margins.sum() / N",
           (Case("N=5, C=4", "margins of both signs, none exactly 0", {"x": (5, 4), "y": (5,)}, seed=6),),
-          (Mistake("svm-correct-class", ("loss", "dx"), "the correct class's own margin (always 1) is counted; "
+          (Mistake("svm-correct-class", ("loss",), "the correct class's own margin (always 1) is counted; "
                    "leave it out of the sum"),
            Mistake("loss-sum", ("loss",), "a factor N: summed over the batch where the interface averages (yours = "
                    "torch's x N)", "factor", "N"),
