@@ -23,17 +23,18 @@ def layer_file(path: str) -> bool:
 
 def run_layers(args: Any, talk: bool) -> tuple[int, Any]:
     from compare.cli.options import overrides_from
-    from compare.layers.run import check_file, exit_status
-    from compare.layers.verdict import explanation, summary, table, to_json
+    from compare.layers.run import check_file
 
     used = [flag for flag, on in (("EXPERIMENT", args.experiment is not None), ("--against", args.against),
-                                  ("--isolate", args.isolate), ("--live", args.live), ("--out", args.out),
+                                  ("--live", args.live), ("--out", args.out),
                                   ("--show", args.show), ("--mode", args.mode),
                                   ("a run option", any(overrides_from(args)[0]))) if on]
     if used:
         raise ExperimentError(f"{used[0]}: not for a layer file ({args.file} defines layer functions, each checked "
                               "against the shipped torch recordings); options: --layer NAME, --json, --quiet, "
-                              "--timeout")
+                              "--timeout, --isolate")
+    if args.isolate:
+        return _report(args, talk, _isolated(args))
     budget = Budget(args.timeout, args.file)
     try:
         from compare.layers.discover import load_module
@@ -42,6 +43,34 @@ def run_layers(args: Any, talk: bool) -> tuple[int, Any]:
         results = check_file(args.file, args.layer, module=module, wrap=budget.wrap)
     except UserStopped as exc:
         raise UserCodeError(str(exc)) from None
+    return _report(args, talk, results)
+
+
+def _isolated(args: Any) -> list[Any]:
+    """The file run in its own limited process, as `compare grade` runs it; its output shown on stderr."""
+    from compare.grading.layers.remote import IsolatedLayers
+    from compare.grading.limits import Limits, SubmissionEnded
+    from compare.layers.discover import defined_names, plan
+    from compare.layers.run import check_file
+
+    layers = [layer for layer, _ in plan(defined_names(args.file), args.layer)]
+    positional = {fn: (len(layer.forward_args) if fn == layer.forward else len(layer.upstream) + 1)
+                  for layer in layers for fn in layer.functions}
+    child = None
+    try:
+        with IsolatedLayers(args.file, Limits(timeout=args.timeout, output_bytes=64_000)) as child:
+            return check_file(args.file, args.layer, remote=child.load_layers(sorted(positional), positional))
+    except SubmissionEnded as exc:
+        raise UserCodeError(f"{args.file}: {exc.reason}") from None
+    finally:
+        if child is not None and child.output:
+            print(child.output.rstrip("\n"), file=sys.stderr)
+
+
+def _report(args: Any, talk: bool, results: list[Any]) -> tuple[int, Any]:
+    from compare.layers.run import exit_status
+    from compare.layers.verdict import explanation, summary, table, to_json
+
     if talk:
         print(f"layer check: {args.file}, {len(results)} layer{'s' if len(results) != 1 else ''} against the "
               "shipped torch recordings (torch not needed), every output and gradient element by element",

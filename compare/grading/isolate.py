@@ -47,6 +47,8 @@ MAX_SOURCE = 1 << 20    # a submission's file, bytes
 class Isolated:
     """One submission's process and the conversation with it (see the module docstring)."""
 
+    child_script = CHILD                 # what the process runs (a layer file's: compare/grading/layers/child.py)
+
     def __init__(self, path: str | Path, limits: Limits | None = None, name: str | None = None):
         self.path = Path(path)
         self.name = name or str(path)
@@ -79,10 +81,10 @@ class Isolated:
         out_r, out_w = os.pipe()
         nproc = processes.user_processes() + self.limits.processes
         cpu = math.ceil(self.limits.timeout) + 1
-        started = time.monotonic()
+        started, script = time.monotonic(), self.child_script
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-I", "-B", "-u", str(CHILD), str(req_r), str(resp_w), str(self.limits.memory_mb),
+                [sys.executable, "-I", "-B", "-u", str(script), str(req_r), str(resp_w), str(self.limits.memory_mb),
                  str(cpu), str(nproc)], cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
                 pass_fds=(req_r, resp_w), env=child_environment(self._tmp), start_new_session=True, close_fds=True)
         finally:

@@ -73,6 +73,10 @@ def prepare(rubric: Rubric, seed: int, reference: str) -> list[Prepared]:
     out = []
     for k, check in enumerate(rubric.checks):
         where = f"{rubric.source}: check {check.name!r}"
+        if check.layer is not None:       # a layer of the layer check: compare.grading.layers
+            from compare.grading.layers.grade import prepare_layer
+            out.append(Prepared(check, prepare_layer(check, seed, k, reference), None))  # type: ignore[arg-type]
+            continue
         needs: tuple[str, ...] = ()
         try:
             if check.suite is not None:
@@ -170,6 +174,9 @@ def _one_check(code: Any, p: Prepared) -> dict[str, Any]:
 def grade_submission(sub: Submission, checks: list[Prepared], limits: Limits) -> dict[str, Any]:
     """Grade one submission in its own process: the result object of the JSON (`file`, `score`,
     `max_score`, `verdict`, `reason`, `checks`, `output`)."""
+    if checks and checks[0].check.layer is not None:      # a rubric of layer checks
+        from compare.grading.layers.grade import grade_layer_submission
+        return grade_layer_submission(sub, checks, limits)
     max_score = float(sum(p.check.points for p in checks))
     results: list[dict[str, Any]] = []
     verdict, reason, output, strays = "pass", "", "", 0

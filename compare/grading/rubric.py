@@ -20,6 +20,12 @@ A rubric is a TOML file:
     # feedback = "verdict"
     # visibility = "visible"      # Gradescope: visible | hidden | after_due_date | after_published
 
+    [[check]]                     # a layer file's layer (`check LAYERS.py`); a rubric grades layers or backprop
+    name = "batchnorm"
+    layer = "batchnorm"           # a layer of docs/layers.md (its name or one of its functions' names)
+    points = 3
+    # points_per = "gradient"     # "layer" (default): all or nothing; "gradient": a share per output and gradient
+
 Without `--rubric`, the default rubric (`default_rubric`) is used: the check suite
 (`compare.usercode.suite`), every experiment worth 1 point (a built-in list where the suite is not there).
 Every check is resolved (experiment loaded, overrides validated) before anything is graded: a rubric that
@@ -58,6 +64,8 @@ class Check:
     feedback: str = "hints"
     visibility: str = "visible"
     suite: str | None = None      # an experiment of the check suite, by name (then `experiment` is unused)
+    layer: str | None = None      # a layer of the layer check (then the experiment keys are unused)
+    points_per: str = "layer"     # a layer check: "layer" (all or nothing) or "gradient"
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,10 @@ def load_rubric(path: str | Path) -> Rubric:
         at = f"{where}: check {name!r}"
         if any(c.name == name for c in checks):
             raise ExperimentError(f"{at}: two checks have this name")
+        if "layer" in table:
+            from compare.grading.layers.rubric import layer_check
+            checks.append(Check(**layer_check(table, at, feedback, FEEDBACK, VISIBILITY)))
+            continue
         suite = table.get("suite")
         if suite is not None:
             names = [c.name for c in suite_cases() or ()]
@@ -180,4 +192,7 @@ def load_rubric(path: str | Path) -> Rubric:
                             fresh, tuple(sizes) if sizes else None, samples, table.get("seed"),
                             _choice(table.get("feedback", feedback), FEEDBACK, f"{at}: feedback"),
                             _choice(table.get("visibility", "visible"), VISIBILITY, f"{at}: visibility"), suite))
+    if len({c.layer is None for c in checks}) > 1:
+        raise ExperimentError(f"{where}: layer checks and experiment checks in one rubric: a rubric grades "
+                              "layer files or backward files")
     return Rubric(tuple(checks), reference, seed, str(file))

@@ -32,7 +32,11 @@ class Recorded:
 def load_cases(layer: Layer, folder: Path = DATA) -> list[Recorded]:
     """Every case of `layer`, in the table's order."""
     with np.load(folder / f"{layer.name}.npz", allow_pickle=False) as f:
-        arrays = {k: f[k] for k in f.files}
+        return cases_from_arrays(layer, {k: f[k] for k in f.files})
+
+
+def cases_from_arrays(layer: Layer, arrays: dict[str, np.ndarray]) -> list[Recorded]:
+    """The cases of a recording's arrays (a shipped file's, or a recording made at grade time)."""
     cases = []
     for c in range(len(layer.cases)):
         parts: dict[str, dict[str, np.ndarray]] = {"in": {}, "up": {}, "ref": {}, "num": {}}

@@ -22,19 +22,22 @@ from compare.usercode.load import UserCodeError
 
 
 def check_file(path: str | Path, only: str | None = None, module: Any = None,
-               wrap: Callable[[Callable[..., Any], str], Callable[..., Any]] | None = None) -> list[LayerResult]:
+               wrap: Callable[[Callable[..., Any], str], Callable[..., Any]] | None = None,
+               remote: dict[str, Any] | None = None) -> list[LayerResult]:
+    """`remote`: the functions of a file run in another process ({name: proxy, or why it is not one});
+    otherwise the file is imported here (or `module` is)."""
     layers = plan(defined_names(path), only)
     if not layers:
         raise ExperimentError(f"{path}: defines no layer function of the interface (affine_forward, "
                               "conv_forward_naive, softmax_loss, ...; see docs/layers.md)")
-    module = load_module(path) if module is None else module
+    module = load_module(path) if module is None and remote is None else module
     results = []
     for layer, why in layers:
         if why:
             results.append(LayerResult(layer.name, "not checked", failure=Failure("", "", "", why)))
             continue
         try:
-            functions = layer_functions(module, layer)
+            functions = layer_functions(module, layer) if remote is None else _remote(remote, layer)
         except UserCodeError as exc:
             results.append(LayerResult(layer.name, "error", failure=Failure("", "", "", str(exc))))
             continue
@@ -42,6 +45,14 @@ def check_file(path: str | Path, only: str | None = None, module: Any = None,
             functions = {name: wrap(fn, name) for name, fn in functions.items()}
         results.append(check_layer(layer, functions))
     return results
+
+
+def _remote(remote: dict[str, Any], layer: Any) -> dict[str, Callable[..., Any]]:
+    problems = [remote[fn] for fn in layer.functions if isinstance(remote.get(fn), str)]
+    if problems:
+        raise UserCodeError(f"{problems[0]}; expected {layer.forward_signature()}"
+                            + (f" and {layer.backward_signature()}" if layer.backward else ""))
+    return {fn: remote[fn] for fn in layer.functions}
 
 
 def exit_status(results: list[LayerResult]) -> int:

@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from compare.layers.recorded import DATA, RECORD_BOUND
+from compare.layers.table.types import Layer
 
 
-def record_layer(layer_name: str) -> dict[str, np.ndarray]:
-    """The arrays of one layer's file."""
+def record_layer(layer_name: str, layer: Layer | None = None) -> dict[str, np.ndarray]:
+    """The arrays of one layer's file (`layer`: the table's row with other cases, e.g. other seeds)."""
     import torch
 
     from compare.layers.record.alternatives import alternatives, run
@@ -33,7 +34,7 @@ def record_layer(layer_name: str) -> dict[str, np.ndarray]:
     from compare.layers.table import LAYERS
 
     torch.set_default_dtype(torch.float64)
-    layer = LAYERS[layer_name]
+    layer = LAYERS[layer_name] if layer is None else layer
     arrays: dict[str, np.ndarray] = {"torch": np.array(torch.__version__.split("+")[0])}
     for c, case in enumerate(layer.cases):
         inputs = case_inputs(layer, case)
