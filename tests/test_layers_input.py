@@ -130,3 +130,19 @@ def test_layer_options(tmp_path, capsys):
 def test_a_backprop_file_refuses_layer(capsys):
     code = main([str(ROOT / "examples" / "backprop_solution.py"), "--layer", "affine"])
     assert code == 2 and "--layer" in capsys.readouterr().err
+
+
+def test_a_templates_unwritten_functions_are_not_checked_and_the_written_one_is(tmp_path, capsys):
+    template = (ROOT / "examples" / "layers_template.py").read_text()
+    own = CORRECT.split("\n\n\n")
+    affine = "\n\n\n".join(b for b in own if b.startswith(("def affine_forward", "def affine_backward")))
+    path = tmp_path / "partly.py"
+    path.write_text(template + "\n\n" + affine + "\n")          # the later definitions win
+    code, out, err = check(path, "--json", capsys=capsys)
+    layers = {d["layer"]: d for d in json.loads(out)["layers"]}
+    assert layers["affine"]["status"] == "ok"
+    assert layers["relu"]["status"] == "not checked"
+    assert "NotImplementedError" in layers["relu"]["failure"]["message"]
+    assert code == 0
+    code, out, err = check(ROOT / "examples" / "layers_template.py", capsys=capsys)
+    assert code == 2 and "no layer could be checked" in err

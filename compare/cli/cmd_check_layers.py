@@ -82,6 +82,9 @@ def _report(args: Any, talk: bool, results: list[Any]) -> tuple[int, Any]:
                 print(r.user_traceback.rstrip("\n"), file=sys.stderr)
             print(explanation(r), file=sys.stderr)
     code = exit_status(results)
+    if all(r.status == "not checked" for r in results):
+        print(f"error: {args.file}: no layer could be checked (each is \"not checked\" above, with why)",
+              file=sys.stderr)
     if code == 0 and not args.json:
         print(summary(results, args.file))
     return code, to_json(results, args.file) if args.json else []

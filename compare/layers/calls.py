@@ -18,7 +18,8 @@ from compare.usercode.load import call_user, one_line, user_traceback
 def call(fn: Callable[..., Any], name: str, args: tuple, case: Case) -> Any:
     """A user's function called across the boundary; what it raises is a `Problem` naming it."""
     return call_user(fn, args, {}, lambda exc: Problem(
-        f"{name} raised {one_line(exc)} (case \"{case.name}\")", name, user_traceback=user_traceback(exc)))
+        f"{name} raised {one_line(exc)} (case \"{case.name}\")", name, user_traceback=user_traceback(exc),
+        not_implemented=isinstance(exc, NotImplementedError)))
 
 
 def arguments(layer: Layer, case: Case, rec: Recorded) -> list[Any]:

@@ -15,9 +15,10 @@ class Problem(UserCodeError):
     """A layer's function cannot be used as it is (one line); `item` and `hints` name what and why."""
 
     def __init__(self, message: str, function: str = "", item: str = "", hints: list[str] | None = None,
-                 user_traceback: str = ""):
+                 user_traceback: str = "", not_implemented: bool = False):
         super().__init__(message, user_traceback)
         self.function, self.item, self.hints = function, item, hints or []
+        self.not_implemented = not_implemented     # it raised NotImplementedError: a template's body
 
 
 def items(value: Any, function: str, names: tuple[str, ...]) -> list[Any]:
