@@ -1,11 +1,15 @@
-"""The table of layers as Markdown: docs/layers.md's generated section (a test holds the file to it).
-
-    python -c "from compare.layers.markdown import tables; print(tables())"
-"""
+"""The table of layers as Markdown: docs/layers.md's generated section, from its marker line to the end (a
+test holds the file to it). `python -m compare.layers.markdown --write` rewrites that section."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from compare.layers.table import LAYERS
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "layers.md"
+MARKER = "<!-- generated from compare/layers/table"
 
 KIND_WORDS = {"recorded": "recorded with torch", "factor": "yours = torch's x {arg}", "transpose": "transposed",
               "reshape": "same numbers, another shape", "crop": "padding left on", "flip": "flipped kernel axes",
@@ -13,7 +17,7 @@ KIND_WORDS = {"recorded": "recorded with torch", "factor": "yours = torch's x {a
 
 
 def tables() -> str:
-    lines = ["<!-- generated from compare/layers/table by compare.layers.markdown.tables(); do not edit -->", "",
+    lines = [f"{MARKER} by compare.layers.markdown.tables(); do not edit -->", "",
              "### The layers", "",
              "| layer | forward | backward | shapes | torch reference |", "|---|---|---|---|---|"]
     for layer in LAYERS.values():
@@ -37,3 +41,15 @@ def tables() -> str:
             how = KIND_WORDS[m.kind].format(arg=m.arg)
             lines.append(f"| {layer.name} | {m.id} | {items} | {how} | {m.case or 'every case'} | {m.hint} |")
     return "\n".join(lines) + "\n"
+
+
+def write(doc: Path = DOC) -> None:
+    text = doc.read_text(encoding="utf-8")
+    doc.write_text(text[:text.index(MARKER)] + tables(), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--write"]:
+        write()
+    else:
+        print(tables(), end="")
