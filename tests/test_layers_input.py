@@ -146,3 +146,55 @@ def test_a_templates_unwritten_functions_are_not_checked_and_the_written_one_is(
     assert code == 0
     code, out, err = check(ROOT / "examples" / "layers_template.py", capsys=capsys)
     assert code == 2 and "no layer could be checked" in err
+
+
+DROPOUT = """
+import numpy as np
+
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if "seed" in dropout_param:
+        np.random.seed(dropout_param["seed"])
+    mask = (np.random.rand(*x.shape) < p) / p
+    if mode == "train":
+        return x * mask{forward}, (dropout_param, mask)
+    return x{test}, (dropout_param, mask)
+
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    p = dropout_param["p"]
+    if dropout_param["mode"] == "train":
+        return dout * mask{backward}
+    return dout
+"""
+
+
+@pytest.mark.parametrize("forward, test, backward, item, words", [
+    ("", "", "", None, None),
+    (" * p * p", "", "", "out", "kept units multiplied by p"),
+    (" * p", "", "", "out", "kept units not scaled by 1/p"),
+    ("", " * mask", "", "out", "in test mode dropout is the identity"),
+    ("", "", " * 0 + dout / p", "dx", "dx ignores the mask"),
+    ("", "", " * p", "dx", "kept units not scaled by 1/p"),
+])
+def test_dropout_is_checked_against_the_mask_its_forward_drew(tmp_path, capsys, forward, test, backward, item, words):
+    path = tmp_path / "dropout.py"
+    path.write_text(DROPOUT.format(forward=forward, test=test, backward=backward))
+    code, out, err = check(path, "--json", capsys=capsys)
+    (layer,) = json.loads(out)["layers"]
+    if item is None:
+        assert code == 0 and layer["status"] == "ok"
+        return
+    assert code == 1 and layer["failure"]["item"] == item
+    assert any(words in h for h in layer["failure"]["hints"]), layer["failure"]
+    assert len(layer["failure"]["hints"]) == 1
+
+
+def test_dropout_keeping_the_wrong_fraction_is_named(tmp_path, capsys):
+    path = tmp_path / "dropout.py"
+    path.write_text(DROPOUT.format(forward="", test="", backward="").replace(
+        "np.random.rand(*x.shape) < p", "np.random.rand(*x.shape) >= p"))
+    code, out, err = check(path, "--json", capsys=capsys)
+    (layer,) = json.loads(out)["layers"]
+    assert code == 1 and "keeps 2" in layer["failure"]["message"]
+    assert any("keep probability" in h for h in layer["failure"]["hints"])
