@@ -14,7 +14,7 @@ from compare.layers.table.types import Case, Layer
 
 # mistakes whose numbers are a formula of their own, not autograd of a variant forward
 EXPLICIT = ("relu-at-zero", "db-axis", "dgamma-axis", "whole-window", "average", "all-ties", "tanh-derivative",
-            "tanh-of-output", "no-dnext-c", "dw-overwritten")
+            "tanh-of-output", "no-dnext-c", "dw-overwritten", "stride-ignored", "dx-overwritten", "dgamma-all-axes")
 EXPLICIT_IN = {("max_pool", "overwritten"), ("word_embedding", "overwritten")}
 
 
@@ -102,6 +102,14 @@ def _explicit(layer: Layer, case: Case, a: dict[str, np.ndarray], mistake: str) 
         i, j = a["dout"].shape[2] - 1, a["dout"].shape[3] - 1
         patch = xp[:, :, i * s:i * s + HH, j * s:j * s + WW]
         return {"dw": np.einsum("nchw,nf->fchw", patch, a["dout"][:, :, i, j])}
+    if mistake in ("stride-ignored", "dx-overwritten"):
+        return _conv_windows(case, a, mistake)
+    if mistake == "dgamma-all-axes":                         # groupnorm's x_hat, summed over every axis
+        x, G = torch.tensor(a["x"]), case.params["G"]
+        x_hat = _norm(x.reshape(x.shape[0], G, -1), (2,), case.params["gn_param"]["eps"], "").reshape(x.shape)
+        every = (0, 1, 2, 3)
+        return {"dgamma": (a["dout"] * x_hat.numpy()).sum(axis=every, keepdims=True),
+                "dbeta": a["dout"].sum(axis=every, keepdims=True)}
     if mistake == "no-dnext-c":
         return run(layer, case, a, upstream={**a, "dnext_c": np.zeros_like(a["dnext_c"])})
     raise ValueError(f"no formula for the mistake {mistake}")
@@ -128,3 +136,25 @@ def _pool(case: Case, x: np.ndarray, dout: np.ndarray, mistake: str) -> np.ndarr
                     else:                                    # overwritten: the first maximum, assigned
                         target[np.unravel_index(np.argmax(window), window.shape)] = g
     return dx
+
+
+def _conv_windows(case: Case, a: dict[str, np.ndarray], mistake: str) -> dict[str, np.ndarray]:
+    """conv's backward with windows at stride 1 (`stride-ignored`), or dx assigned window by window in (i, j)
+    order (`dx-overwritten`)."""
+    p = case.params["conv_param"]
+    s = 1 if mistake == "stride-ignored" else p["stride"]
+    pad, (HH, WW) = p["pad"], a["w"].shape[2:]
+    xp = np.pad(a["x"], ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp, dw = np.zeros_like(xp), np.zeros_like(a["w"])
+    for i in range(a["dout"].shape[2]):
+        for j in range(a["dout"].shape[3]):
+            rows, cols = slice(i * s, i * s + HH), slice(j * s, j * s + WW)
+            d = a["dout"][:, :, i, j]                        # (N, F)
+            part = np.einsum("nf,fchw->nchw", d, a["w"])
+            if mistake == "dx-overwritten":
+                dxp[:, :, rows, cols] = part
+            else:
+                dxp[:, :, rows, cols] += part
+            dw += np.einsum("nf,nchw->fchw", d, xp[:, :, rows, cols])
+    dx = dxp[:, :, pad:xp.shape[2] - pad, pad:xp.shape[3] - pad]
+    return {"dx": dx, "dw": dw} if mistake == "stride-ignored" else {"dx": dx}

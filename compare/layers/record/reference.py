@@ -29,6 +29,8 @@ def _norm(x: Any, dims: tuple[int, ...], eps: float, variant: str) -> Any:
         mean = mean.detach()
     if variant in ("no-variance-term", "stats-constant"):
         var = var.detach()
+    if variant == "eps-outside-sqrt":
+        return (x - mean) / (torch.sqrt(var) + eps)
     return (x - mean) / torch.sqrt(var + eps)
 
 

@@ -39,6 +39,10 @@ CONV_LAYERS = (
                    "side", "crop", "pad"),
            Mistake("db-axis", ("db",), "db summed over the wrong axis: it sums dout over N, H' and W' (axes 0, 2, "
                    "3)"),
+           Mistake("stride-ignored", ("dx", "dw"), "the backward's windows move by 1 whatever the stride: output "
+                   "position (i, j) reads the input window starting at (i stride, j stride)"),
+           Mistake("dx-overwritten", ("dx",), "where windows overlap, dx is overwritten window by window instead of "
+                   "accumulated (+=)"),
            Mistake("dw-overwritten", ("dw",), "dw is overwritten at each output position instead of accumulated "
                    "(+=): only the last position's contribution is left"))),
     Layer("max_pool", "pair", "max_pool_forward_naive", ("x", "pool_param"), ("x",), ("out",),
@@ -84,6 +88,8 @@ CONV_LAYERS = (
                 {"x": (2, 6, 3, 4), "gamma": (1, 6, 1, 1), "beta": (1, 6, 1, 1), "dout": (2, 6, 3, 4)},
                 {"G": 2, "gn_param": {"eps": 1e-5}}, seed=27, design="offset"),),
           tuple(m for m in NORM_MISTAKES if m.id != "dgamma-axis") + (
+              Mistake("dgamma-all-axes", ("dgamma", "dbeta"), "summed over the channel axis too (one number); "
+                      "dgamma and dbeta sum over axes 0, 2 and 3, one number per channel"),
               Mistake("dgamma-shape", ("dgamma", "dbeta"), "the right numbers in another shape: return them in "
                       "gamma's shape (1, C, 1, 1)", "reshape"),
               Mistake("group-count-swapped", ("out", "dx", "dgamma"), "C/G groups of G channels: there are G "

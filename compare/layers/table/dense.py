@@ -20,6 +20,8 @@ NORM_MISTAKES = (
             "sqrt(var + eps)); both depend on x"),
     Mistake("variance-n-1", ("dx",), "a factor n/(n-1) in dx's variance term: 2 (x - mean) / (N - 1), the "
             "unbiased variance's derivative, where the forward divides by N"),
+    Mistake("eps-outside-sqrt", ("out", "dx", "dgamma"), "eps added outside the square root (sqrt(var) + eps); "
+            "the interface divides by sqrt(var + eps)"),
     Mistake("dgamma-axis", ("dgamma", "dbeta"), "summed over axis 1 (the features, one number per sample) instead of "
             "axis 0 (the batch); dgamma and dbeta have gamma's shape"),
 )
