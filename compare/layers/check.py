@@ -20,8 +20,9 @@ from compare.layers.table.types import Case, Layer
 
 
 def check_layer(layer: Layer, functions: dict[str, Callable[..., Any]],
-                cases: list[Recorded] | None = None) -> LayerResult:
-    """`functions`: the layer's functions by name (forward, and backward unless a loss)."""
+                cases: list[Recorded] | None = None, unwritten: frozenset[str] = frozenset()) -> LayerResult:
+    """`functions`: the layer's functions by name (forward, and backward unless a loss); `unwritten`: those
+    whose body is still the template's (`compare.layers.unwritten`): their failure means "not written yet"."""
     cases = load_cases(layer) if cases is None else cases
     tally = Tally(layer)
     case = layer.cases[0]
@@ -37,6 +38,10 @@ def check_layer(layer: Layer, functions: dict[str, Callable[..., Any]],
         if problem.not_implemented:        # a template's function not written yet: not this layer's error
             return LayerResult(layer.name, "not checked", failure=Failure(
                 problem.function, "", case.name, f"{problem.function} raises NotImplementedError (not written yet)"))
+        if problem.function in unwritten:  # cs231n's template: `out = None ... return out, cache`
+            return LayerResult(layer.name, "not checked", failure=Failure(
+                problem.function, "", case.name, f"{problem.function} is not written yet (its YOUR CODE blocks are "
+                "empty)"))
         return problem_result(layer, tally, problem, case.name)
     return tally.result()
 

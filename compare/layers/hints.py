@@ -28,7 +28,21 @@ def hints_for(layer: Layer, case: Case, rec: Recorded, item: str, yours: np.ndar
              and _fits(m, rec, item, yours, ref)]
     if not found and yours.shape == ref.shape and np.abs(ref).max(initial=0.0) > 0 and same(yours, -ref, RTOL):
         found.append(f"{item} has the opposite sign of torch's at every element")
+    if not found and (shape := _shape_only(yours, ref)):
+        found.append(shape)
     return found
+
+
+def _shape_only(yours: np.ndarray, ref: np.ndarray) -> str:
+    """The sentence for the right numbers in another shape ((1, D) for (D,): a sum or mean with keepdims)."""
+    if yours.shape == ref.shape or yours.size != ref.size or not np.isfinite(yours).all():
+        return ""
+    if not same(yours.reshape(ref.shape), ref, RTOL):
+        return ""
+    kept = tuple(n for n in yours.shape if n != 1) == tuple(n for n in ref.shape if n != 1)
+    return (f"the numbers are right, the shape is not: {yours.shape} where the interface has {ref.shape}"
+            + ("; a sum or mean with keepdims=True keeps the summed axis (drop it, or reshape to the "
+               "parameter's shape)" if kept else "; reshape it"))
 
 
 def nonfinite_hints(layer: Layer, case: Case, rec: Recorded, item: str, yours: np.ndarray) -> list[str]:

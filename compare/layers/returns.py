@@ -41,7 +41,8 @@ def items(value: Any, function: str, names: tuple[str, ...]) -> list[Any]:
 def array(value: Any, function: str, name: str) -> np.ndarray:
     """A plain float64 copy of a returned array (shape and finiteness are checked by the caller)."""
     if not isinstance(value, np.ndarray):
-        raise Problem(f"{function}: {name} is {type_name(value)}; expected a NumPy array", function, name)
+        raise Problem(f"{function}: {name} is {described(value)}; expected a NumPy array"
+                      f"{_of_interface(value)}", function, name)
     plain = np.ndarray.view(value, np.ndarray)
     if plain.dtype != np.float64:
         raise Problem(f"{function}: {name} has dtype {plain.dtype}; expected float64 (the inputs' dtype)",
@@ -58,15 +59,29 @@ def number(value: Any, function: str, name: str) -> np.ndarray:
                           function, name)
         return np.array(float(plain.reshape(-1)[0]))
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise Problem(f"{function}: {name} is {type_name(value)}; expected a number", function, name)
+        raise Problem(f"{function}: {name} is {described(value)}; expected a number", function, name)
     return np.array(float(value))
 
 
 class Opaque:
     """A cache held elsewhere (in a submission's own process, `compare.grading`): that side tells whether its
-    backward changed it in place (`changed_where`, e.g. "cache[2]"), since its arrays are not here."""
+    backward changed it in place (`changed_where`, e.g. "cache[2]"), since its arrays are not here, and what
+    it is (`type_name`: "NoneType", "NumPy array of shape (1, 1, 6, 2, 6, 3, 4)"), for a message."""
 
     changed_where: str | None = None
+    type_name: str = ""
+
+
+def described(value: Any) -> str:
+    """`a NoneType`, `a NumPy array`: what a returned item is, also when it stayed in the submission's process."""
+    if isinstance(value, Opaque) and value.type_name:
+        noun = value.type_name
+        return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"
+    return type_name(value)
+
+
+def _of_interface(value: Any) -> str:
+    return " of the interface's shape" if isinstance(value, Opaque) and value.type_name.startswith("NumPy") else ""
 
 
 def snapshot(cache: Any, depth: int = 0) -> Any:

@@ -18,6 +18,7 @@ from compare.errors import ExperimentError
 from compare.layers.check import check_layer
 from compare.layers.discover import defined_names, layer_functions, load_module, plan
 from compare.layers.results import Failure, LayerResult
+from compare.layers.unwritten import unwritten_functions
 from compare.usercode.load import UserCodeError
 
 
@@ -31,6 +32,7 @@ def check_file(path: str | Path, only: str | None = None, module: Any = None,
         raise ExperimentError(f"{path}: defines no layer function of the interface (affine_forward, "
                               "conv_forward_naive, softmax_loss, ...; see docs/layers.md)")
     module = load_module(path) if module is None and remote is None else module
+    unwritten = unwritten_functions(path)
     results = []
     for layer, why in layers:
         if why:
@@ -43,7 +45,7 @@ def check_file(path: str | Path, only: str | None = None, module: Any = None,
             continue
         if wrap is not None:
             functions = {name: wrap(fn, name) for name, fn in functions.items()}
-        results.append(check_layer(layer, functions))
+        results.append(check_layer(layer, functions, unwritten=unwritten))
     return results
 
 

@@ -63,9 +63,13 @@ def _changed(value, before, where="cache"):
 
 def _item(value, out, kept):
     import numpy as np
-    if isinstance(value, np.ndarray) and type(value) is np.ndarray and value.dtype.str in wire.DTYPES:
+    if (isinstance(value, np.ndarray) and type(value) is np.ndarray and value.dtype.str in wire.DTYPES
+            and value.ndim <= wire.MAX_NDIM):
         out.append(np.array(value, copy=True))
         return {"a": len(out) - 1}
+    if isinstance(value, np.ndarray) and type(value) is np.ndarray:   # kept here, described: never the wire's
+        kept.append(value)
+        return {"h": len(kept) - 1, "t": f"NumPy array of shape {tuple(value.shape)}"[:80]}
     if isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
         number = float(value)
         return {"v": number if math.isfinite(number) else str(number)}

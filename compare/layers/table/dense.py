@@ -136,7 +136,7 @@ DENSE_LAYERS = (
            Mistake("not-scaled", ("out", "dx"), "kept units not scaled by 1/p (inverted dropout scales at "
                    "training time so that test time is the identity)", "drawn"),
            Mistake("drop-probability", ("out",), "keeps about 1 - p of the units: p is the keep probability "
-                   "here (torch's Dropout(p) drops with probability p)", "drawn"),
+                   "here (cs231n's assignments until 2017 and torch's Dropout(p) drop with probability p)", "drawn"),
            Mistake("unmasked", ("dx",), "dx ignores the mask: the units dropped in the forward get no gradient",
                    "drawn"),
            Mistake("test-masked", ("out", "dx"), "in test mode dropout is the identity (out = x, dx = dout)",
