@@ -13,7 +13,8 @@ from compare.layers.record.reference import FORWARDS, _norm
 from compare.layers.table.types import Case, Layer
 
 # mistakes whose numbers are a formula of their own, not autograd of a variant forward
-EXPLICIT = ("relu-at-zero", "db-axis", "dgamma-axis", "whole-window", "average", "all-ties", "tanh-derivative",
+EXPLICIT = ("relu-at-zero", "db-axis", "dgamma-axis", "whole-window", "average", "all-ties", "last-tie",
+            "tanh-derivative",
             "tanh-of-output", "no-dnext-c", "dw-overwritten", "stride-ignored", "dx-overwritten", "dgamma-all-axes")
 EXPLICIT_IN = {("max_pool", "overwritten"), ("word_embedding", "overwritten")}
 
@@ -133,6 +134,9 @@ def _pool(case: Case, x: np.ndarray, dout: np.ndarray, mistake: str) -> np.ndarr
                         target += g / (ph * pw)
                     elif mistake == "all-ties":
                         target[window == window.max()] += g
+                    elif mistake == "last-tie":              # the last maximum in row-major order
+                        last = np.flatnonzero(window.ravel() == window.max())[-1]
+                        target[np.unravel_index(last, window.shape)] += g
                     else:                                    # overwritten: the first maximum, assigned
                         target[np.unravel_index(np.argmax(window), window.shape)] = g
     return dx

@@ -62,7 +62,9 @@ CONV_LAYERS = (
            Mistake("overwritten", ("dx",), "where windows overlap, dx is overwritten instead of accumulated "
                    "(+=): a maximum shared by two windows gets both gradients"),
            Mistake("all-ties", ("dx",), "tied maxima each get the gradient; torch gives it to the first in "
-                   "row-major order", case="ties (torch's rule)"))),
+                   "row-major order", case="ties (torch's rule)"),
+           Mistake("last-tie", ("dx",), "of tied maxima the last in row-major order gets the gradient (argmax "
+                   "over a reversed window); torch gives it to the first", case="ties (torch's rule)"))),
     Layer("spatial_batchnorm", "pair", "spatial_batchnorm_forward", ("x", "gamma", "beta", "bn_param"),
           ("x", "gamma", "beta"), ("out",), "spatial_batchnorm_backward", ("dout",), ("dx", "dgamma", "dbeta"),
           ("x", "gamma", "beta"), SBN_SHAPES, "anything the backward needs",

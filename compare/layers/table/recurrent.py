@@ -27,6 +27,8 @@ NO_NEXT_STEP = Mistake("no-next-step", ("dx", "dh0", "dWx", "dWh", "db"), "the n
 OVERWRITTEN = Mistake("overwritten", ("dWx", "dWh", "db"), "the weight gradients are overwritten at each time step "
                       "(only step 0's is left); they accumulate (+=) over the steps")
 TRANSPOSED_WH = Mistake("transposed", ("dWh",), "dWh is transposed: dWh = prev_h.T @ da", "transpose")
+TRANSPOSED_WX = Mistake("transposed-wx", ("dWx",), "dWx is transposed: dWx = x.T @ da has Wx's shape (D, H)",
+                        "transpose")
 
 RECURRENT_LAYERS = (
     Layer("rnn_step", "pair", "rnn_step_forward", ("x", "prev_h", "Wx", "Wh", "b"), ("x", "prev_h", "Wx", "Wh", "b"),
@@ -35,7 +37,7 @@ RECURRENT_LAYERS = (
           "next_h = tanh(x @ Wx + prev_h @ Wh + b)",
           (Case("N=3, D=5, H=4", "D != H (a swapped Wx / Wh has another shape), Wh not symmetric",
                 {"x": (3, 5), "prev_h": (3, 4), "Wx": (5, 4), "Wh": (4, 4), "b": (4,), "dnext_h": (3, 4)}, seed=31),),
-          (TRANSPOSED_WH,
+          (TRANSPOSED_WH, TRANSPOSED_WX,
            Mistake("tanh-derivative", ("dx", "dprev_h", "dWx", "dWh", "db"), "tanh's derivative taken at the "
                    "pre-activation: it is 1 - next_h**2, with next_h = tanh(a)"),
            Mistake("tanh-of-output", ("dx", "dprev_h", "dWx", "dWh", "db"), "tanh's derivative taken as 1 - "
@@ -45,7 +47,7 @@ RECURRENT_LAYERS = (
           "anything the backward needs", "h[:, t] = tanh(x[:, t] @ Wx + h[:, t-1] @ Wh + b), h[:, -1] = h0",
           (Case("N=3, T=4, D=5, H=6", "four time steps from a non-zero h0, an upstream gradient at every step",
                 {"x": (3, 4, 5), "h0": (3, 6), "Wx": (5, 6), "Wh": (6, 6), "b": (6,), "dh": (3, 4, 6)}, seed=32),),
-          (NO_NEXT_STEP, OVERWRITTEN, TRANSPOSED_WH)),
+          (NO_NEXT_STEP, OVERWRITTEN, TRANSPOSED_WH, TRANSPOSED_WX)),
     Layer("word_embedding", "pair", "word_embedding_forward", ("x", "W"), ("x", "W"), ("out",),
           "word_embedding_backward", ("dout",), ("dW",), ("W",),
           {"x": "(N, T) integer indices in [0, V)", "W": "(V, D)", "out": "(N, T, D)", "dout": "(N, T, D)",
