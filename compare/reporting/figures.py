@@ -48,9 +48,49 @@ def figure(path: Path, font: str | None, size: tuple[float, float] = (6.0, 4.0),
         fig, axes = plt.subplots(nrows, ncols, figsize=size, squeeze=False, layout="constrained", **kwargs)
         try:
             yield fig, axes.ravel()
+            fit_titles(fig)
             atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
         finally:
             plt.close(fig)
+
+
+def _titles(fig) -> list:
+    texts = [ax.title for ax in fig.axes] + ([fig._suptitle] if fig._suptitle is not None else [])
+    return [t for t in texts if t.get_text()]
+
+
+def overflowing(fig) -> list[str]:
+    """The texts of `fig` (titles, labels, tick labels, legend entries) that reach outside the figure."""
+    fig.canvas.draw()
+    box = fig.bbox
+    out = []
+    for text in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_window_extent")):
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        extent = text.get_window_extent()
+        if extent.x0 < box.x0 - 1 or extent.x1 > box.x1 + 1 or extent.y0 < box.y0 - 1 or extent.y1 > box.y1 + 1:
+            out.append(text.get_text())
+    return out
+
+
+def fit_titles(fig, margin: float = 0.96) -> None:
+    """Wrap every title wider than the figure (less a margin) onto more lines, measured as drawn: a long title
+    in a long language is never cut off at the image's edge."""
+    import textwrap
+    fig.canvas.draw()
+    room = fig.bbox.width * margin
+    for title in _titles(fig):
+        text = " ".join(title.get_text().split("\n"))
+        width = title.get_window_extent().width
+        chars = len(text)
+        while width > room and chars > 8:
+            chars = int(chars * room / width * 0.97) if width > room * 1.05 else chars - 2
+            cjk = any(ord(c) > 0x2E80 for c in text)
+            wrapped = "\n".join(textwrap.wrap(text, chars) if not cjk else
+                                [text[i:i + chars] for i in range(0, len(text), chars)])
+            title.set_text(wrapped)
+            fig.canvas.draw()
+            width = title.get_window_extent().width
 
 
 def log_helps(values: Sequence[np.ndarray]) -> bool:
@@ -97,30 +137,40 @@ def curves(path: Path, title: str, panels: Sequence[tuple[str, str, Sequence[Ser
 
 
 def seed_spread(path: Path, title: str, first: np.ndarray, x: np.ndarray, losses: np.ndarray,
-                words: tuple[str, ...], font: str | None = None) -> Path:
-    """One random mode over its seeds. Above, the loss after every update of the first epochs, one line per
-    seed (`first`: (seeds, 1 + updates)): where the orders differ. Below, against the update number over the
-    whole run (`x`, `losses`: (seeds, points)), the seeds' spread (max - min) / mean on a log scale, so that it
-    shows at every size, tens of per cent early or a millionth at the end.
-    `words`: (x label, top title, loss label (linear, log), spread label)."""
-    xlabel, top_title, loss_labels, spread_label = words
+                words: tuple[str, ...], font: str | None = None) -> bool:
+    """One random mode over its seeds. Above, the loss after every update of the first epochs
+    (`first`: (seeds, 1 + updates)): where the orders differ, as a band from the lowest to the highest seed
+    with the seeds' mean as a line (one line alone for one seed; never a tangle of one line per seed). Below,
+    against the update number over the whole run (`x`, `losses`: (seeds, points)), the seeds' spread
+    (max - min) / mean on a log scale, so that it shows at every size, tens of per cent early or a millionth at
+    the end (only with two seeds or more). `words`: (x label, top title, loss label (linear, log), spread
+    label, band label, mean label). Returns whether a band was drawn."""
+    xlabel, top_title, loss_labels, spread_label, band_label, mean_label = words
+    band = first.shape[0] > 1
     spread = (losses.max(axis=0) - losses.min(axis=0)) / losses.mean(axis=0)        # (points,)
-    with figure(path, font, size=(5.4, 6.0), nrows=2) as (fig, (top, bottom)):
+    with figure(path, font, size=(5.4, 6.0 if band else 3.6), nrows=2 if band else 1) as (fig, axes):
+        top = axes[0]
         steps = np.arange(first.shape[1])
-        for i, row in enumerate(first):
-            top.plot(steps, row, lw=1.0, alpha=0.8, ls=STYLES[i % 4])
+        if band:
+            top.fill_between(steps, first.min(axis=0), first.max(axis=0), color="tab:blue", alpha=0.25, lw=0,
+                             label=band_label)
+        top.plot(steps, first.mean(axis=0), color="tab:blue", lw=1.3, label=mean_label)
+        if band:
+            top.legend(loc="best")
         log = log_helps([first.ravel()])
         if log:
             top.set_yscale("log")
         top.set(xlabel=xlabel, ylabel=loss_labels[log], title=top_title)
-        bottom.plot(x, np.maximum(spread, FLOOR), color="tab:purple", lw=1.4)
-        if np.max(spread) > 0:
-            bottom.set_yscale("log")
-        bottom.set(xlabel=xlabel, ylabel=spread_label)
-        for ax in (top, bottom):
+        if band:
+            bottom = axes[1]
+            bottom.plot(x, np.maximum(spread, FLOOR), color="tab:purple", lw=1.4)
+            if np.max(spread) > 0:
+                bottom.set_yscale("log")
+            bottom.set(xlabel=xlabel, ylabel=spread_label)
+        for ax in axes:
             ax.grid(True, alpha=0.3)
         fig.suptitle(title)
-    return path
+    return band
 
 
 def parity(path: Path, title: str, series: Sequence[Series], atol: float, xlabel: str, ylabel: str,
