@@ -59,38 +59,52 @@ def _titles(fig) -> list:
     return [t for t in texts if t.get_text()]
 
 
+def _hidden_ticks(fig) -> set[int]:
+    """The tick labels matplotlib keeps for ticks outside the view, which it does not draw."""
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            span = (high - low) * 1e-9
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not low - span <= tick.get_loc() <= high + span:
+                    hidden |= {id(tick.label1), id(tick.label2)}
+    return hidden
+
+
 def overflowing(fig) -> list[str]:
     """The texts of `fig` (titles, labels, tick labels, legend entries) that reach outside the figure."""
+    from matplotlib.text import Text
     fig.canvas.draw()
-    box = fig.bbox
-    out = []
-    for text in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_window_extent")):
-        if not text.get_visible() or not text.get_text().strip():
-            continue
-        extent = text.get_window_extent()
-        if extent.x0 < box.x0 - 1 or extent.x1 > box.x1 + 1 or extent.y0 < box.y0 - 1 or extent.y1 > box.y1 + 1:
-            out.append(text.get_text())
-    return out
+    hidden = _hidden_ticks(fig)
+    return [text.get_text() for text in fig.findobj(Text)
+            if text.get_visible() and text.get_text().strip() and id(text) not in hidden
+            and not _inside(text.get_window_extent(), fig.bbox)]
 
 
-def fit_titles(fig, margin: float = 0.96) -> None:
-    """Wrap every title wider than the figure (less a margin) onto more lines, measured as drawn: a long title
-    in a long language is never cut off at the image's edge."""
+def _inside(extent, box, margin: float = 1.0) -> bool:
+    return (extent.x0 >= box.x0 - margin and extent.x1 <= box.x1 + margin and extent.y0 >= box.y0 - margin
+            and extent.y1 <= box.y1 + margin)
+
+
+def fit_titles(fig, margin: float = 0.02) -> None:
+    """Wrap every title that reaches outside the figure (less a margin) onto more lines, measured as drawn:
+    a long title in a long language is never cut off at the image's edge."""
     import textwrap
+
+    from matplotlib.transforms import Bbox
     fig.canvas.draw()
-    room = fig.bbox.width * margin
+    pad = fig.bbox.width * margin
+    box = Bbox.from_extents(fig.bbox.x0 + pad, fig.bbox.y0, fig.bbox.x1 - pad, fig.bbox.y1)
     for title in _titles(fig):
         text = " ".join(title.get_text().split("\n"))
-        width = title.get_window_extent().width
+        cjk = any(ord(c) > 0x2E80 for c in text)
         chars = len(text)
-        while width > room and chars > 8:
-            chars = int(chars * room / width * 0.97) if width > room * 1.05 else chars - 2
-            cjk = any(ord(c) > 0x2E80 for c in text)
-            wrapped = "\n".join(textwrap.wrap(text, chars) if not cjk else
-                                [text[i:i + chars] for i in range(0, len(text), chars)])
-            title.set_text(wrapped)
+        while not _inside(title.get_window_extent(), box, 0.0) and chars > 6:
+            chars -= max(1, chars // 12)
+            lines = textwrap.wrap(text, chars) if not cjk else [text[i:i + chars] for i in range(0, len(text), chars)]
+            title.set_text("\n".join(lines))
             fig.canvas.draw()
-            width = title.get_window_extent().width
 
 
 def log_helps(values: Sequence[np.ndarray]) -> bool:
