@@ -176,7 +176,7 @@ class Writer:
         images, facts, labels = [], [], []
         for i, (variant, res, out, seeded) in enumerate(panels):
             labels.append(name(t, variant, res, out, seeded))
-            image, path = self.image(f"{section}_map{i + 1}", f"{page_title}: {labels[-1]}")
+            image, path = self.image(f"{section}_map{i + 1}", page_title + t["label_sep"] + labels[-1])
             _, fact = maps.decision_map(path, res0.experiment, self._panel(name(ft, variant, res, out, seeded), res,
                                                                            out),
                                         self._map_words(section, res0, out), self.font, scale)
@@ -219,7 +219,8 @@ class Writer:
         t, runs = self.t, list(self.r.values())
         e = runs[0].experiment
         env = environment(e.dtype)
-        self.add(Heading(1, t["title"]), Para(t["intro"]), Contents(t["contents"]), Para(t["setup"].format(
+        self.add(Heading(1, t["title"]), Para(t["intro"]), *font_help(t), Contents(t["contents"]),
+                 Para(t["setup"].format(
             runs=len(runs), updates=sum(r.report.updates_checked for r in runs), lr=f"{e.lr:g}", epochs=e.epochs,
             dtype=e.dtype, seeds=seed_list(self.seeds), python=env["python"], numpy=env["numpy"],
             torch=env["torch"])))
@@ -255,3 +256,9 @@ def map_caption(t: dict[str, Any], labels: list[str], facts: list[Any], scale: A
 
 
 NARROW = 0.2        # a colour range narrower than this is named as narrow: its colours exaggerate
+
+
+def font_help(t: dict[str, Any]) -> list[Block]:
+    """For a page in a language that needs its own fonts: how to install one, in words a reader without one
+    can still read (ASCII), as a side note."""
+    return [Para(t["font_help"], note=True)] if t["font_help"] else []

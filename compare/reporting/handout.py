@@ -10,7 +10,7 @@ a handout is never written without the file it asks students to fill in.
 from __future__ import annotations
 
 from compare.reporting.answers import examples_dir
-from compare.reporting.content import SECTIONS, question_blocks
+from compare.reporting.content import SECTIONS, font_help, question_blocks
 from compare.reporting.document import Block, Code, Contents, Heading, Para
 from compare.reporting.text_en import TEXT as EN
 from compare.reporting.text_zh import TEXT as ZH
@@ -31,7 +31,8 @@ def template_text(lang: str) -> str | None:
 def handout(lang: str, epochs: int, every: int, template: str) -> list[Block]:
     """The handout's blocks, in `lang`, around `template` (the file's text)."""
     t = TEXTS[lang]
-    blocks: list[Block] = [Heading(1, t["handout_title"]), Para(t["handout_intro"]), Contents(t["contents"])]
+    blocks: list[Block] = [Heading(1, t["handout_title"]), Para(t["handout_intro"]), *font_help(t),
+                           Contents(t["contents"])]
     for section in SECTIONS:
         blocks += question_blocks(t, section, epochs, every)
     blocks += [Heading(2, t["handout_template_h"], "template"), Para(t["handout_template"].format(file=TEMPLATE))]

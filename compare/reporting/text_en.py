@@ -18,6 +18,8 @@ TEXT = {
     "modes": {"batch": "batch", "stochastic": "stochastic", "minibatch": "minibatch"},
     "orders": {"shuffle": "shuffle", "sequential": "sequential", "replacement": "replacement"},
     "seed_is": "seed {seed}",
+    "label_sep": ": ",
+    "font_help": "",
     "list_sep": ", ",
     "space": " ",
     "run_line": "Mode: {mode}. {per_epoch} update(s) per epoch, {updates} updates in all.",

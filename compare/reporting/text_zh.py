@@ -17,6 +17,10 @@ TEXT = {
     "modes": {"batch": "批量", "stochastic": "随机", "minibatch": "小批量"},
     "orders": {"shuffle": "每周期重新打乱", "sequential": "按顺序", "replacement": "有放回抽样"},
     "seed_is": "随机种子 {seed}",
+    "label_sep": "：",
+    "font_help": ("If the Chinese text shows as empty boxes, this device has no Chinese font: install one (Debian / "
+                  "Ubuntu: `sudo apt install fonts-noto-cjk`; Fedora: `sudo dnf install google-noto-sans-cjk-fonts`; "
+                  "macOS, iOS, Windows and Android have one) and reopen the page."),
     "list_sep": "，",
     "space": "",
     "run_line": "模式：{mode}。每个周期更新 {per_epoch} 次，共 {updates} 次更新。",
