@@ -98,9 +98,8 @@ def check_target(target: Path) -> Path:
 
 def _own_folders() -> list[Path]:
     """The folders the package reads its own files from: a report is never written into (or over) them."""
-    import compare
     from compare.reporting.answers import examples_dir
-    folders = [Path(compare.__file__).resolve().parent]
+    folders = [Path(__file__).resolve().parents[1]]          # the package: compare/
     examples = examples_dir()
     return folders + ([examples.resolve()] if examples is not None else [])
 
