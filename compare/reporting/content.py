@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from compare.reporting import figures, maps
+from compare.reporting.captions import map_caption
 from compare.reporting.document import Block, Bullets, Contents, Figure, Heading, Image, Para, Table
 from compare.reporting.runs import Result
 from compare.running.environment import environment
@@ -29,15 +30,6 @@ def _f(value: float, digits: int | None = None) -> str:
 
 def _vec(values: np.ndarray, digits: int | None = None) -> str:
     return ", ".join(_f(v, digits) for v in np.ravel(values))
-
-
-def distinct(low: float, high: float, start: int = 3) -> tuple[str, str]:
-    """`low` and `high` with as few significant digits (at least `start`) as tell them apart."""
-    for p in range(start, 17):
-        a, b = f"{low:.{p}g}", f"{high:.{p}g}"
-        if a != b:
-            return a, b
-    return repr(low), repr(high)
 
 
 def _ints(values: np.ndarray) -> str:
@@ -230,32 +222,6 @@ class Writer:
 
     def table(self, header: tuple[str, ...], rows: list[tuple[str, ...]], numeric: tuple[bool, ...] = ()) -> None:
         self.blocks.append(Table(header, tuple(rows), numeric))
-
-
-def map_caption(t: dict[str, Any], labels: list[str], facts: list[Any], scale: Any) -> str:
-    """The map figure's caption, sentence by sentence from what was drawn: the colour range (and that it is
-    narrow, or shared), the contours, the boundary in exactly the panels where it is drawn, and for the
-    others on which side of 0.5 the output stays."""
-    low, high = distinct(scale.low, scale.high)
-    sentences = [t["cap_map_narrow" if scale.high - scale.low < NARROW else "cap_map_range"].format(low=low, high=high)]
-    if len(facts) > 1:
-        sentences.append(t["cap_map_shared"])
-    if any(fact.contours for fact in facts):
-        sentences.append(t["cap_map_contours"])
-    crossing = [label for label, fact in zip(labels, facts) if fact.boundary]
-    if crossing:
-        sentences.append(t["cap_map_boundary_all"] if len(crossing) == len(facts) else
-                         t["cap_map_boundary"].format(panels=t["list_sep"].join(crossing)))
-    for side in ("above", "below"):
-        flat = [label for label, fact in zip(labels, facts) if not fact.boundary
-                and (fact.low > 0.5 if side == "above" else fact.high < 0.5)]
-        if flat:
-            key = f"cap_map_{side}_all" if len(flat) == len(facts) else f"cap_map_{side}"
-            sentences.append(t[key].format(panels=t["list_sep"].join(flat)))
-    return t["space"].join(sentences)
-
-
-NARROW = 0.2        # a colour range narrower than this is named as narrow: its colours exaggerate
 
 
 def font_help(t: dict[str, Any]) -> list[Block]:
