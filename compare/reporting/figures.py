@@ -55,7 +55,8 @@ def figure(path: Path, font: str | None, size: tuple[float, float] = (6.0, 4.0),
 
 
 def _titles(fig) -> list:
-    texts = [ax.title for ax in fig.axes] + ([fig._suptitle] if fig._suptitle is not None else [])
+    suptitle = getattr(fig, "_suptitle", None)       # matplotlib keeps the figure's title here
+    texts = [ax.title for ax in fig.axes] + ([suptitle] if suptitle is not None else [])
     return [t for t in texts if t.get_text()]
 
 
