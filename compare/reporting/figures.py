@@ -100,7 +100,10 @@ def fit_titles(fig, margin: float = 0.02) -> None:
     for title in _titles(fig):
         text = " ".join(title.get_text().split("\n"))
         cjk = any(ord(c) > 0x2E80 for c in text)
-        chars = len(text)
+        extent = title.get_window_extent()
+        centre = (extent.x0 + extent.x1) / 2
+        room = 2 * max(1.0, min(centre - box.x0, box.x1 - centre))     # a title is centred where it stands
+        chars = len(text) if extent.width <= room else max(7, int(len(text) * room / extent.width) + 1)
         while not _inside(title.get_window_extent(), box, 0.0) and chars > 6:
             chars -= max(1, chars // 12)
             lines = textwrap.wrap(text, chars) if not cjk else [text[i:i + chars] for i in range(0, len(text), chars)]
