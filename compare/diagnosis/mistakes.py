@@ -45,7 +45,7 @@ def target_mistakes(dZ: np.ndarray, T: np.ndarray, loss: str, fprime: np.ndarray
                               "row of targets", np.broadcast_to(T.mean(axis=0, keepdims=True), T.shape)))
     if B > 1 and K > 1:
         text = ("the targets were turned round with reshape where a transpose was meant (reshape keeps the "
-                "memory order and mixes samples with outputs; use targets.T)")
+                "memory order and mixes samples with outputs)")
         wrong_targets.append((text, T.reshape(K, B).T))
         wrong_targets.append((text, T.T.reshape(B, K)))
     if K > 1:
@@ -61,8 +61,8 @@ def target_mistakes(dZ: np.ndarray, T: np.ndarray, loss: str, fprime: np.ndarray
         with np.errstate(divide="ignore", invalid="ignore"):
             upstream = np.where(fprime != 0, dZ / fprime, 0.0)      # dL/dA_L, divided by B
         summed = np.broadcast_to(upstream.sum(axis=1, keepdims=True), upstream.shape) * fprime
-        out.append((f"the output error is summed over the {K} outputs before it is multiplied by f'(Z{layer}) "
-                    "(np.sum(A - T, axis=1)): each output has its own error a_k - t_k", summed))
+        out.append((f"the output error is summed over the {K} outputs before it is multiplied by f'(Z{layer}): "
+                    "the outputs' errors are merged into one", summed))
     return out
 
 
@@ -74,9 +74,9 @@ def batch_sum_mistakes(dZ_above: np.ndarray, W_above: np.ndarray, fprime: np.nda
     if B < 2:
         return []
     summed = (dZ_above.sum(axis=0, keepdims=True) @ W_above.T) * fprime
-    text = (f"delta{layer + 1} was summed over the batch's samples before going down to layer {layer} "
-            f"(np.sum(delta{layer + 1}, axis=0)): each sample keeps its own row of delta until dW and db sum them")
-    return [(text, summed), (text.replace("summed over", "averaged over").replace("np.sum", "np.mean"), summed / B)]
+    text = (f"delta{layer + 1} was summed over the batch's samples before going down to layer {layer}: the "
+            "samples' rows are merged too early")
+    return [(text, summed), (text.replace("summed over", "averaged over"), summed / B)]
 
 
 def one_sample_dw(A_prev: np.ndarray, dZ: np.ndarray, layer: int) -> list[tuple[str, np.ndarray]]:
@@ -86,8 +86,8 @@ def one_sample_dw(A_prev: np.ndarray, dZ: np.ndarray, layer: int) -> list[tuple[
     for r in range(B if B > 1 else 0):
         single = A_prev[r:r + 1].T @ dZ[r:r + 1]
         which = "the first" if r == 0 else "the last" if r == B - 1 else f"sample {r} of the"
-        text = (f"your dW{layer} comes from {which} sample of the batch only (row {r}): dW sums "
-                f"activations.T @ delta over ALL {B} rows, / B")
+        text = (f"your dW{layer} comes from {which} sample of the batch only (row {r}): the other {B - 1} "
+                f"row{'s' if B > 2 else ''} of the batch are left out")
         out += [(text, single), (text, single * B)]
     return out
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from compare.diagnosis.location import location_text
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment.definition import Experiment
 from compare.experiment.sources import load_experiment
@@ -160,6 +161,7 @@ def _one_check(code: Any, p: Prepared) -> dict[str, Any]:
                       failure={"update": f.get("update"), "stage": f.get("stage"), "layer": f.get("layer"),
                                "parameter": f.get("array", f.get("parameter")), "hint": hint},
                       message=(_words(str(exc), p) if hints
+                               else location_text(f) if p.check.feedback == "location"
                                else f"disagrees with the reference at update {f.get('update')}"))
     except UserCodeError as exc:
         text = str(exc)

@@ -2,8 +2,9 @@
 
 A rubric is a TOML file:
 
-    feedback = "hints"            # default of every check: "hints" (the first disagreement, with hints)
-                                  # or "verdict" (pass / fail only)
+    feedback = "hints"            # default of every check: "hints" (the first disagreement, with hints),
+                                  # "location" (update, stage, layer, parameter and the kind of mistake,
+                                  # no formula: compare.diagnosis.location) or "verdict" (pass / fail only)
     reference = "auto"            # "auto" (torch when installed, else our NumPy backprop), "torch", "numpy"
     # seed = 1234                 # pin every draw (reproducible re-grading); default: drawn at grade time
 
@@ -42,7 +43,7 @@ from typing import Any
 from compare.errors import ExperimentError
 from compare.files.bounded import TOML_BYTES, read_text
 
-FEEDBACK = ("hints", "verdict")
+FEEDBACK = ("hints", "location", "verdict")
 REFERENCES = ("auto", "torch", "numpy")
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
 CHECK_KEYS = {"name", "experiment", "suite", "points", "fresh", "sizes", "samples", "seed", "feedback", "visibility"}
