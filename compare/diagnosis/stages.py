@@ -39,12 +39,14 @@ def _copies(xs: list) -> list[np.ndarray]:
 
 
 def capture_numpy(trainer, indices: np.ndarray) -> Stages:
-    from numpy_impl.losses import value
+    from numpy_impl.losses import l2_penalty, value
 
+    e = trainer.experiment
+    before = trainer.parameters() if e.l2 else None      # the penalty is of the weights this update starts from
     Zs, activations, dW, db = trainer.step(indices)
     weights, biases = trainer.parameters()
-    e = trainer.experiment
-    loss = value(e.loss, Zs[-1], activations[-1], trainer.T[indices])
+    loss = value(e.loss, Zs[-1], activations[-1], trainer.T[indices], reduction=e.reduction,
+                 bce_outputs=e.bce_outputs) + (l2_penalty(*before, e.l2, e.l2_biases) if before else 0.0)
     stages = Stages(_copies(Zs), _copies(activations), _copies(dW), _copies(db), weights, biases, loss=loss)
     stages.state = {k: np.array(v, dtype=np.float64) for k, v in numpy_state(trainer.optimizer, e).items()} or None
     return stages
