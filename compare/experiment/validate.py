@@ -23,9 +23,9 @@ from compare.experiment.definition import (
     INIT_SCHEMES,
     LOSSES,
     MODES,
-    REDUCTIONS,
     ORDERS,
     OUTPUT_ACTIVATIONS,
+    REDUCTIONS,
     Experiment,
 )
 from compare.experiment.optimizers import optimizer_fields

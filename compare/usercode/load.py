@@ -6,8 +6,9 @@ The user's `FILE.py` defines, in the seed layout and with plain NumPy arrays:
     def forward(weights, biases, X):                        # optional -> [X, A1, ..., AL]
 
 `backward` (and `forward`) may also accept keyword arguments `loss`, `hidden_activation`,
-`output_activation`, `leaky_slope` (or `**kwargs`): then they receive the experiment's values (`leaky_slope`
-only when the experiment uses leaky_relu).
+`output_activation`, `leaky_slope`, and the loss's conventions `reduction`, `bce_outputs`, `l2`, `l2_biases`
+(or `**kwargs`): then they receive the experiment's values (`leaky_slope` only when the experiment uses
+leaky_relu; a convention only when it differs from torch's default).
 
     code = load_user_code("mine.py")                  # UserCodeError (exit 2) if it does not load
     user = UserBackprop(code, experiment)             # compare.usercode.backprop
@@ -39,7 +40,10 @@ from compare import exits
 from compare.errors import UserStop
 from compare.usercode.gate import UserCodeError
 
-EXPERIMENT_KEYWORDS = ("loss", "hidden_activation", "output_activation", "leaky_slope")
+# the loss's conventions: passed to a function that takes them only when they differ from torch's defaults
+CONVENTION_KEYWORDS = ("reduction", "bce_outputs", "l2", "l2_biases")
+CONVENTION_DEFAULTS = {"reduction": "mean", "bce_outputs": "mean", "l2": 0.0, "l2_biases": False}
+EXPERIMENT_KEYWORDS = ("loss", "hidden_activation", "output_activation", "leaky_slope") + CONVENTION_KEYWORDS
 # our own packages: frames from these are never shown in a user's traceback
 _OUR_DIRS = tuple(str(Path(__file__).resolve().parents[2] / p) for p in ("compare", "numpy_impl", "torch_impl"))
 
