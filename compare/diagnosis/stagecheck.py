@@ -182,11 +182,15 @@ def gradient_hints(ours: Stages, ref: Reference, setting: Setting, e: Experiment
     other = right_for_another_setting(ours.dW, ours.db, ref, setting)
     delta_right = e.bias and len({q for k, q in wrong if k == l}) == 1
     formulas = formula_hints(l - 1, p, mine, ref, setting)
-    hints = _nan_hint(mine, name) + convention_hints(ours.dW + ours.db, ref.dW + ref.db, setting)
+    conventions = convention_hints(ours.dW + ours.db, ref.dW + ref.db, setting)
+    if conventions:     # one factor explains every gradient: the loss's convention, said with its flag
+        other = []
+    hints = _nan_hint(mine, name) + conventions
     if p == "W" or e.l2_biases:
         hints += l2_term(mine, ref_grad, (before[0] if p == "W" else before[1])[l - 1], e, name, setting.rtol)
-    hints += factor_hints(mine, ref_grad, setting, name, generic=not (formulas or hints or other),
-                          delta_right=delta_right)
+    if not conventions:
+        hints += factor_hints(mine, ref_grad, setting, name, generic=not (formulas or hints or other),
+                              delta_right=delta_right)
     hints += transposed_hint(mine, ref_grad, setting, name) + formulas + other
     return hints + layer_hints(first, wrong, L, e.bias)
 

@@ -15,7 +15,7 @@ from compare.experiment.definition import Experiment
 from compare.usercode import gate
 from compare.usercode.gate import UserCodeError
 from compare.usercode.load import (
-    CONVENTION_DEFAULTS,
+    CONVENTION_KEYWORDS,
     EXPERIMENT_KEYWORDS,
     UserCode,
     call_user,
@@ -36,8 +36,7 @@ class UserBackprop:
         # leaky_slope only where it means something: a file written before it existed may pass **kwargs on
         # to a helper that does not take it
         leaky = "leaky_relu" in (experiment.hidden_activation, experiment.output_activation)
-        passed = [k for k in EXPERIMENT_KEYWORDS if (k != "leaky_slope" or leaky)
-                  and getattr(experiment, k) != CONVENTION_DEFAULTS.get(k, object())]
+        passed = [k for k in EXPERIMENT_KEYWORDS + CONVENTION_KEYWORDS if k != "leaky_slope" or leaky]
         self.kwargs = {k: getattr(experiment, k) for k in code.keywords if k in passed}
         self.forward_kwargs = {k: getattr(experiment, k) for k in code.forward_keywords if k in passed}
 

@@ -16,6 +16,7 @@ so those runs are against torch, live.
 
 from __future__ import annotations
 
+import re
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,7 +168,9 @@ def _job(index: int) -> CaseResult:
         other = _run_case(version, version.needs)
         if not other.not_implemented:
             other.name, other.ran = case.name, version.name
-            other.instead_of = f"your file raised NotImplementedError on {'; on '.join(raised_on)}"
+            others = f" and {len(raised_on) - 1} other version{'s' if len(raised_on) > 2 else ''}" \
+                if len(raised_on) > 1 else ""
+            other.instead_of = f"your file raised NotImplementedError on {raised_on[0]}{others}"
             return other
         raised_on.append(version.where())
     result.reason = f"your file raised NotImplementedError on every version of it ({'; '.join(raised_on)})"
@@ -211,7 +214,10 @@ def _run_case(case: Case, needs: tuple[str, ...]) -> CaseResult:
         result.status = "unsupported" if (needs or result.not_implemented) and raised else "error"
         result.message, result.user_traceback = str(exc), exc.user_traceback
         said = str(exc).split(": ", 1)[-1]
-        result.reason = (f"your file raised on it: {said[:120]}" if result.status == "unsupported" else str(exc))
+        if result.not_implemented:    # "... (NotImplementedError: its words at line 12): fill in its formulas"
+            words = re.search(r"\(NotImplementedError(?:: (.*))? at [^)]*\)", str(exc))
+            said = f"NotImplementedError{': ' + words.group(1) if words and words.group(1) else ''}"
+        result.reason = (f"your file raised {said[:100]}" if result.status == "unsupported" else str(exc))
         return result
     except DivergenceError as exc:
         result.status, result.message, result.reason = "error", str(exc), f"diverged: {exc}"
