@@ -141,17 +141,41 @@ def test_where_nothing_in_the_suite_fits_the_check_suggests_sizes_that_do(tmp_pa
     assert done.returncode == 2
     command = re.search(r"`(python -m compare check \S+ --sizes [0-9,]+)`", done.stderr).group(1)
     assert command.endswith("--sizes 3,5,4,4,1")
-    follow = subprocess.run(command.split()[1:] and [sys.executable, *command.split()[1:]], capture_output=True,
-                            text=True, cwd=ROOT)
+    follow = subprocess.run([sys.executable, *command.split()[1:]], capture_output=True, text=True, cwd=ROOT)
     assert "not implemented" not in follow.stderr     # the suggested command runs the file (its zeros fail)
 
 
 def test_a_file_supporting_two_layers_of_the_seed_setting_runs_the_two_layer_versions(tmp_path):
     minimal = (STYLES / "minimal.py").read_text()
-    (tmp_path / "two.py").write_text(minimal.replace(
-        "    B = targets.shape[0]\n",
-        "    if len(weights) != 2:\n        raise NotImplementedError('two layers only')\n    B = targets.shape[0]\n", 1))
+    guard = "    if len(weights) != 2:\n        raise NotImplementedError('two layers only')\n"
+    first = "    B = targets.shape[0]\n"
+    (tmp_path / "two.py").write_text(minimal.replace(first, guard + first, 1))
     report = run_suite(load_user_code(tmp_path / "two.py"), jobs=1)
     assert report.ok, verdict(report)
     assert {r.name: r.ran for r in report.results if r.status == "ok"} == {
         "batches": "batches-2layer", "square": "square-2layer", "long": ""}
+
+
+def test_sibling_modules_load_the_way_python_would_and_each_file_gets_its_own(tmp_path):
+    for folder, sign in (("a", 1), ("b", -1)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "helper.py").write_text(f"SIGN = {sign}\n")
+        (tmp_path / folder / "mine.py").write_text(
+            (STYLES / "minimal.py").read_text().replace("import numpy as np", "import numpy as np\nimport helper")
+            .replace("return dW, db", "return [helper.SIGN * g for g in dW], [helper.SIGN * g for g in db]"))
+    first = run_suite(load_user_code(tmp_path / "a" / "mine.py"), jobs=1)
+    second = run_suite(load_user_code(tmp_path / "b" / "mine.py"), jobs=1)     # its own helper: the negative
+    assert first.ok and second.exit_code == 1
+    assert "exact negative" in " ".join(second.first_failure.failure.hints)
+    assert "helper" not in sys.modules
+
+
+def test_a_module_the_submission_did_not_bring_is_said_in_plain_words(tmp_path):
+    (tmp_path / "mine.py").write_text("import network\n\ndef backward(weights, biases, activations, targets):\n"
+                                      "    return network.backward(weights, biases, activations, targets)\n")
+    done = subprocess.run([sys.executable, "-m", "compare", "check", str(tmp_path / "mine.py")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2 and done.stdout == ""
+    last = done.stderr.strip().splitlines()[-1]
+    assert "it imports `network`, which is not beside it (no network.py in" in last
+    assert "put network.py in the same folder as mine.py" in last
