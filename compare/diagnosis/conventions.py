@@ -28,7 +28,8 @@ def convention_hints(ours: list[np.ndarray], theirs: list[np.ndarray], s: Settin
     hints = []
     if B > 1 and _every_gradient_times(ours, theirs, B if s.reduction == "mean" else 1 / B, s.rtol):
         if s.reduction == "mean":
-            hints.append(f"every gradient of every layer is B = {B} times torch's: the loss summed over the batch "
+            hints.append(f"every gradient of every layer is torch's x {B}, a factor of the batch size B = {B}: the "
+                         "average over the batch is missing, i.e. the loss summed over the batch "
                          "(torch's reduction=\"sum\": gradients not divided by the batch size) where this experiment "
                          "averages it; if your code sums on purpose, check it with --reduction sum")
         else:
@@ -37,7 +38,8 @@ def convention_hints(ours: list[np.ndarray], theirs: list[np.ndarray], s: Settin
     if s.loss == "bce" and K > 1 and _every_gradient_times(ours, theirs, K if s.bce_outputs == "mean" else 1 / K,
                                                            s.rtol):
         if s.bce_outputs == "mean":
-            hints.append(f"every gradient of every layer is K = {K} times torch's: BCE summed over the {K} outputs "
+            hints.append(f"every gradient of every layer is torch's x {K}, a factor of the number of outputs K = {K}: "
+                         f"BCE summed over the {K} outputs "
                          "(-sum(t log a + (1 - t) log(1 - a)) per sample) where this experiment averages them "
                          "(torch's BCELoss); if your code sums on purpose, check it with --bce-outputs sum")
         else:

@@ -188,9 +188,10 @@ def gradient_hints(ours: Stages, ref: Reference, setting: Setting, e: Experiment
     hints = _nan_hint(mine, name) + conventions
     if p == "W" or e.l2_biases:
         hints += l2_term(mine, ref_grad, (before[0] if p == "W" else before[1])[l - 1], e, name, setting.rtol)
-    if not conventions:
-        hints += factor_hints(mine, ref_grad, setting, name, generic=not (formulas or hints or other),
-                              delta_right=delta_right)
+    factors = factor_hints(mine, ref_grad, setting, name, generic=not (formulas or hints or other),
+                           delta_right=delta_right)
+    if not conventions or any("explanations fit" in h for h in factors):   # the convention says it, unless
+        hints += factors                                                   # another factor fits as well
     hints += transposed_hint(mine, ref_grad, setting, name) + formulas + other
     return hints + layer_hints(first, wrong, L, e.bias)
 
