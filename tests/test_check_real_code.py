@@ -179,3 +179,14 @@ def test_a_module_the_submission_did_not_bring_is_said_in_plain_words(tmp_path):
     last = done.stderr.strip().splitlines()[-1]
     assert "it imports `network`, which is not beside it (no network.py in" in last
     assert "put network.py in the same folder as mine.py" in last
+
+
+def test_the_json_says_which_version_ran_and_where():
+    import json
+    done = subprocess.run([sys.executable, "-m", "compare", "check", str(STYLES / "cs231n_style.py"), "--json"],
+                          capture_output=True, text=True, cwd=ROOT)
+    suite = json.loads(done.stdout)["suite"]
+    row = next(r for r in suite["experiments"] if r["experiment"] == "batches")
+    assert row["ran_as"] == "batches-relu-softmax-2layer"
+    assert row["setting"] == "hidden relu, output softmax, loss cross_entropy, 2 layers"
+    assert suite["conventions"] == {}

@@ -82,7 +82,7 @@ def _json(report: Any) -> dict[str, Any]:
     runs, table = [], []
     for r in report.results:
         row = {"experiment": r.name, "status": r.status, "updates_checked": r.updates_checked,
-               "reason": r.reason or None}
+               "reason": r.reason or None, "ran_as": r.ran or None, "setting": r.case.where()}
         table.append(row)
         if r.history is not None:
             run = run_json(r.history, parity_json(_Parity(r), r.failure))
@@ -90,7 +90,8 @@ def _json(report: Any) -> dict[str, Any]:
                             "suite": r.name}
             runs.append(run)
     return {"suite": {"file": report.file, "ok": report.ok, "live": report.live, "experiments": table,
-                      "covered": covered, "not_covered": not_covered}, "runs": runs}
+                      "covered": covered, "not_covered": not_covered, "conventions": report.conventions},
+            "runs": runs}
 
 
 class _Parity:
