@@ -190,3 +190,11 @@ def test_the_json_says_which_version_ran_and_where():
     assert row["ran_as"] == "batches-relu-softmax-2layer"
     assert row["setting"] == "hidden relu, output softmax, loss cross_entropy, 2 layers"
     assert suite["conventions"] == {}
+
+
+def test_the_python_api_keeps_the_suite_with_a_convention():
+    pytest.importorskip("torch")
+    import compare
+    report = compare.check(str(STYLES / "cs231n_regularised.py"), l2=0.1)
+    assert report.ok and report.conventions == {"l2": 0.1}
+    assert report.results[0].ran == "batches-relu-softmax-2layer"
