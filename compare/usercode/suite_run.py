@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from compare.diagnosis.failure import Failure
-from compare.errors import DivergenceError, ParityError
+from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.usercode.load import UserCode, UserCodeError
 from compare.usercode.suite import SUITE, VERSIONS, Case
 
@@ -134,8 +134,7 @@ def run_suite(code: UserCode, *, live: bool = False, jobs: int | None = None,
     if not live:   # loaded once, here: a missing or damaged recording is one clear line before anything runs
         from compare.usercode.suite_record import load_recording
         traces = {SUITE[index].name: load_recording(SUITE[index]) for index in todo}
-        traces.update({c.name: load_recording(c) for index in todo for c in VERSIONS.get(SUITE[index].name, ())
-                       if not cannot_express(code, c)})
+        # the versions' recordings are loaded where one is needed (`_run_case`): most files need none
     _JOB.update(code=code, live=live, traces=traces, conventions=conventions)
     try:
         done = map_jobs(_job, todo, jobs=jobs if _can_fork() else 1)
@@ -200,9 +199,17 @@ def _run_case(case: Case, needs: tuple[str, ...]) -> CaseResult:
     code, live = _JOB["code"], _JOB["live"]
     e = _experiment(case)
     result = CaseResult(case.name, "ok", total_updates=e.total_updates)
+    trace = _JOB["traces"].get(case.name)
+    if trace is None and not live:
+        from compare.usercode.suite_record import load_recording
+        try:
+            trace = load_recording(case)
+        except ExperimentError as exc:      # a version's recording missing or damaged: exit 2, said
+            result.status, result.message, result.reason = "error", str(exc), str(exc)
+            return result
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            report = _check(code, e, live, _JOB["traces"].get(case.name))
+            report = _check(code, e, live, trace)
     except ParityError as exc:
         result.status, result.message, result.failure = "failed", str(exc), exc.failure
         if exc.report is not None:
