@@ -93,7 +93,7 @@ def test_torch_impl_loss_equals_the_written_out_loss(loss, reduction, bce_output
             linear.bias.copy_(torch.tensor(c[0]))
     value = make_loss(loss, reduction, bce_outputs)(model(torch.tensor(X)), torch.tensor(T)) + \
         l2_penalty(model, l2, l2_biases)
-    assert float(value) == pytest.approx(value_t, rel=1e-13)
+    assert float(value.detach()) == pytest.approx(value_t, rel=1e-13)
 
 
 @pytest.mark.parametrize("flags", [["--reduction", "sum"], ["--l2", "0.2"], ["--l2", "0.2", "--l2-biases"],
