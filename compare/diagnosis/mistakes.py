@@ -9,7 +9,6 @@ is a formula that reproduces the user's numbers exactly, never a guess.
                         and the error summed over the outputs before f'(Z_L)
     batch_sum_mistakes  the batch's deltas summed (or averaged) over the samples before going down a layer
     one_sample_dw       dW from one sample of the batch only
-    l2_term             an extra lambda * W in the gradient (an L2 penalty the experiment does not have)
 
 Layers are indexed from 0 here (i), named from 1 in sentences (layer i + 1). Every dZ is autograd's dL/dZ of
 the batch loss, i.e. the per-sample delta already divided by the batch size B.
@@ -90,25 +89,3 @@ def one_sample_dw(A_prev: np.ndarray, dZ: np.ndarray, layer: int) -> list[tuple[
                 f"row{'s' if B > 2 else ''} of the batch are left out")
         out += [(text, single), (text, single * B)]
     return out
-
-
-def l2_term(ours: np.ndarray, theirs: np.ndarray, W: np.ndarray, weight_decay: float, name: str,
-            rtol: float) -> list[str]:
-    """`ours = theirs + lam * W` for one lam > 0: an L2 penalty's gradient added by hand."""
-    extra = ours - theirs
-    big = np.abs(W) > 1e-3 * np.abs(W).max(initial=0.0)
-    if not big.any() or not np.isfinite(extra).all():
-        return []
-    lam = float(np.median(extra[big] / W[big]))
-    if lam <= 0:
-        return []
-    scale = max(float(np.abs(ours).max()), float(np.abs(theirs).max()), 1e-300)
-    if not np.all(np.abs(extra - lam * W) <= rtol * 10 * scale):
-        return []
-    if weight_decay:
-        why = (f"this experiment's weight_decay = {weight_decay:g} is applied by the optimizer already, so your "
-               "backward must return the gradient of the loss alone")
-    else:
-        why = "this experiment has no regularisation (weight_decay = 0): return the gradient of the loss alone"
-    return [f"yours = torch's + {lam:.6g} x W at every element of {name}: an L2 term (lambda * W) in your "
-            f"gradient; {why}"]
