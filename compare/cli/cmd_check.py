@@ -8,7 +8,7 @@ import math
 import sys
 from typing import Any
 
-from compare.cli.options import Parser, add_run_options, overrides_from
+from compare.cli.options import CONVENTION_KEYS, Parser, add_run_options, overrides_from
 from compare.cli.output import json_text, loss_line, outputs_block, parity_json, run_json
 from compare.cli.runner import guarded, load_runs, version_string
 from compare.errors import DivergenceError, ExperimentError, ParityError
@@ -107,9 +107,10 @@ def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
 def _run_code(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
     if args.against is not None:
         return _against(args, code, talk)
-    if args.experiment is None and not any(overrides_from(args)[0]) and args.mode is None:
-        from compare.cli.cmd_check_suite import run_suite_command
-        return run_suite_command(args, code, talk)
+    overrides = overrides_from(args)[0]
+    if args.experiment is None and set(overrides) <= set(CONVENTION_KEYS) and args.mode is None:
+        from compare.cli.cmd_check_suite import run_suite_command  # the loss's conventions keep the suite
+        return run_suite_command(args, code, talk, overrides)
     if args.live:
         raise ExperimentError("--live runs the check suite with torch (no EXPERIMENT); a named experiment always "
                               "runs against torch")

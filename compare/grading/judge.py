@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from compare.diagnosis.location import location_text
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment.definition import Experiment
 from compare.experiment.sources import load_experiment
@@ -142,6 +143,10 @@ def _one_check(code: Any, p: Prepared) -> dict[str, Any]:
                               "visibility": p.check.visibility}
     hints = p.check.feedback == "hints"
     why = cannot_express(code, p.needs)
+    if why and p.check.optional:     # `suite = "all"`: graded where the submission's keywords allow it
+        result.update(verdict="skipped", max_score=0.0, message=f"not graded: {why} (suite = \"all\" grades the "
+                      "experiments a submission's keywords allow)")
+        return result
     if why:
         result.update(verdict="fail", message=f"not run: {why}, and this check ({p.experiment.describe()}) needs it")
         return result
@@ -160,6 +165,7 @@ def _one_check(code: Any, p: Prepared) -> dict[str, Any]:
                       failure={"update": f.get("update"), "stage": f.get("stage"), "layer": f.get("layer"),
                                "parameter": f.get("array", f.get("parameter")), "hint": hint},
                       message=(_words(str(exc), p) if hints
+                               else location_text(f) if p.check.feedback == "location"
                                else f"disagrees with the reference at update {f.get('update')}"))
     except UserCodeError as exc:
         text = str(exc)
@@ -213,10 +219,12 @@ def grade_submission(sub: Submission, checks: list[Prepared], limits: Limits) ->
                 child.close()
                 output, strays = child.output, child.strays
     if verdict == "pass":
-        bad = [r for r in results if r["verdict"] != "pass"]
+        bad = [r for r in results if r["verdict"] not in ("pass", "skipped")]
         if bad:   # "error": no check could be judged at all; else some were, and some of those not passed
             verdict = "fail" if any(r["verdict"] in ("pass", "fail") for r in results) else "error"
             reason = f"{bad[0]['name']}: {bad[0]['message'].splitlines()[0] if bad[0]['message'] else ''}"
     return {"file": sub.name, "path": None if sub.path is None else str(sub.path),
-            "score": float(sum(r["score"] for r in results)), "max_score": max_score, "verdict": verdict,
+            "score": float(sum(r["score"] for r in results)),
+            "max_score": max_score - sum(p.check.points for p, r in zip(checks, results) if r["verdict"] == "skipped"),
+            "verdict": verdict,
             "reason": reason, "checks": results, "output": output, "processes_ended": strays}
