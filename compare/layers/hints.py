@@ -41,8 +41,7 @@ def _shape_only(yours: np.ndarray, ref: np.ndarray) -> str:
         return ""
     kept = tuple(n for n in yours.shape if n != 1) == tuple(n for n in ref.shape if n != 1)
     return (f"the numbers are right, the shape is not: {yours.shape} where the interface has {ref.shape}"
-            + ("; a sum or mean with keepdims=True keeps the summed axis (drop it, or reshape to the "
-               "parameter's shape)" if kept else "; reshape it"))
+            + (": the summed axis kept as a 1 (a sum or mean with keepdims=True)" if kept else ""))
 
 
 def nonfinite_hints(layer: Layer, case: Case, rec: Recorded, item: str, yours: np.ndarray) -> list[str]:
