@@ -14,7 +14,7 @@ from compare.layers.table.types import Case, Layer
 
 # mistakes whose numbers are a formula of their own, not autograd of a variant forward
 EXPLICIT = ("relu-at-zero", "db-axis", "dgamma-axis", "whole-window", "average", "all-ties", "last-tie",
-            "tanh-derivative",
+            "window-assigned", "tanh-derivative",
             "tanh-of-output", "no-dnext-c", "dw-overwritten", "stride-ignored", "dx-overwritten", "dgamma-all-axes")
 EXPLICIT_IN = {("max_pool", "overwritten"), ("word_embedding", "overwritten")}
 
@@ -134,6 +134,8 @@ def _pool(case: Case, x: np.ndarray, dout: np.ndarray, mistake: str) -> np.ndarr
                         target += g / (ph * pw)
                     elif mistake == "all-ties":
                         target[window == window.max()] += g
+                    elif mistake == "window-assigned":       # the window's mask times dout, assigned whole
+                        target[...] = g * (window == window.max())
                     elif mistake == "last-tie":              # the last maximum in row-major order
                         last = np.flatnonzero(window.ravel() == window.max())[-1]
                         target[np.unravel_index(last, window.shape)] += g

@@ -61,6 +61,9 @@ CONV_LAYERS = (
            Mistake("average", ("dx",), "dx spreads dout evenly over the window (average pooling's gradient)"),
            Mistake("overwritten", ("dx",), "where windows overlap, dx is overwritten instead of accumulated "
                    "(+=): a maximum shared by two windows gets both gradients"),
+           Mistake("window-assigned", ("dx",), "where windows overlap, each window's gradient is assigned whole "
+                   "(dx[window] = dout x mask): a later window overwrites an earlier one's gradient there, its "
+                   "zeros included"),
            Mistake("all-ties", ("dx",), "tied maxima each get the gradient; torch gives it to the first in "
                    "row-major order", case="ties (torch's rule)"),
            Mistake("last-tie", ("dx",), "of tied maxima the last in row-major order gets the gradient (argmax "
