@@ -38,6 +38,8 @@ def _batchnorm(case: Case, t: dict[str, Any], variant: str, dims: tuple[int, ...
     p = case.params["bn_param"]
     x, gamma, beta = t["x"], t["gamma"].reshape(view), t["beta"].reshape(view)
     rm, rv = t["bn_param.running_mean"], t["bn_param.running_var"]
+    if p["mode"] == "test" and variant == "test-no-affine":
+        return {"out": (x - rm.reshape(view)) / torch.sqrt(rv.reshape(view) + p["eps"])}
     if p["mode"] == "test" and variant != "test-batch-stats":
         return {"out": gamma * (x - rm.reshape(view)) / torch.sqrt(rv.reshape(view) + p["eps"]) + beta}
     x_hat = _norm(x, (0,) if variant == "over-batch-only" else dims, p["eps"], variant)

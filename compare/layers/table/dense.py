@@ -38,6 +38,8 @@ BN_MISTAKES = NORM_MISTAKES + (
             "momentum meaning the new batch's weight, and the unbiased variance (a factor n/(n-1))"),
     Mistake("test-batch-stats", ("out",), "in test mode the output uses running_mean and running_var, not the "
             "batch's own statistics", case="test mode"),
+    Mistake("test-no-affine", ("out",), "in test mode gamma and beta are not applied: out is the normalised x "
+            "alone", case="test mode"),
 )
 BN_SHAPES = {"x": "(N, D)", "gamma": "(D,)", "beta": "(D,)", "out": "(N, D)", "dout": "(N, D)",
              "bn_param": "dict: mode 'train' | 'test', eps, momentum, running_mean (D,), running_var (D,)"}
