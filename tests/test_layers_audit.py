@@ -57,15 +57,18 @@ def test_what_cannot_be_used_is_one_line_naming_the_function():
     assert {k: (r.status, r.failure.function) for k, r in results.items()} == {
         "affine": ("error", "affine_forward"), "softmax_loss": ("error", "softmax_loss"),
         "rnn_step": ("error", "rnn_step_forward"), "word_embedding": ("error", "word_embedding_backward"),
-        "temporal_affine": ("error", "temporal_affine_forward")}
+        "temporal_affine": ("error", "temporal_affine_forward"), "batchnorm": ("error", "batchnorm_forward")}
     assert "float32" in results["affine"].failure.message
+    # bn_param's optional keys read as required: the case where cs231n's notebook gives only the mode
+    bn = results["batchnorm"].failure
+    assert "KeyError: 'eps'" in bn.message and "'eps' is optional" in " ".join(bn.hints)
     assert "NoneType" in results["temporal_affine"].failure.message
     assert all("\n" not in r.failure.message for r in results.values())
 
 
 def test_isolated_verdicts_are_the_same_even_for_an_array_of_seven_axes():
     for name, layers in (("many_axes.py", {"relu": "ok", "spatial_groupnorm": "error"}),
-                         ("unusable.py", {k: "error" for k in ("affine", "softmax_loss", "rnn_step",
+                         ("unusable.py", {k: "error" for k in ("affine", "softmax_loss", "batchnorm", "rnn_step",
                                                               "word_embedding", "temporal_affine")})):
         plain = run(OWN / name)
         done = cli(str(OWN / name), "--isolate", "--json")

@@ -18,8 +18,16 @@ from compare.usercode.load import call_user, one_line, user_traceback
 def call(fn: Callable[..., Any], name: str, args: tuple, case: Case) -> Any:
     """A user's function called across the boundary; what it raises is a `Problem` naming it."""
     return call_user(fn, args, {}, lambda exc: Problem(
-        f"{name} raised {one_line(exc)} (case \"{case.name}\")", name, user_traceback=user_traceback(exc),
-        not_implemented=isinstance(exc, NotImplementedError)))
+        f"{name} raised {one_line(exc)} (case \"{case.name}\")", name, hints=_missing_key(exc, case),
+        user_traceback=user_traceback(exc), not_implemented=isinstance(exc, NotImplementedError)))
+
+
+def _missing_key(exc: BaseException, case: Case) -> list[str]:
+    """A KeyError on a key the case's parameter dictionary leaves out: that key is optional."""
+    key = exc.args[0] if isinstance(exc, KeyError) and len(exc.args) == 1 else None
+    return [f"{name} is {{{', '.join(repr(k) for k in given)}}} here: '{key}' is optional in the interface "
+            "(it has a default), as in cs231n's notebooks" for name, given in case.params.items()
+            if isinstance(key, str) and isinstance(given, dict) and key not in given][:1]
 
 
 def arguments(layer: Layer, case: Case, rec: Recorded) -> list[Any]:

@@ -80,7 +80,7 @@ def _explicit(layer: Layer, case: Case, a: dict[str, np.ndarray], mistake: str) 
         return {"db": a["dout"].sum(axis=tuple(range(1, a["dout"].ndim)))}
     if mistake == "dgamma-axis":
         dims = {"batchnorm": (0,), "batchnorm_alt": (0,), "layernorm": (1,), "spatial_batchnorm": (0, 2, 3)}
-        eps = next(iter(case.params.values()))["eps"]
+        eps = next(iter(case.params.values())).get("eps", 1e-5)
         x_hat = _norm(torch.tensor(a["x"]), dims[layer.name], eps, "").numpy()
         rest = tuple(range(1, a["x"].ndim))
         return {"dgamma": (a["dout"] * x_hat).sum(axis=rest), "dbeta": a["dout"].sum(axis=rest)}

@@ -37,16 +37,17 @@ def _norm(x: Any, dims: tuple[int, ...], eps: float, variant: str) -> Any:
 def _batchnorm(case: Case, t: dict[str, Any], variant: str, dims: tuple[int, ...], view: tuple[int, ...]) -> dict:
     p = case.params["bn_param"]
     x, gamma, beta = t["x"], t["gamma"].reshape(view), t["beta"].reshape(view)
-    rm, rv = t["bn_param.running_mean"], t["bn_param.running_var"]
+    eps, m = p.get("eps", 1e-5), p.get("momentum", 0.9)          # the interface's defaults
+    zeros = torch.zeros(x.shape[1], dtype=x.dtype)
+    rm, rv = t.get("bn_param.running_mean", zeros), t.get("bn_param.running_var", zeros)
     if p["mode"] == "test" and variant == "test-no-affine":
-        return {"out": (x - rm.reshape(view)) / torch.sqrt(rv.reshape(view) + p["eps"])}
+        return {"out": (x - rm.reshape(view)) / torch.sqrt(rv.reshape(view) + eps)}
     if p["mode"] == "test" and variant != "test-batch-stats":
-        return {"out": gamma * (x - rm.reshape(view)) / torch.sqrt(rv.reshape(view) + p["eps"]) + beta}
-    x_hat = _norm(x, (0,) if variant == "over-batch-only" else dims, p["eps"], variant)
+        return {"out": gamma * (x - rm.reshape(view)) / torch.sqrt(rv.reshape(view) + eps) + beta}
+    x_hat = _norm(x, (0,) if variant == "over-batch-only" else dims, eps, variant)
     out = {"out": gamma * x_hat + beta}
     if p["mode"] == "test":
         return out
-    m = p["momentum"]
     mean = x.detach().mean(dim=dims)
     var = x.detach().var(dim=dims, unbiased=False)
     unbiased = x.detach().var(dim=dims, unbiased=True)

@@ -51,6 +51,10 @@ BN_CASES = (
     Case("test mode", "mode 'test': the running statistics, not the batch's",
          {"x": (6, 4), "gamma": (4,), "beta": (4,), "bn_param.running_mean": (4,), "bn_param.running_var": (4,)},
          BN_TEST, seed=12, design="offset", forward_only=True),
+    Case("train, only mode given", "bn_param = {'mode': 'train'} as cs231n's notebook passes it: eps (1e-5), "
+         "momentum (0.9) and the running statistics (zeros) take their defaults",
+         {"x": (5, 3), "gamma": (3,), "beta": (3,), "dout": (5, 3)}, {"bn_param": {"mode": "train"}}, seed=14,
+         design="offset"),
 )
 BN_REFERENCE = ("train: x_hat = (x - x.mean(0)) / sqrt(x.var(0, unbiased=False) + eps), out = gamma x_hat + beta, "
                 "autograd through the batch statistics; running_mean = momentum running_mean + (1 - momentum) "
