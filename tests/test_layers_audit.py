@@ -97,3 +97,27 @@ def test_a_file_mixing_an_mlp_backward_with_layer_functions_is_a_backward_file(t
     done = cli(str(mixed))
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().startswith("error:") and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_layers_imported_from_the_course_package(tmp_path):
+    """A file beside cs231n/ that takes some layers from it: those it names are checked with its own; one
+    that only star-imports them is told to check the file that defines them (exit 2, one line)."""
+    package = tmp_path / "cs231n"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    right = (OWN / "right_variants.py").read_text()
+    (package / "layers.py").write_text(right)
+    (tmp_path / "mine.py").write_text(
+        "from cs231n.layers import affine_forward, relu_forward as relu_forward\n\n\n"
+        "def relu_backward(dout, cache):\n    return dout * (cache > 0)\n")
+    try:
+        results = run(tmp_path / "mine.py")
+    finally:                                          # the package this test made is no other test's
+        for name in ("cs231n.layers", "cs231n"):
+            sys.modules.pop(name, None)
+    assert {k: r.status for k, r in results.items()} == {"affine": "not checked", "relu": "ok"}
+    assert "affine_backward" in results["affine"].failure.message
+    (tmp_path / "star.py").write_text("from cs231n.layers import *  # noqa: F403\n")
+    done = cli(str(tmp_path / "star.py"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "from cs231n.layers import *" in done.stderr and len(done.stderr.strip().splitlines()) == 1

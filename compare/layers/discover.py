@@ -22,24 +22,42 @@ from compare.usercode.load import UserCodeError, import_user_file
 SOURCE_BYTES = 16 << 20
 
 
-def defined_names(path: str | Path) -> set[str]:
-    """The functions `path` defines at top level ({} for a file that is missing, unreadable or not Python:
-    the loader of backward files says why)."""
+def _tree(path: str | Path) -> ast.Module | None:
     file = Path(path)
     try:
-        tree = ast.parse(read_bytes(file, str(file), SOURCE_BYTES), filename=str(file))
+        return ast.parse(read_bytes(file, str(file), SOURCE_BYTES), filename=str(file))
     except (ExperimentError, ValueError, SyntaxError, RecursionError, MemoryError, OSError):
+        return None
+
+
+def defined_names(path: str | Path) -> set[str]:
+    """The functions `path` defines at top level ({} for a file that is missing, unreadable or not Python:
+    the loader of backward files says why), the interface's names it imports by name included
+    (`from cs231n.layers import affine_forward`: that function is the file's too)."""
+    tree = _tree(path)
+    if tree is None:
         return set()
     names = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     # `batchnorm_backward_alt = batchnorm_backward`: a name bound to a function (checked once imported)
     names |= {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
               if isinstance(t, ast.Name) and t.id in function_names()}
+    names |= {alias.asname or alias.name for node in tree.body if isinstance(node, ast.ImportFrom)
+              for alias in node.names if (alias.asname or alias.name) in function_names()}
     return names
+
+
+def star_imported_layers(path: str | Path) -> list[str]:
+    """The modules `path` imports everything from whose name says layers (`from cs231n.layers import *`):
+    their functions are not the file's own, as far as reading it tells."""
+    tree = _tree(path)
+    return [("." * node.level) + (node.module or "") for node in (tree.body if tree else [])
+            if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
+            and (node.module or "").rsplit(".", 1)[-1].endswith("layers")]
 
 
 def is_layer_file(path: str | Path) -> bool:
     names = defined_names(path)
-    return "backward" not in names and bool(names & set(function_names()))
+    return "backward" not in names and bool(names & set(function_names()) or star_imported_layers(path))
 
 
 def plan(names: set[str], only: str | None = None) -> list[tuple[Layer, str]]:

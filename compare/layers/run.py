@@ -16,7 +16,7 @@ from typing import Any
 
 from compare.errors import ExperimentError
 from compare.layers.check import check_layer
-from compare.layers.discover import defined_names, layer_functions, load_module, plan
+from compare.layers.discover import defined_names, layer_functions, load_module, plan, star_imported_layers
 from compare.layers.results import Failure, LayerResult
 from compare.layers.unwritten import unwritten_functions
 from compare.usercode.load import UserCodeError
@@ -29,8 +29,11 @@ def check_file(path: str | Path, only: str | None = None, module: Any = None,
     otherwise the file is imported here (or `module` is)."""
     layers = plan(defined_names(path), only)
     if not layers:
+        star = star_imported_layers(path)
         raise ExperimentError(f"{path}: defines no layer function of the interface (affine_forward, "
-                              "conv_forward_naive, softmax_loss, ...; see docs/layers.md)")
+                              "conv_forward_naive, softmax_loss, ...; see docs/layers.md)" + (
+                                  f"; it imports them with `from {star[0]} import *`: check the file that "
+                                  "defines them" if star and only is None else ""))
     module = load_module(path) if module is None and remote is None else module
     unwritten = unwritten_functions(path)
     results = []
