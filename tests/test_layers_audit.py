@@ -80,6 +80,7 @@ def test_isolated_verdicts_are_the_same_even_for_an_array_of_seven_axes():
                 assert (r["failure"]["function"], r["failure"]["item"] or "") == (
                     plain[layer].failure.function, plain[layer].failure.item), layer
     assert "NoneType" in isolated["temporal_affine"]["failure"]["message"]
+    assert "'eps' is optional" in " ".join(isolated["batchnorm"]["failure"]["hints"])
 
 
 def test_keepdims_names_the_shape_and_the_old_dropout_convention_is_named():

@@ -3,6 +3,7 @@ naming the function, and whether the forward changed its own arguments in place.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,8 @@ def call(fn: Callable[..., Any], name: str, args: tuple, case: Case) -> Any:
 def _missing_key(exc: BaseException, case: Case) -> list[str]:
     """A KeyError on a key the case's parameter dictionary leaves out: that key is optional."""
     key = exc.args[0] if isinstance(exc, KeyError) and len(exc.args) == 1 else None
+    if type(exc).__name__ == "KeyError" and not isinstance(exc, KeyError) and exc.args:
+        key = _literal(str(exc.args[0]))         # raised in the submission's own process: its repr came back
     return [f"{name} is {{{', '.join(repr(k) for k in given)}}} here: '{key}' is optional in the interface "
             "(it has a default), as in cs231n's notebooks" for name, given in case.params.items()
             if isinstance(key, str) and isinstance(given, dict) and key not in given][:1]
@@ -52,3 +55,10 @@ def mutated_arguments(layer: Layer, case: Case, rec: Recorded, args: list[Any], 
                 isinstance(value, np.ndarray) and np.array_equal(value, rec.inputs[name])):
             tally.mutated = Failure(function, name, case.name, f"{function} changed its argument {name} in place "
                                     f"(case \"{case.name}\"): a layer leaves its inputs as they were")
+
+
+def _literal(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, RecursionError, MemoryError):
+        return None
