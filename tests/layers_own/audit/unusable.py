@@ -1,6 +1,7 @@
 """Layers that cannot be used as they are, each its own way: softmax assuming one-hot labels, an rnn step
 multiplying by Wx.T, an embedding accumulating along the wrong axis, an affine answering in float32, a
-None where a written body forgot its assignment, a batchnorm reading bn_param's optional keys as required. Each is one line naming the function; the rest still run."""
+None where a written body forgot its assignment, a batchnorm reading bn_param's optional keys as required.
+Each is one line naming the function; the rest still run."""
 import numpy as np
 
 
