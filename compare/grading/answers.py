@@ -69,3 +69,21 @@ def decode(tree: Any, arrays: list[np.ndarray], depth: int = 0) -> Any:
             return np.empty(0, dtype=object)   # an array of something that is not plain numbers
         return _placeholder(tree["t"])
     raise wire.ProtocolError("bad value tree")
+
+
+def import_words(module: str, allowed: tuple[str, ...], *, folder: bool) -> str:
+    """Why a submission could not import `module`, in a student's words: a module the grader has but does
+    not let submissions use, or one it did not bring."""
+    import importlib.util
+
+    top = module.partition(".")[0]
+    may = ", ".join(["the standard library"] + [m for m in allowed])
+    try:
+        installed = importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        installed = False
+    if installed and top not in allowed:
+        return f"a submission may not import `{top}` here (it may import: {may})"
+    where = "in your folder" if folder else "with it (submit a folder holding your file and its helper modules)"
+    return (f"`{top}` is neither a module a submission may import here ({may}) nor a file of yours: if it is "
+            f"your own helper module, include {top}.py {where}")

@@ -4,11 +4,15 @@
         code = sub.load()                  # UserCodeError (its own error verdict) if it does not load
         check_with_torch(code, experiment) # our ordinary check machinery; backward runs in the child
 
-The child (`compare/grading/child.py`) is a fresh `python -I -B` in an empty temporary folder, stdin closed,
-stdout and stderr captured (kept truncated, shown as the submission's output, never parsed), in its own
-session, with an address-space limit, a CPU limit and a process limit. Only arrays cross, through two pipes
-of our making with our own framing (`compare.grading.wire`); what comes back is checked here for type,
-dtype and shape by `compare.usercode.backprop.UserBackprop`, as in-process. The grader never imports the file.
+The child (`compare/grading/child.py`) is a fresh Python, stdin closed, stdout and stderr captured (kept
+truncated, shown as the submission's output, never parsed), in its own session, with an address-space
+limit, a CPU limit and a process limit. With `limits.sandbox == "bwrap"` it runs in a sandbox
+(`compare.sandbox`: its own user id, namespaces, read-only file system, control group; its time limit is
+CPU time); with "none", in an empty temporary folder of the grader's file system. The submission's files
+(`compare.grading.bundle`: a file, or a folder copied whole) are sent to it through the pipe. Only arrays
+cross, through two pipes of our making with our own framing (`compare.grading.wire`); what comes back is
+checked here for type, dtype and shape by `compare.usercode.backprop.UserBackprop`, as in-process. The
+grader never imports the file.
 
 An exception in the submission's code becomes an ordinary exception of the same name here (so `check`
 words it as it always does, and the check continues with the next experiment). Everything that ends the
@@ -19,12 +23,10 @@ whose `kind` is the verdict ("error", "timeout", "memory") and `reason` says why
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -33,15 +35,17 @@ from typing import Any
 
 import numpy as np
 
-from compare.errors import ExperimentError
-from compare.files.bounded import read_bytes
 from compare.grading import processes, wire
-from compare.grading.answers import decode, remote_exception
-from compare.grading.limits import Limits, SubmissionEnded, child_environment
+from compare.grading.answers import decode, import_words, remote_exception
+from compare.grading.bundle import read_submission
+from compare.grading.limits import Limits, SubmissionEnded, child_command, child_environment
 from compare.usercode.load import EXPERIMENT_KEYWORDS, UserCode, UserCodeError
 
 CHILD = Path(__file__).with_name("child.py")
-MAX_SOURCE = 1 << 20    # a submission's file, bytes
+
+
+class _CpuSpent(Exception):
+    """The submission's processes used up their CPU seconds (raised by the wait's tick)."""
 
 
 class Isolated:
@@ -55,6 +59,7 @@ class Isolated:
         self.strays = 0                  # processes other than the child ended at the end
         self.ended: SubmissionEnded | None = None
         self._proc: subprocess.Popen | None = None
+        self._jail: Any = None
         self._out = bytearray()
         self._out_total = 0
 
@@ -73,27 +78,32 @@ class Isolated:
         self.close()
 
     def start(self) -> None:
-        self._tmp = tempfile.mkdtemp(prefix="grade-")
+        # named after this process: a grader that kills this judge removes what it left (`remove_leftovers`)
+        self._tmp = tempfile.mkdtemp(prefix=f"grade-{os.getpid()}-")
         req_r, self._req = os.pipe()
         self._resp, resp_w = os.pipe()
         out_r, out_w = os.pipe()
-        nproc = processes.user_processes() + self.limits.processes
-        cpu = math.ceil(self.limits.timeout) + 1
         started = time.monotonic()
         try:
+            argv, home, self._jail = child_command(self.limits, req_r, resp_w, self._tmp)
             self._proc = subprocess.Popen(
-                [sys.executable, "-I", "-B", "-u", str(CHILD), str(req_r), str(resp_w), str(self.limits.memory_mb),
-                 str(cpu), str(nproc)], cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
-                pass_fds=(req_r, resp_w), env=child_environment(self._tmp), start_new_session=True, close_fds=True)
+                argv, cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(req_r, resp_w),
+                env=child_environment(home), start_new_session=True, close_fds=True)
         finally:
             for fd in (req_r, resp_w, out_w):
                 os.close(fd)
         self._born = processes.start_time(self._proc.pid)
+        self._drain = threading.Thread(target=self._keep_output, args=(out_r,), daemon=True)
+        self._drain.start()
+        if self._jail is not None:
+            self._group = None
+            self._receive("starting", started)
+            # nothing of the submission has run yet: bwrap's processes and the child enter its control group
+            self._jail.enter(self._proc.pid)
+            return
         # the child waits for our "load" before it runs any of the submission's code: it is in the group first
         self._group = processes.PidsGroup(1 + self.limits.processes)
         self._group.add(self._proc.pid)
-        self._drain = threading.Thread(target=self._keep_output, args=(out_r,), daemon=True)
-        self._drain.start()
         self._receive("starting", started)
 
     def close(self) -> None:
@@ -101,7 +111,10 @@ class Isolated:
         if self._proc is not None:
             self.strays += processes.end_tree(self._proc.pid, self._born)
             self._proc.wait()      # reaped first: a zombie still counts in its control group
-            self._group.close()
+            if self._group is not None:
+                self._group.close()
+            if self._jail is not None:
+                self._jail.close()
             for fd in (self._req, self._resp):
                 try:
                     os.close(fd)
@@ -109,7 +122,11 @@ class Isolated:
                     pass
             self._drain.join(timeout=2)
             self._proc = None
+        elif self._jail is not None:
+            self._jail.close()
+        if getattr(self, "_tmp", None):
             shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
         guard = getattr(self, "_guard", None)
         if guard is not None:
             self._guard = None
@@ -150,11 +167,18 @@ class Isolated:
         if self.ended is not None:
             raise self.ended
         started = time.monotonic() if started is None else started
-        deadline = started + max(0.0, self.limits.timeout - self.used)
+        cpu = self._jail.cpu_seconds() if self._jail is not None else None
+        wall = self.limits.timeout if cpu is None else self.limits.wall
+        deadline = started + max(0.0, wall - self.used)
         try:
-            return wire.read_message(self._resp, deadline, max_bytes=max_bytes)
+            return wire.read_message(self._resp, deadline, max_bytes=max_bytes,
+                                     tick=None if cpu is None else self._cpu_tick)
+        except _CpuSpent:
+            raise self._end("timeout", f"used more than its CPU time limit ({self.limits.timeout:g} s of CPU, "
+                                       f"all its processes together) {what}") from None
         except wire.TimedOut:
-            raise self._end("timeout", f"ran past its time limit ({self.limits.timeout:g} s) {what}") from None
+            limit = f"{self.limits.timeout:g} s" if cpu is None else f"{wall:g} s of wall-clock time"
+            raise self._end("timeout", f"ran past its time limit ({limit}) {what}") from None
         except wire.Closed:
             raise self._gone(what) from None
         except wire.ProtocolError as exc:
@@ -163,6 +187,11 @@ class Isolated:
         finally:
             self.used += time.monotonic() - started
 
+    def _cpu_tick(self) -> None:
+        spent = self._jail.cpu_seconds()
+        if spent is not None and spent > self.limits.timeout:
+            raise _CpuSpent()
+
     def _gone(self, what: str) -> SubmissionEnded:
         proc = self._proc
         assert proc is not None
@@ -170,7 +199,12 @@ class Isolated:
             status = proc.wait(timeout=2)
         except subprocess.TimeoutExpired:   # it closed our pipe but lives on
             raise self._end("error", f"closed the grader's pipe {what}") from None
+        if self._jail is not None and self._jail.out_of_memory():
+            return self._end("memory", f"ran out of memory ({self.limits.memory_mb} MB for all its processes "
+                                       f"together) {what}")
         self._end("error", "")
+        if self._jail is not None and status > 128:   # bwrap passes on its child's death by a signal as 128+N
+            status = 128 - status
         if status < 0:
             sig = signal.Signals(-status).name if -status in signal.Signals._value2member_map_ else str(-status)
             if -status == signal.SIGXCPU:
@@ -201,18 +235,16 @@ class Isolated:
 
     # -- what the grader asks -----------------------------------------------------------------------------
     def load(self) -> UserCode:
-        """Send the file's text to the child and import it there: a `UserCode` whose backward (and forward)
-        run in the child. UserCodeError for a file that is not UTF-8, does not import or lacks backward."""
-        try:
-            raw = read_bytes(self.path, self.name, MAX_SOURCE)      # a regular file, at most MAX_SOURCE bytes
-        except ExperimentError as exc:
-            raise UserCodeError(f"{exc}; a submission is one Python file") from None
-        try:
-            source = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UserCodeError(f"{self.name}: is not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})"
-                                ) from None
-        self._send({"op": "load", "source": source, "filename": str(self.path.resolve())}, [], "importing")
+        """Send the submission's files to the child and import its entry there: a `UserCode` whose backward
+        (and forward) run in the child. UserCodeError for files that cannot be sent, do not import or lack
+        backward."""
+        entry, files = read_submission(self.path, self.name)
+        allowed = None
+        if self._jail is None:   # no sandbox: the rubric's imports, checked by the child
+            from compare.sandbox.modules import visible_names
+            allowed = sorted(visible_names(self.limits.imports))
+        self._send({"op": "load", "files": [[rel, k] for k, (rel, _) in enumerate(files)], "entry": entry,
+                    "allowed": allowed}, [np.frombuffer(data, dtype=np.uint8) for _, data in files], "importing")
         reply, _ = self._receive("while importing")
         if not reply.get("ok"):
             exc = self._failed(reply.get("error"), "while importing")
@@ -221,6 +253,9 @@ class Isolated:
             error = reply["error"]
             first = (str(error.get("message", "")).strip().splitlines() or [""])[0]
             text = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+            module = error.get("module")
+            if isinstance(module, str) and module and type(exc).__name__ == "ModuleNotFoundError":
+                text += "; " + import_words(module, self.limits.imports, folder=self.path.is_dir())
             raise UserCodeError(f"{self.name}: does not import ({text})", str(error.get("traceback", "")))
         if not reply.get("backward_callable"):
             found = "nothing" if reply.get("backward") is None else f"a {reply.get('backward')}"
