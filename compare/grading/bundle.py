@@ -57,6 +57,23 @@ def _read(path: Path, shown: str, cap: int, follow: bool) -> bytes:
     return data
 
 
+def _text(data: bytes, shown: str) -> None:
+    """UserCodeError unless `data` is text as Python reads a source file: UTF-8 (a byte-order mark allowed),
+    or the encoding its coding line declares."""
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        data.decode(encoding)
+    except SyntaxError as exc:
+        raise UserCodeError(f"{shown}: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        name = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else encoding
+        raise UserCodeError(f"{shown}: is not {name} text (byte {exc.start}: {data[exc.start:exc.start + 1]!r})"
+                            ) from None
+
+
 def _walk(folder: Path, shown: str) -> list[tuple[str, Path]]:
     """(relative path, path) of every file in the folder, within the caps."""
     found: list[tuple[str, Path]] = []
@@ -93,7 +110,11 @@ def read_submission(path: Path, shown: str) -> tuple[str, list[tuple[str, bytes]
             if total > MAX_BYTES:
                 raise UserCodeError(f"{shown}: more than {MAX_BYTES >> 20} MB of files")
             files.append((rel, data))
+            if rel == entry.name:
+                _text(data, f"{shown}/{rel}")
         return entry.name, files
     if path.suffix != ".py":
         raise UserCodeError(f"{shown}: expected a .py file or a folder")
-    return path.name, [(path.name, _read(path, shown, MAX_SOURCE, follow=True))]
+    data = _read(path, shown, MAX_SOURCE, follow=True)
+    _text(data, shown)
+    return path.name, [(path.name, data)]

@@ -6,6 +6,8 @@ A rubric is a TOML file:
                                   # or "verdict" (pass / fail only)
     reference = "auto"            # "auto" (torch when installed, else our NumPy backprop), "torch", "numpy"
     # seed = 1234                 # pin every draw (reproducible re-grading); default: drawn at grade time
+    # imports = ["numpy"]         # what a submission may import besides the standard library (default:
+                                  # numpy; the sandbox lets it see nothing else): e.g. ["numpy", "scipy"]
 
     [[check]]
     name = "two outputs"          # required, unique
@@ -40,7 +42,7 @@ FEEDBACK = ("hints", "verdict")
 REFERENCES = ("auto", "torch", "numpy")
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
 CHECK_KEYS = {"name", "experiment", "suite", "points", "fresh", "sizes", "samples", "seed", "feedback", "visibility"}
-TOP_KEYS = {"feedback", "reference", "seed", "check"}
+TOP_KEYS = {"feedback", "reference", "seed", "check", "imports"}
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Rubric:
     reference: str = "auto"
     seed: int | None = None
     source: str = "the default rubric"
+    imports: tuple[str, ...] = ("numpy",)     # what a submission may import besides the standard library
 
     @property
     def max_score(self) -> float:
@@ -180,4 +183,6 @@ def load_rubric(path: str | Path) -> Rubric:
                             fresh, tuple(sizes) if sizes else None, samples, table.get("seed"),
                             _choice(table.get("feedback", feedback), FEEDBACK, f"{at}: feedback"),
                             _choice(table.get("visibility", "visible"), VISIBILITY, f"{at}: visibility"), suite))
-    return Rubric(tuple(checks), reference, seed, str(file))
+    from compare.sandbox.modules import DEFAULT_IMPORTS, check_imports
+    imports = check_imports(doc.get("imports", list(DEFAULT_IMPORTS)), f"{where}: imports")
+    return Rubric(tuple(checks), reference, seed, str(file), imports)
