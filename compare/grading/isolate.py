@@ -174,8 +174,8 @@ class Isolated:
             return wire.read_message(self._resp, deadline, max_bytes=max_bytes,
                                      tick=None if cpu is None else self._cpu_tick)
         except _CpuSpent:
-            raise self._end("timeout", f"used more than its CPU time limit ({self.limits.timeout:g} s of CPU, "
-                                       f"all its processes together) {what}") from None
+            raise self._end("timeout", f"ran past its time limit ({self.limits.timeout:g} s of CPU time, all its "
+                                       f"processes together) {what}") from None
         except wire.TimedOut:
             limit = f"{self.limits.timeout:g} s" if cpu is None else f"{wall:g} s of wall-clock time"
             raise self._end("timeout", f"ran past its time limit ({limit}) {what}") from None
