@@ -134,7 +134,7 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_every_attacker_scores_zero_and_every_classmate_full_marks(attacked: dict) -> None:
     by = attacked["by"]
     attacks = sorted(p.name for p in ATTACKS.glob("attack_*.py"))
-    assert len(attacks) == 10 and all(n in by for n in attacks)
+    assert len(attacks) == 11 and all(n in by for n in attacks)
     for name in attacks:
         assert by[name]["score"] == 0 and by[name]["verdict"] != "pass", by[name]
     for name in ("aa_right.py", "mm_right.py", "zz_right.py"):
@@ -149,6 +149,8 @@ def test_every_attacker_scores_zero_and_every_classmate_full_marks(attacked: dic
     assert "may not import `torch`" in by["attack_torch.py"]["reason"]
     assert "may not import `numpy_impl`" in by["attack_numpy_impl.py"]["reason"]
     assert "RUBRICS FOUND: 0" in by["attack_rubric.py"]["output"]
+    assert "interfaces: lo\n" in by["attack_network.py"]["output"]          # a network namespace of its own
+    assert "connected to" not in by["attack_network.py"]["output"]
 
 
 @needs_sandbox
