@@ -87,3 +87,20 @@ def import_words(module: str, allowed: tuple[str, ...], *, folder: bool) -> str:
     where = "in your folder" if folder else "with it (submit a folder holding your file and its helper modules)"
     return (f"`{top}` is neither a module a submission may import here ({may}) nor a file of yours: if it is "
             f"your own helper module, include {top}.py {where}")
+
+
+def signature_keywords(sig: Any, shown: str, name: str, positional: int, names: str) -> tuple[str, ...] | None:
+    """The experiment keywords a function of the submission takes, from the signature its process described
+    (`child._signature`); UserCodeError if it cannot take `positional` arguments; None if `sig` is not such
+    a description (the protocol was broken)."""
+    from compare.usercode.load import EXPERIMENT_KEYWORDS, UserCodeError
+
+    if not isinstance(sig, dict):
+        return None
+    if not sig.get("binds"):
+        raise UserCodeError(f"{shown}: `{name}{str(sig.get('text', '(...)'))[:200]}` must accept "
+                            f"{positional} positional arguments ({names})")
+    if sig.get("var_keyword"):
+        return EXPERIMENT_KEYWORDS
+    given = sig.get("keywords") if isinstance(sig.get("keywords"), list) else []
+    return tuple(k for k in EXPERIMENT_KEYWORDS if k in given)

@@ -28,7 +28,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -36,10 +35,11 @@ from typing import Any
 import numpy as np
 
 from compare.grading import processes, wire
-from compare.grading.answers import decode, import_words, remote_exception
+from compare.grading.answers import decode, import_words, remote_exception, signature_keywords
 from compare.grading.bundle import read_submission
+from compare.grading.captured import Captured
 from compare.grading.limits import Limits, SubmissionEnded, child_command, child_environment
-from compare.usercode.load import EXPERIMENT_KEYWORDS, UserCode, UserCodeError
+from compare.usercode.load import UserCode, UserCodeError
 
 CHILD = Path(__file__).with_name("child.py")
 
@@ -60,8 +60,7 @@ class Isolated:
         self.ended: SubmissionEnded | None = None
         self._proc: subprocess.Popen | None = None
         self._jail: Any = None
-        self._out = bytearray()
-        self._out_total = 0
+        self._out: Captured | None = None
 
     # -- life cycle -------------------------------------------------------------------------------------
     def __enter__(self) -> Isolated:
@@ -93,8 +92,7 @@ class Isolated:
             for fd in (req_r, resp_w, out_w):
                 os.close(fd)
         self._born = processes.start_time(self._proc.pid)
-        self._drain = threading.Thread(target=self._keep_output, args=(out_r,), daemon=True)
-        self._drain.start()
+        self._out = Captured(out_r, self.limits.output_bytes)
         if self._jail is not None:
             self._group = None
             self._receive("starting", started)
@@ -120,7 +118,7 @@ class Isolated:
                     os.close(fd)
                 except OSError:
                     pass
-            self._drain.join(timeout=2)
+            self._out.join(timeout=2)
             self._proc = None
         elif self._jail is not None:
             self._jail.close()
@@ -132,26 +130,10 @@ class Isolated:
             self._guard = None
             guard.__exit__(None, None, None)
 
-    def _keep_output(self, fd: int) -> None:
-        try:
-            while True:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    break
-                self._out_total += len(chunk)
-                room = self.limits.output_bytes - len(self._out)
-                if room > 0:
-                    self._out += chunk[:room]
-        finally:
-            os.close(fd)
-
     @property
     def output(self) -> str:
         """The submission's stdout and stderr (merged), truncated to `limits.output_bytes`."""
-        text = self._out.decode("utf-8", errors="replace")
-        if self._out_total > len(self._out):
-            text += f"\n[... {self._out_total - len(self._out)} more bytes of output not kept]"
-        return text
+        return "" if self._out is None else self._out.text
 
     # -- the conversation ---------------------------------------------------------------------------------
     def _end(self, kind: str, reason: str) -> SubmissionEnded:
@@ -279,15 +261,10 @@ class Isolated:
         return UserCode(Path(self.name), backward, forward if has_forward else None, keywords, forward_keywords)
 
     def _keywords(self, sig: Any, name: str, positional: int, names: str) -> tuple[str, ...]:
-        if not isinstance(sig, dict):
+        found = signature_keywords(sig, self.name, name, positional, names)
+        if found is None:
             raise self._end("error", "broke the grader's protocol while importing")
-        if not sig.get("binds"):
-            raise UserCodeError(f"{self.name}: `{name}{str(sig.get('text', '(...)'))[:200]}` must accept "
-                                f"{positional} positional arguments ({names})")
-        if sig.get("var_keyword"):
-            return EXPERIMENT_KEYWORDS
-        given = sig.get("keywords") if isinstance(sig.get("keywords"), list) else []
-        return tuple(k for k in EXPERIMENT_KEYWORDS if k in given)
+        return found
 
     def call(self, fn: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         """`fn(*args, **kwargs)` in the child; args are lists of arrays or arrays. Returns what it returned,
