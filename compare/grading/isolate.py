@@ -48,6 +48,10 @@ class _CpuSpent(Exception):
     """The submission's processes used up their CPU seconds (raised by the wait's tick)."""
 
 
+class _MemorySpent(Exception):
+    """The kernel ended one of the submission's processes for its control group's memory limit."""
+
+
 class Isolated:
     """One submission's process and the conversation with it (see the module docstring)."""
 
@@ -155,6 +159,9 @@ class Isolated:
         try:
             return wire.read_message(self._resp, deadline, max_bytes=max_bytes,
                                      tick=None if cpu is None else self._cpu_tick)
+        except _MemorySpent:
+            raise self._end("memory", f"ran out of memory ({self.limits.memory_mb} MB for all its processes "
+                                      f"together) {what}") from None
         except _CpuSpent:
             raise self._end("timeout", f"ran past its time limit ({self.limits.timeout:g} s of CPU time, all its "
                                        f"processes together) {what}") from None
@@ -170,6 +177,8 @@ class Isolated:
             self.used += time.monotonic() - started
 
     def _cpu_tick(self) -> None:
+        if self._jail.out_of_memory():   # one of its processes, a fork too: over the memory of them all
+            raise _MemorySpent()
         spent = self._jail.cpu_seconds()
         if spent is not None and spent > self.limits.timeout:
             raise _CpuSpent()
