@@ -1,7 +1,9 @@
 """Your backprop: fill in the formulas, then check them against torch at every update:
 
-    python -m compare check examples/backprop_template.py            # the check suite (about a second)
-    python -m compare check examples/backprop_template.py exercise3 --mode all     # one experiment, live
+    python -m compare check backprop_template.py            # the check suite (about a second)
+    python -m compare check backprop_template.py exercise3 --mode all     # one experiment, live
+
+(run from the folder that holds this file; in the project's repository that is examples/).
 
 The suite's verdict says which batch sizes, outputs, depths, activations and losses it covered, and what
 it did not cover (this template takes no `loss` or activation keywords: sigmoid and loss "sum" only).
@@ -10,7 +12,6 @@ Layout (the seed's): W[l] has shape (inputs, outputs) and a layer computes Z = A
 b of shape (1, outputs). A batch holds B samples, one per row. All sigmoid, as in the lesson.
 
 Until `backward` is filled in, `check` stops with exit 2 and a "not implemented" line.
-The answer, to compare with once yours passes (or when stuck): examples/backprop_solution.py.
 """
 
 import numpy as np  # noqa: F401  (you will need it)

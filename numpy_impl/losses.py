@@ -1,12 +1,16 @@
 """Losses: their value, and the output layer's delta (dL_i/dZ_L per sample) that starts backprop.
 
-Per sample i, with outputs a = A_L[i], targets t = T[i], K outputs; the batch loss is the mean over samples.
+Per sample i, with outputs a = A_L[i], targets t = T[i], K outputs; the batch loss is the mean over samples
+(`reduction = "mean"`, torch's default) or their sum (`reduction = "sum"`, torch's `reduction="sum"`: every
+gradient B times the mean's; the per-sample delta below is the same, only the division by B in
+`numpy_impl.network.backward` goes).
 
 - `sum`  (the seed's):  L_i = sum_k (t_k - a_k)^2 / 2           dL_i/da = a - t
 - `mean` (MSELoss/2):   L_i = sum_k (t_k - a_k)^2 / (2K)        dL_i/da = (a - t) / K
   and then, by the chain rule through a = f(z) elementwise,  delta_L = dL_i/da * f'(Z_L).
 
-- `bce` (BCELoss, mean over outputs too), a = sigmoid(z):
+- `bce` (BCELoss, mean over outputs too; `bce_outputs = "sum"` sums over the outputs instead: drop the 1/K
+  below, as in code that writes the cost as -sum(Y log A + (1 - Y) log(1 - A)) per sample), a = sigmoid(z):
       L_i = -(1/K) sum_k [t_k log a_k + (1 - t_k) log(1 - a_k)]
       dL_i/da_k = -(1/K) [t_k / a_k - (1 - t_k) / (1 - a_k)]
                 = (1/K) [-t_k (1 - a_k) + (1 - t_k) a_k] / (a_k (1 - a_k))
@@ -45,21 +49,24 @@ def log_softmax(Z: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def value(loss: str, Z_L: np.ndarray, A_L: np.ndarray, T: np.ndarray) -> float:
-    """The loss that training descends, averaged over the batch."""
+def value(loss: str, Z_L: np.ndarray, A_L: np.ndarray, T: np.ndarray, *, reduction: str = "mean",
+          bce_outputs: str = "mean") -> float:
+    """The loss that training descends: averaged over the batch (`reduction` "mean") or summed ("sum")."""
     B, K = T.shape
+    total = B if reduction == "sum" else 1        # the batch mean times B: the sum over samples
     if loss == "sum":
-        return float(np.sum((T - A_L) ** 2) / 2 / B)
+        return float(np.sum((T - A_L) ** 2) / 2 / B) * total
     if loss == "mean":
-        return float(np.mean((T - A_L) ** 2) / 2)
+        return float(np.mean((T - A_L) ** 2) / 2) * total
     if loss == "bce":
         # torch's BCELoss clamps each log at -100 so that a saturated output gives a large, finite loss
         with np.errstate(divide="ignore"):
             log_a = np.maximum(np.log(A_L), -100.0)
             log_1a = np.maximum(np.log(1 - A_L), -100.0)
-        return float(-np.mean(T * log_a + (1 - T) * log_1a))
+        outputs = K if bce_outputs == "sum" else 1    # the mean over outputs times K: their sum
+        return float(-np.mean(T * log_a + (1 - T) * log_1a)) * total * outputs
     if loss == "cross_entropy":
-        return float(-np.sum(T * log_softmax(Z_L)) / B)
+        return float(-np.sum(T * log_softmax(Z_L)) / B) * total
     raise ValueError(f"unknown loss {loss!r}")
 
 
@@ -71,12 +78,19 @@ def log_value(loss: str, Z_L: np.ndarray, A_L: np.ndarray, T: np.ndarray) -> flo
     return value(loss, Z_L, A_L, T)
 
 
+def l2_penalty(weights: list[np.ndarray], biases: list[np.ndarray], l2: float, l2_biases: bool = False) -> float:
+    """The L2 penalty in the loss: l2/2 x the sum of every squared weight (and bias, `l2_biases`); its
+    gradient is l2 x W (and l2 x b), added in `numpy_impl.network.backward`."""
+    params = list(weights) + (list(biases) if l2_biases else [])
+    return float(l2 / 2 * sum(np.sum(np.square(p)) for p in params)) if l2 else 0.0
+
+
 def output_delta(loss: str, Z_L: np.ndarray, A_L: np.ndarray, T: np.ndarray, output_activation: str,
                  slope: float = 0.01, out: np.ndarray | None = None,
-                 scratch: np.ndarray | None = None) -> np.ndarray:
+                 scratch: np.ndarray | None = None, bce_outputs: str = "mean") -> np.ndarray:
     """delta_L = dL_i/dZ_L for every sample i of the batch: (B, K), written into `out` when given;
     `scratch`, a (B, K) array for f'(Z_L), when given."""
-    K = T.shape[1]
+    K = T.shape[1] if loss != "bce" or bce_outputs == "mean" else 1   # BCE summed over outputs: no 1/K
     if loss in ("sum", "mean"):
         delta = np.subtract(A_L, T, out=out)                                    # a - t
         delta *= derivative(output_activation, Z_L, A_L, slope, out=scratch)    # (a - t) f'(z)

@@ -38,13 +38,17 @@ def forward(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, 
 def backward(weights: list[np.ndarray], Zs: list[np.ndarray], activations: list[np.ndarray],
              T: np.ndarray, *, loss: str = "sum", hidden_activation: str = "sigmoid",
              output_activation: str = "sigmoid", leaky_slope: float = 0.01,
-             deltas: list[np.ndarray] | None = None,
+             reduction: str = "mean", bce_outputs: str = "mean", l2: float = 0.0, l2_biases: bool = False,
+             biases: list[np.ndarray] | None = None, deltas: list[np.ndarray] | None = None,
              workspace: Workspace | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """dL/dW[l] and dL/db[l] for every layer, L the batch mean of the per-sample loss.
+    """dL/dW[l] and dL/db[l] for every layer, L the batch mean of the per-sample loss (`reduction` "sum":
+    their sum, so no division by B), plus the L2 penalty l2/2 sum W^2 when `l2` > 0 (`l2_biases`: the
+    biases, passed as `biases`, too).
 
         delta_L    = dL_i/dZ_L                                (numpy_impl.losses.output_delta)
         dW[l]      = A[l-1].T @ delta[l] / B,   db[l] = sum_i delta[l] / B
         delta[l-1] = (delta[l] @ W[l].T) * f'(Z[l-1])         (the chain rule, one layer down)
+        dW[l]     += l2 * W[l]   (db[l] += l2 * b[l])         (d/dW of l2/2 W^2; the deltas never see it)
 
     `deltas`, when a list is given, receives delta[l] of every layer (deltas[l]: (B, n_{l+1}), per sample)
     so that `compare explain` can show the very deltas this pass used; nothing else changes.
@@ -56,16 +60,22 @@ def backward(weights: list[np.ndarray], Zs: list[np.ndarray], activations: list[
     dW: list[np.ndarray] = [ws.dW[l] for l in range(L)]
     db: list[np.ndarray] = [ws.db[l] for l in range(L)]
     delta = output_delta(loss, Zs[-1], activations[-1], T, output_activation, leaky_slope,
-                         out=ws.deltas[-1], scratch=ws.derivatives[-1])                    # (B, n_L)
+                         out=ws.deltas[-1], scratch=ws.derivatives[-1], bce_outputs=bce_outputs)  # (B, n_L)
+    average = reduction == "mean"
     if deltas is not None:
         deltas[:] = [None] * L
     for l in range(L - 1, -1, -1):
         if deltas is not None:
             deltas[l] = delta
         activations[l].T.dot(delta, out=dW[l])                            # (n_l, n_{l+1})
-        dW[l] /= B
         np.add.reduce(delta, axis=0, out=db[l], keepdims=True)            # (1, n_{l+1}), as np.sum
-        db[l] /= B
+        if average:
+            dW[l] /= B
+            db[l] /= B
+        if l2:
+            dW[l] += l2 * weights[l]
+            if l2_biases and biases is not None:
+                db[l] += l2 * biases[l]
         if l > 0:
             # Z[l-1] is Zs[l-1] and its activation is activations[l] (activations[0] is X)
             next_delta = delta.dot(weights[l].T, out=ws.deltas[l - 1])                     # (B, n_l)

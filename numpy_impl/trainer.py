@@ -52,7 +52,11 @@ class NumpyTrainer:
         acts = dict(hidden_activation=e.hidden_activation, output_activation=e.output_activation,
                     leaky_slope=e.leaky_slope)
         self.forward: ForwardFn = forward_fn or partial(forward, **acts)
-        self.backward: BackwardFn = backward_fn or partial(backward, loss=e.loss, **acts)
+        # the conventions (`reduction`, `bce_outputs`, the L2 penalty in the loss) default to torch's own
+        conventions = dict(reduction=getattr(e, "reduction", "mean"), bce_outputs=getattr(e, "bce_outputs", "mean"),
+                           l2=getattr(e, "l2", 0.0), l2_biases=getattr(e, "l2_biases", False))
+        self.backward: BackwardFn = backward_fn or partial(backward, loss=e.loss, biases=self.biases, **acts,
+                                                           **conventions)
         self._workspaces: dict[int, Workspace] = {}
         # without biases (`bias = False`) they stay 0 and are no parameters; `weight_decay_biases = False`:
         # one parameter group per parameter, in torch's order, the biases' with no weight decay

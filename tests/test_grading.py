@@ -250,11 +250,12 @@ def test_gradescope_autograder_against_a_fake_tree(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     results = json.loads((root / "results" / "results.json").read_text())
     # Gradescope's shape: score, execution_time, output, tests[name, score, max_score, output, visibility]
-    assert set(results) == {"score", "execution_time", "output", "tests"}
+    assert set(results) == {"score", "execution_time", "output", "output_format", "test_output_format",
+                            "test_name_format", "tests"}
     assert isinstance(results["execution_time"], (int, float)) and results["execution_time"] > 0
     assert len(results["tests"]) == 5
     for t in results["tests"]:
-        assert set(t) == {"name", "score", "max_score", "output", "visibility"}
+        assert set(t) == {"name", "score", "max_score", "output", "output_format", "visibility"}
         assert t["visibility"] in ("visible", "hidden", "after_due_date", "after_published")
         assert 0 <= t["score"] <= t["max_score"] and isinstance(t["output"], str) and t["output"]
     assert [t["score"] for t in results["tests"]] == [2, 2, 0, 0, 0]

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from compare.diagnosis.alternatives import right_for_another_setting
+from compare.diagnosis.conventions import l2_term
 from compare.diagnosis.hints import Reference, Setting, factor_hints, formula_hints, layer_hints, zero_hint
-from compare.diagnosis.mistakes import l2_term
 from numpy_impl.network import backward, forward
 
 
@@ -69,14 +69,30 @@ def test_all_zeros_and_not_quite():
     assert zero_hint(np.zeros((3, 2)), np.zeros((3, 2)), "dW1") == []
 
 
+def _run(weight_decay=0.0, l2=0.0, l2_biases=False):
+    from types import SimpleNamespace
+    return SimpleNamespace(weight_decay=weight_decay, l2=l2, l2_biases=l2_biases)
+
+
 def test_l2_term_and_near_misses():
     ref, s = reference()
     W, G = ref.weights[2], ref.dW[2]
-    assert "+ 0.01 x W" in l2_term(G + 0.01 * W, G, W, 0.0, "dW3", 1e-6)[0]
-    assert "applied by the optimizer already" in l2_term(G + 0.1 * W, G, W, 0.1, "dW3", 1e-6)[0]
-    assert l2_term(G - 0.01 * W, G, W, 0.0, "dW3", 1e-6) == []            # a negative lambda is not L2
+    assert "+ 0.01 x W" in l2_term(G + 0.01 * W, G, W, _run(), "dW3", 1e-6)[0]
+    assert "check it with --l2 0.01" in l2_term(G + 0.01 * W, G, W, _run(), "dW3", 1e-6)[0]
+    assert "applied by the optimizer already" in l2_term(G + 0.1 * W, G, W, _run(0.1), "dW3", 1e-6)[0]
+    assert l2_term(G - 0.01 * W, G, W, _run(), "dW3", 1e-6) == []            # a negative lambda is not L2
     noisy = G + 0.01 * W + 1e-3 * np.random.default_rng(0).normal(size=W.shape)
-    assert l2_term(noisy, G, W, 0.0, "dW3", 1e-6) == []
+    assert l2_term(noisy, G, W, _run(), "dW3", 1e-6) == []
+
+
+def test_l2_term_counted_twice_or_missing_where_the_loss_has_one():
+    ref, s = reference()
+    W, G = ref.weights[2], ref.dW[2]     # G: the gradient with the experiment's l2 = 0.1 in it
+    assert "counted twice" in l2_term(G + 0.1 * W, G, W, _run(l2=0.1), "dW3", 1e-6)[0]
+    assert "is missing" in l2_term(G - 0.1 * W, G, W, _run(l2=0.1), "dW3", 1e-6)[0]
+    b = ref.biases[2]
+    assert l2_term(ref.db[2] - 0.1 * b, ref.db[2], b, _run(l2=0.1), "db3", 1e-6) == []   # biases not penalised
+    assert "x b" in l2_term(ref.db[2] - 0.1 * b, ref.db[2], b, _run(l2=0.1, l2_biases=True), "db3", 1e-6)[0]
 
 
 @pytest.mark.parametrize("mistake, words", [

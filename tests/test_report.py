@@ -191,7 +191,8 @@ def test_zh_without_a_cjk_font_warns_once_and_replaces_the_previous_report(en_re
     assert not (out / "figures" / "stale.png").exists()
     md = (out / "solutions.md").read_text(encoding="utf-8")
     assert "实验题 1" in md and "--epochs 5" in md
-    assert "整个数据集上的损失" in md and "决策边界" in md      # captions are page text: Chinese
+    assert "整个数据集上的损失" in md and "颜色" in md      # captions are page text: Chinese
+    assert "fonts-noto-cjk" in md.split("目录")[1].split("##")[0]      # and the page says how to get the font
     assert sorted(os.listdir(tmp_path)) == ["report"]          # no temporary or old folder left beside it
 
 

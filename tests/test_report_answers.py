@@ -19,11 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 FLOAT = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 
 
-def run_program(command: str) -> list[dict]:
-    """Run `python examples/answers/X.py ...` from the repository root; its runs, as printed."""
+def run_program(command: str, folder: Path) -> list[dict]:
+    """Run `python answers/X.py ...` in `folder` (the report's, or the repository's examples/): its runs, as
+    printed."""
     argv = command.split()
-    assert argv[0] == "python" and argv[1].startswith("examples/answers/")
-    done = subprocess.run([sys.executable, *argv[1:]], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert argv[0] == "python" and argv[1].startswith("answers/")
+    done = subprocess.run([sys.executable, *argv[1:]], cwd=folder, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     runs = []
     for block in re.split(r"^== .*$", done.stdout, flags=re.M):
@@ -39,7 +40,7 @@ def run_program(command: str) -> list[dict]:
 
 def shown_commands(md: str) -> dict[str, str]:
     return {name: command for command, name in
-            re.findall(r"^(python examples/answers/(\w+)\.py(?: [^\n]*)?)$", md, flags=re.M)}
+            re.findall(r"^(python answers/(\w+)\.py(?: [^\n]*)?)$", md, flags=re.M)}
 
 
 def flat(rows: list[list]) -> list:
@@ -62,7 +63,7 @@ def test_each_program_prints_the_reports_numbers(en_report):
     md = (en_report / "solutions.md").read_text(encoding="utf-8")
     report = parse_runs(md)                # hiring, exercise1, exercise2 x2, exercise3 batch + 3 at seed 0
     commands = shown_commands(md)
-    printed = {name: run_program(command) for name, command in commands.items()}
+    printed = {name: run_program(command, en_report) for name, command in commands.items()}   # beside the report
     assert [len(printed[n]) for n in ("hiring", "exercise1", "exercise2", "exercise3")] == [1, 1, 2, 4]
     pairs = [(printed["hiring"][0], report[0]), (printed["exercise1"][0], report[1]),
              (printed["exercise2"][0], report[2]), (printed["exercise2"][1], report[3]),
@@ -91,7 +92,7 @@ def test_each_program_prints_the_reports_numbers(en_report):
 
 @pytest.mark.parametrize("name", ["hiring"])
 def test_the_seed_example_at_full_length_prints_the_seeds_check_values(name):
-    (run,) = run_program(f"python examples/answers/{name}.py")
+    (run,) = run_program(f"python answers/{name}.py", ROOT / "examples")
     assert run["loss_log"][0] == [0, 0.11673740506651809]
     assert run["loss_log"][-1] == [9000, 0.0001174237438809849]
     assert f"{run['outputs'][0]:.8f}" == "0.98551454"

@@ -45,6 +45,7 @@ def test_questions_template_and_check_without_answers(tmp_path, en_report, capsy
         fixed = text[key].split("{")[0][:30]
         assert fixed not in md and fixed not in page, key
     assert "<img" not in page and "examples/answers" not in md
+    assert "solution" not in md.lower() and "solution" not in page.lower()   # never names (or links) the answer
     report_numbers = set(re.findall(r"\d\.\d{6,}", (en_report / "solutions.md").read_text(encoding="utf-8")))
     assert len(report_numbers) > 100
     assert not re.findall(r"\d\.\d{4,}", md)            # nothing with more digits than the lesson's data
@@ -71,6 +72,8 @@ def test_the_report_questions_use_the_runs_epochs_too(en_report, zh_report):
     (["--seeds", "3"], "--handout with --seeds"),
     (["--lang", "fr"], "--lang fr"),
     (["--epochs", "0"], "--epochs 0"),
+    (["--digits", "0"], "--digits 0"),
+    (["--digits", "18"], "--digits 18"),
 ])
 def test_answer_only_or_bad_options_exit_2_with_one_line_and_write_nothing(tmp_path, capsys, args, says):
     assert handout(tmp_path / "handout", *args) == 2
@@ -85,3 +88,22 @@ def test_a_folder_holding_other_files_is_refused(tmp_path, capsys):
     assert handout(tmp_path / "class") == 2
     assert "holds other files" in capsys.readouterr().err
     assert listing(tmp_path) == ["class", "class/grades.csv"]
+
+
+def test_a_language_without_a_template_is_refused(tmp_path, capsys, monkeypatch):
+    """A language the pages are written in, but whose template this installation lacks: one line, exit 2,
+    nothing written (a handout that asks students to fill in a file that is not there is no handout)."""
+    from compare.reporting import handout as module
+    monkeypatch.setitem(module.TEMPLATES, "zh", "backprop_template_zh.py")
+    assert handout(tmp_path / "handout", "--lang", "zh") == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and "--lang zh" in err and "backprop_template_zh.py" in err
+    assert listing(tmp_path) == []
+
+
+def test_the_template_docstring_runs_from_beside_the_handout(tmp_path):
+    """The template's own instructions name the file as it lies beside the handout, and no solution."""
+    assert handout(tmp_path / "handout") == 0
+    text = (tmp_path / "handout" / "backprop_template.py").read_text(encoding="utf-8")
+    assert "python -m compare check backprop_template.py" in text
+    assert "examples/backprop_template.py" not in text and "solution" not in text.lower()

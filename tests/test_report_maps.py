@@ -27,7 +27,8 @@ def test_the_boundary_only_where_it_exists(tmp_path, W3, b3, crosses):
     p = panel(W3, b3)
     out = maps.output_grid(experiment, p)[2]
     assert maps.crosses_half(out) is crosses
-    labels = maps.decision_map(tmp_path / "map.png", experiment, p, WORDS)
+    labels, facts = maps.decision_map(tmp_path / "map.png", experiment, p, WORDS)
+    assert facts.boundary is crosses and (facts.low, facts.high) == (out.min(), out.max())
     assert ("output = 0.5" in labels) is crosses
     assert {"target 0", "target 1"} <= set(labels)
     width, height = png_size((tmp_path / "map.png").read_bytes())

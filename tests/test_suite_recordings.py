@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compare.usercode.suite import SUITE
+from compare.usercode.suite import RECORDED as SUITE
 from compare.usercode.suite_record import differences, fresh_recording, load_recording, recording_path
 
 pytest.importorskip("torch")
@@ -30,7 +30,7 @@ def test_recordings_are_small_compressed_plain_npz():
         total += path.stat().st_size
         with np.load(path, allow_pickle=False) as npz:   # no pickle: object arrays would refuse to load
             assert all(npz[k].dtype != object for k in npz.files)
-    assert total < 400_000
+    assert total < 500_000   # 29 recordings: the suite and its structure experiments in other settings, depths
 
 
 def test_differences_sees_one_changed_element():

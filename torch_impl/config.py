@@ -2,6 +2,9 @@
 
 `compare`'s `Experiment` has them all; a script can pass its own small dataclass. Arrays are in the seed
 layout (`W` (inputs, outputs)); `torch_impl.layout` converts them for `nn.Linear`.
+
+Optional, torch's defaults when absent: `reduction` ("mean" | "sum"), `bce_outputs` ("mean" | "sum"), `l2`
+(the loss gains l2/2 x the sum of squared weights), `l2_biases`, `bias`, `weight_decay_biases`.
 """
 
 from __future__ import annotations

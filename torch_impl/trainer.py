@@ -11,7 +11,7 @@ from torch import nn
 from torch_impl.config import TrainingConfig
 from torch_impl.data import make_loader
 from torch_impl.layout import linear_to_seed, seed_to_linear
-from torch_impl.losses import make_log_loss, make_loss
+from torch_impl.losses import l2_penalty, make_log_loss, make_loss
 from torch_impl.model import MLP
 from torch_impl.optimizers import make_optimizer
 
@@ -58,7 +58,8 @@ class TorchTrainer:
         self.T = torch.tensor(e.targets, dtype=self.dtype)                               # (N, n_L)
         self.loader = make_loader(e, self.X, self.T)
         self.X_device, self.T_device = self.X.to(self.device), self.T.to(self.device)
-        self.loss_fn = make_loss(e.loss)
+        self.loss_fn = make_loss(e.loss, getattr(e, "reduction", "mean"), getattr(e, "bce_outputs", "mean"))
+        self.l2, self.l2_biases = getattr(e, "l2", 0.0), getattr(e, "l2_biases", False)
         self.log_loss_fn = make_log_loss(e.loss)
         params: list = list(self.model.parameters())           # weight1, bias1, weight2, ... (or weights only)
         if getattr(e, "bias", True) and not getattr(e, "weight_decay_biases", True):
@@ -75,6 +76,8 @@ class TorchTrainer:
             X, T = X.to(self.device), T.to(self.device)
         self.optimizer.zero_grad()
         loss = self.loss_fn(self.model(X), T)
+        if self.l2:   # the penalty is part of the loss: autograd derives its gradient
+            loss = loss + l2_penalty(self.model, self.l2, self.l2_biases)
         loss.backward()
         self.optimizer.step()
         self.updates += 1

@@ -8,7 +8,7 @@ import math
 import sys
 from typing import Any
 
-from compare.cli.options import Parser, add_run_options, overrides_from
+from compare.cli.options import CONVENTION_KEYS, Parser, add_run_options, overrides_from
 from compare.cli.output import json_text, loss_line, outputs_block, parity_json, run_json
 from compare.cli.runner import guarded, load_runs, version_string
 from compare.errors import DivergenceError, ExperimentError, ParityError
@@ -26,6 +26,8 @@ DESCRIPTION = ("Check your own backprop. Without an EXPERIMENT (and without run 
                "..., AL]. Trained from the experiment's weights with the experiment's optimizer on torch's batches, "
                "your forward pass, gradients and updated weights are checked against torch at every update; the "
                "first disagreement names the stage, layer, parameter, element and both values, with hints. "
+               "A file of cs231n-style layer functions (affine_forward / affine_backward, conv_forward_naive, ...; "
+               "no backward) is checked layer by layer instead (--layer NAME; docs/layers.md). "
                "Exit: 0 agree, 1 disagreement, 2 bad input (your file included), 3 diverged.")
 
 
@@ -53,6 +55,9 @@ def build_parser() -> Parser:
     parser.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default=None,
                         help="with --isolate: auto (default: bubblewrap where it works here), bwrap, or none "
                              "(its own process only); see the README's security section")
+    parser.add_argument("--layer", default=None, metavar="NAME",
+                        help="a layer file (cs231n-style affine_forward / affine_backward, ...): check this layer "
+                             "only (its name or one of its functions' names; docs/layers.md)")
     parser.add_argument("--version", action="version", version=version_string("compare check"))
     return parser
 
@@ -86,6 +91,11 @@ def _main(argv: list[str] | None) -> int:
 def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
     if not 0 < args.timeout <= MAX_TIMEOUT:
         raise ExperimentError(f"--timeout: expected seconds > 0 (at most {MAX_TIMEOUT:g}), found {args.timeout:g}")
+    from compare.cli.cmd_check_layers import layer_file, run_layers
+    if layer_file(args.file):   # cs231n-style layer functions and no `backward`: `compare.cli.cmd_check_layers`
+        return run_layers(args, talk)
+    if args.layer is not None:
+        raise ExperimentError(f"--layer: {args.file} defines no layer function (affine_forward, ...)")
     from compare.usercode.rules import rule_names
     rules = rule_names(args.file)
     if rules:   # a file of update rules (sgd_momentum, rmsprop, adam, ...): `compare.cli.cmd_rulecheck`
@@ -107,9 +117,10 @@ def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
 def _run_code(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
     if args.against is not None:
         return _against(args, code, talk)
-    if args.experiment is None and not any(overrides_from(args)[0]) and args.mode is None:
-        from compare.cli.cmd_check_suite import run_suite_command
-        return run_suite_command(args, code, talk)
+    overrides = overrides_from(args)[0]
+    if args.experiment is None and set(overrides) <= set(CONVENTION_KEYS) and args.mode is None:
+        from compare.cli.cmd_check_suite import run_suite_command  # the loss's conventions keep the suite
+        return run_suite_command(args, code, talk, overrides)
     if args.live:
         raise ExperimentError("--live runs the check suite with torch (no EXPERIMENT); a named experiment always "
                               "runs against torch")

@@ -1,7 +1,9 @@
 """`python -m compare report`: reference solutions to the seed's exercises, as DIR/index.html (one
 self-contained page) and DIR/solutions.md (the same content, figures in DIR/figures/, the corrected programs
-in DIR/answers/). `--handout`: the students' sheet instead (questions, backward template, how to check it;
-no answers), as DIR/index.html, DIR/handout.md and DIR/backprop_template.py; it trains nothing.
+in DIR/answers/, every number with all its digits in DIR/numbers.json). `--handout`: the students' sheet
+instead (questions, backward template, how to check it; no answers), as DIR/index.html, DIR/handout.md and
+DIR/backprop_template.py; it trains nothing. `--digits N` rounds the numbers the pages show (the report's
+default: every digit; the handout's: 6).
 
 The report is built in a temporary folder next to DIR and renamed into place at the end: a failed or
 interrupted run leaves the previous report as it was, and never half a report. DIR must be new, empty, or
@@ -35,6 +37,7 @@ DESCRIPTION = ("Answer the seed lesson's exercises with parity-checked runs of e
                "--handout writes the students' sheet instead (questions and template, no answers). "
                "Exit: 0 done, 1 a disagreement (nothing written), 2 bad input, 3 diverged, 130/143 interrupted.")
 ANSWER_ONLY = ("seeds",)     # options that only the answers read: refused with --handout
+HANDOUT_DIGITS = 6           # a student-facing sheet: 0.985515, not 0.98551453752390453
 
 
 def _parser() -> Parser:
@@ -54,6 +57,9 @@ def _parser() -> Parser:
     parser.add_argument("--report-every", type=int, default=None, metavar="N",
                         help="the loss tables' interval (default: the presets' 1000, or epochs // 10 "
                         "with --epochs)")
+    parser.add_argument("--digits", type=int, default=None, metavar="N",
+                        help="significant digits of the numbers shown, 1-17 (default: every digit, exactly what "
+                        f"--json prints; the handout's {HANDOUT_DIGITS}); numbers.json keeps every digit")
     parser.add_argument("--quiet", action="store_true", help="no progress bar; only the final line")
     add_jobs_option(parser, "the report (every preset run and every seed)")
     parser.add_argument("--version", action="version", version=version_string("compare report"))
@@ -70,6 +76,11 @@ def check_target(target: Path) -> Path:
     resolved = target.resolve()
     if resolved == here or resolved in here.parents:
         raise ExperimentError(f"{flag}: is the current folder or contains it; name a folder for the report")
+    for own in _own_folders():
+        if resolved == own or own in resolved.parents:
+            raise ExperimentError(f"{flag}: inside the package's own files ({own}); name a folder outside it")
+        if resolved in own.parents:
+            raise ExperimentError(f"{flag}: contains the package's own files ({own}); name a folder for the report")
     if target.is_dir():
         if not os.access(target, os.W_OK | os.X_OK):
             raise ExperimentError(f"{flag}: not writable")
@@ -83,6 +94,14 @@ def check_target(target: Path) -> Path:
     if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
         raise ExperimentError(f"{flag}: cannot write in {ancestor}")
     return target
+
+
+def _own_folders() -> list[Path]:
+    """The folders the package reads its own files from: a report is never written into (or over) them."""
+    from compare.reporting.answers import examples_dir
+    folders = [Path(__file__).resolve().parents[1]]          # the package: compare/
+    examples = examples_dir()
+    return folders + ([examples.resolve()] if examples is not None else [])
 
 
 def swap_into_place(built: Path, target: Path) -> None:
@@ -122,6 +141,9 @@ def _main(argv: list[str] | None) -> int:
         raise ExperimentError(f"--epochs {args.epochs}: expected a whole number >= 1")
     if args.report_every is not None and args.report_every < 1:
         raise ExperimentError(f"--report-every {args.report_every}: expected a whole number >= 1")
+    if args.digits is not None and not 1 <= args.digits <= 17:
+        raise ExperimentError(f"--digits {args.digits}: expected a whole number from 1 to 17 (17 is every digit "
+                              "of a float64)")
     if args.handout:
         return _handout(args)
     args.seeds = 10 if args.seeds is None else args.seeds
@@ -139,6 +161,7 @@ def _main(argv: list[str] | None) -> int:
                   "plot labels are in English, the text is in Chinese", file=sys.stderr)
     command = " ".join(["python -m compare report", f"--lang {args.lang}", f"--seeds {args.seeds}"]
                        + ([f"--epochs {args.epochs}"] if args.epochs is not None else [])
+                       + ([f"--digits {args.digits}"] if args.digits is not None else [])
                        + ([f"--report-every {args.report_every}"] if args.report_every is not None else []))
     if not args.quiet:
         print(f"report: {len(plans)} parity-checked runs, {sum(e.total_updates for e in experiments)} updates "
@@ -172,8 +195,8 @@ def _build(folder: Path, plans: list, experiments: list, args, font: str | None,
     except DivergenceError as exc:
         print(f"error: {exc}; no report was written", file=sys.stderr)
         return 3
-    blocks = build(results, args.seeds, args.lang, font, folder, command)
-    _write(folder, {"solutions.md": to_markdown(blocks),
+    blocks = build(results, args.seeds, args.lang, font, folder, command, args.digits)
+    _write(folder, {"solutions.md": to_markdown(blocks), "numbers.json": numbers_json(results),
                     "index.html": to_html(blocks, TEXTS[args.lang]["title"], args.lang, folder),
                     MARKER: f"{command}\n"})
     return 0
@@ -182,32 +205,41 @@ def _build(folder: Path, plans: list, experiments: list, args, font: str | None,
 def _handout(args) -> int:
     """The students' sheet: written into a temporary folder and swapped into place, like the report."""
     from compare.reporting.document import to_html, to_markdown
-    from compare.reporting.handout import TEMPLATE, handout, template_text
+    from compare.reporting.handout import TEMPLATE, TEMPLATES, handout, template_text
     from compare.reporting.sections import TEXTS
     target = check_target(Path(args.out or "handout"))
+    template = template_text(args.lang)
+    if template is None:
+        raise ExperimentError(f"--lang {args.lang}: no backward template for this language in this installation "
+                              f"(expected examples/{TEMPLATES.get(args.lang, TEMPLATE)}); nothing written")
     epochs = 10000 if args.epochs is None else args.epochs
     every = args.report_every or (1000 if args.epochs is None else max(1, epochs // 10))
     command = " ".join(["python -m compare report --handout", f"--lang {args.lang}"]
                        + ([f"--epochs {args.epochs}"] if args.epochs is not None else [])
+                       + ([f"--digits {args.digits}"] if args.digits is not None else [])
                        + ([f"--report-every {args.report_every}"] if args.report_every is not None else []))
     target.parent.mkdir(parents=True, exist_ok=True)
     built = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
-        blocks = handout(args.lang, epochs, every)
-        files = {"handout.md": to_markdown(blocks),
-                 "index.html": to_html(blocks, TEXTS[args.lang]["handout_title"], args.lang, built),
-                 MARKER: f"{command}\n"}
-        template = template_text()
-        if template is not None:
-            files[TEMPLATE] = template
-        _write(built, files)
+        blocks = handout(args.lang, epochs, every, template)
+        _write(built, {"handout.md": to_markdown(blocks),
+                       "index.html": to_html(blocks, TEXTS[args.lang]["handout_title"], args.lang, built),
+                       MARKER: f"{command}\n", TEMPLATE: template})
         swap_into_place(built, target)
     finally:
         if built.exists():
             shutil.rmtree(built, ignore_errors=True)
-    print(f"handout written: {target / 'index.html'} and {target / 'handout.md'}"
-          + (f" (template: {target / TEMPLATE})" if (target / TEMPLATE).exists() else ""))
+    print(f"handout written: {target / 'index.html'} and {target / 'handout.md'} (template: {target / TEMPLATE})")
     return 0
+
+
+def numbers_json(results: dict) -> str:
+    """Every run's numbers with all their digits, whatever --digits rounds on the pages."""
+    import json
+    runs = {key: {"command": r.plan.command(), "loss_log": [[e, v] for e, v in r.loss_log],
+                  "outputs": r.outputs.tolist(), "predictions": r.predictions.tolist(),
+                  "max_abs_diff": r.report.max_abs_diff} for key, r in results.items()}
+    return json.dumps({"runs": runs}, indent=1) + "\n"
 
 
 def _write(folder: Path, files: dict[str, str]) -> None:

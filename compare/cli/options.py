@@ -18,6 +18,7 @@ from compare.experiment.definition import (
     MODES,
     ORDERS,
     OUTPUT_ACTIVATIONS,
+    REDUCTIONS,
 )
 from compare.experiment.generated import parse_sizes
 
@@ -64,6 +65,14 @@ RUN_OPTIONS: list[tuple[str, Any, tuple[str, ...] | None, str]] = [
     ("loss", str, LOSSES, "sum: the seed's per-sample sum over outputs of (t-a)^2/2; mean: MSELoss()/2; "
      "bce; cross_entropy (default sum)"),
     ("dtype", str, DTYPES, "float64 (default) or float32, both sides"),
+    ("reduction", str, REDUCTIONS, "the batch loss: the mean over samples (default) or their sum (torch's "
+     "reduction=\"sum\"; code whose gradients are not divided by the batch size)"),
+    ("bce_outputs", str, REDUCTIONS, "loss bce over several outputs: mean (BCELoss, default) or sum (code whose "
+     "cost is -sum(Y log A + (1-Y) log(1-A)) per sample)"),
+    ("l2", float, None, "an L2 penalty IN THE LOSS, LAMBDA/2 x the sum of squared weights (gradient + LAMBDA W), "
+     ">= 0 (default 0; cs231n's reg * sum(W*W) is --l2 2*reg). Not --weight-decay, the optimizer's"),
+    ("l2_biases", _bool, None, "put the biases in the --l2 penalty too: true/false (default false); bare flag = "
+     "true"),
     ("activation", str, OUTPUT_ACTIVATIONS, "hidden and output activation at once"),
     ("hidden_activation", str, HIDDEN_ACTIVATIONS, "activation of the hidden layers"),
     ("output_activation", str, OUTPUT_ACTIVATIONS, "activation of the output layer"),
@@ -93,7 +102,9 @@ RUN_OPTIONS: list[tuple[str, Any, tuple[str, ...] | None, str]] = [
      "unless --epochs)"),
     ("device", str, DEVICES, "torch side: cpu (default) or cuda; NumPy stays on the CPU"),
 ]
-BOOLEAN_FLAGS = {"drop_last", "nesterov", "maximize", "bias", "amsgrad", "centered"}
+BOOLEAN_FLAGS = {"drop_last", "nesterov", "maximize", "bias", "amsgrad", "centered", "l2_biases"}
+# the loss's conventions: flags that keep `check FILE.py` on the check suite (run with that loss)
+CONVENTION_KEYS = ("reduction", "bce_outputs", "l2", "l2_biases")
 
 
 def add_run_options(parser: argparse.ArgumentParser, *, out_help: str = "write plots to this folder "

@@ -14,7 +14,7 @@ import itertools
 
 import numpy as np
 
-from compare.diagnosis.hints import Reference, Setting, same
+from compare.diagnosis.setting import Reference, Setting, same
 from numpy_impl.network import backward
 
 HIDDEN = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
@@ -50,8 +50,8 @@ def right_for_another_setting(dW: list[np.ndarray], db: list[np.ndarray], ref: R
     candidates = []
     for count in (1, 2):
         for keys in itertools.combinations(actual, count):
-            if "leaky_slope" in keys and not uses_leaky:
-                continue
+            if "leaky_slope" in keys and not uses_leaky or not all(s.takes(k) for k in keys):
+                continue   # a setting the file cannot be asked for: being right for it is no hint
             for values in itertools.product(*(choices[k] for k in keys)):
                 setting = dict(actual, **dict(zip(keys, values)))
                 if any(setting[k] == actual[k] for k in keys) or not _valid(setting["loss"],
@@ -61,7 +61,9 @@ def right_for_another_setting(dW: list[np.ndarray], db: list[np.ndarray], ref: R
     for keys, setting in candidates:
         try:
             with np.errstate(all="ignore"):
-                gW, gb = backward(ref.weights, ref.Zs, ref.activations, T, **setting)
+                gW, gb = backward(ref.weights, ref.Zs, ref.activations, T, reduction=s.reduction, l2=s.l2,
+                                  l2_biases=s.l2_biases, biases=ref.biases,
+                                  bce_outputs=s.bce_outputs if setting["loss"] == "bce" else "mean", **setting)
         except (ValueError, FloatingPointError):
             continue
         if all(same(a, b, s.rtol) for a, b in zip(dW + db, gW + gb)):

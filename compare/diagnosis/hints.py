@@ -13,47 +13,15 @@ Nothing here reads files, prints or imports torch; every function returns a list
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from compare.diagnosis.mistakes import batch_sum_mistakes, one_sample_dw, target_mistakes
-from numpy_impl.activations import activate, derivative
+from compare.diagnosis.deltas import DEFAULT_SLOPE, mistaken_deltas, slope_text
+from compare.diagnosis.mistakes import one_sample_dw
+from compare.diagnosis.setting import Reference, Setting, same
+from numpy_impl.activations import activate
 
-
-@dataclass(frozen=True)
-class Reference:
-    """The correct side's record of one update (seed layout, float64), layers indexed from 0 here."""
-
-    activations: list[np.ndarray]        # [X, A1, ..., AL]
-    Zs: list[np.ndarray]                 # [Z1, ..., ZL]
-    dZ: list[np.ndarray] | None          # dL/dZ[l] of the batch loss (= delta[l] / B); None if unknown
-    weights: list[np.ndarray]            # before the update
-    biases: list[np.ndarray]
-    dW: list[np.ndarray]
-    db: list[np.ndarray]
-    targets: np.ndarray | None = None    # (B, n_L), this batch's; None if unknown
-
-
-@dataclass(frozen=True)
-class Setting:
-    """What the hints need to know about the run."""
-
-    batch_size: int
-    n_outputs: int
-    loss: str = "sum"
-    hidden_activation: str = "sigmoid"
-    output_activation: str = "sigmoid"
-    leaky_slope: float = 0.01
-    rtol: float = 1e-6        # how exactly a pattern must fit (float64; a float32 run uses more)
-
-
-def same(a: np.ndarray, b: np.ndarray, rtol: float = 1e-6) -> bool:
-    """Equal up to rounding, relative to the larger array's scale."""
-    if a.shape != b.shape or not (np.isfinite(a).all() and np.isfinite(b).all()):
-        return False
-    scale = max(float(np.abs(a).max(initial=0.0)), float(np.abs(b).max(initial=0.0)), 1e-300)
-    return bool(np.all(np.abs(a - b) <= rtol * scale))
+__all__ = ["Reference", "Setting", "same", "factor_hints", "formula_hints", "forward_hints", "layer_hints",
+           "transposed_hint", "zero_hint"]
 
 
 def constant_factor(ours: np.ndarray, theirs: np.ndarray, rtol: float = 1e-6) -> float | None:
@@ -88,10 +56,10 @@ def factor_hints(ours: np.ndarray, theirs: np.ndarray, setting: Setting, name: s
     m = abs(r)
     explained = []
     if B > 1 and _near(m, B, tol):
-        explained.append(f"a factor of the batch size B = {B}: the average over the batch is missing (divide "
-                         "the sums over samples by B)")
+        explained.append(f"a factor of the batch size B = {B}: the average over the batch is missing (the sums "
+                         "over the samples are used as they are)")
     if B > 1 and _near(m, 1 / B, tol):
-        explained.append(f"a factor 1/B, B = {B} the batch size: averaged over the batch twice (divide by B once)")
+        explained.append(f"a factor 1/B, B = {B} the batch size: averaged over the batch twice")
     if K > 1 and _near(m, K, tol):
         explained.append(f"a factor of the number of outputs K = {K}: the other loss convention: yours is the "
                          f"gradient of loss \"sum\" (per sample, the sum over outputs of (t - a)^2 / 2); the "
@@ -102,17 +70,19 @@ def factor_hints(ours: np.ndarray, theirs: np.ndarray, setting: Setting, name: s
                          f"loss \"mean\" (also divided by the number of outputs); the experiment uses loss "
                          f"\"{loss}\"" if loss == "sum" else f"a factor 1/K, K = {K} outputs: divided by K once "
                          "too often")
+    mse = loss in ("sum", "mean")
     if _near(m, 2.0, tol):
-        explained.append("a factor 2: MSE instead of MSE/2 (the derivative of (t - a)^2 is 2 (a - t); the "
-                         "loss is (t - a)^2 / 2, whose derivative is a - t)")
+        explained.append("a factor 2: MSE instead of MSE/2 (the derivative of (t - a)^2, where the loss is "
+                         "(t - a)^2 / 2)" if mse else "a factor 2: an extra 2")
     if _near(m, 0.5, tol):
-        explained.append("a factor 1/2: the derivative of (t - a)^2 / 2 is a - t, not (a - t) / 2")
+        explained.append("a factor 1/2: the derivative of (t - a)^2 / 2 halved once more" if mse
+                         else "a factor 1/2: halved once too often")
     n = round(1 / m) if m < 1 else 0
     if n > 1 and n != B and n != K and _near(m, 1 / n, tol):
         explained.append(f"divided by {n} where this batch has B = {B} sample{'s' if B > 1 else ''}: a batch size "
-                         "fixed in the code? (a last, partial batch is smaller; divide by the batch's own length)")
-    negative = ("deltas built from T - A (the seed writes the update as W + lr * delta) returned as gradients; "
-                "the gradient is dL/dW, built from A - T")
+                         "fixed in the code? (a last, partial batch is smaller)")
+    negative = ("deltas built from T - A (the seed writes the update as W + lr * delta) returned as gradients: "
+                "they point the other way from dL/dW")
     if delta_right:
         negative = "the sign in its own formula (the other gradient of this layer agrees, so delta is right)"
         explained = [e for e in explained if "loss" not in e and "MSE" not in e and "(t - a)^2" not in e]
@@ -146,47 +116,9 @@ def _ruled_out(B: int, K: int) -> str:
 def transposed_hint(ours: np.ndarray, theirs: np.ndarray, setting: Setting, name: str) -> list[str]:
     if ours.ndim == 2 and ours.shape == theirs.T.shape and not same(theirs, theirs.T, setting.rtol) \
             and same(ours, theirs.T, setting.rtol):
-        return [f"yours is torch's {name} transposed: dW = A_prev.T @ delta has W's shape (inputs, outputs); "
-                "delta.T @ A_prev is its transpose (on a square layer the shapes cannot tell them apart)"]
+        return [f"yours is torch's {name} transposed: (outputs, inputs) where W is (inputs, outputs) (on a square "
+                "layer the shapes cannot tell them apart)"]
     return []
-
-
-def _fprime(name: str, Z: np.ndarray, A: np.ndarray, slope: float) -> np.ndarray | None:
-    if name == "softmax":
-        return None
-    return derivative(name, Z, A, slope)
-
-
-def _mistaken_deltas(i: int, ref: Reference, s: Setting) -> list[tuple[str, np.ndarray]]:
-    """(description, the dL/dZ of layer i+1 that a classic mistake computes), from correct ingredients."""
-    L = len(ref.weights)
-    assert ref.dZ is not None
-    Z, A = ref.Zs[i], ref.activations[i + 1]
-    name = s.output_activation if i == L - 1 else s.hidden_activation
-    fprime = _fprime(name, Z, A, s.leaky_slope)
-    if fprime is None:
-        if i == L - 1 and ref.targets is not None:
-            return target_mistakes(ref.dZ[i], ref.targets, s.loss, None, i + 1)
-        return []
-    if i == L - 1:   # dL/dA_L, recovered from autograd's dL/dZ_L where f' is not zero
-        with np.errstate(divide="ignore", invalid="ignore"):
-            upstream = np.where(fprime != 0, ref.dZ[i] / fprime, 0.0)
-    else:
-        upstream = ref.dZ[i + 1] @ ref.weights[i + 1].T
-    layer = i + 1
-    out = [(f"the derivative of layer {layer}'s activation ({name}) is missing from delta{layer}", upstream)]
-    if name == "sigmoid":
-        out.append((f"the sigmoid's derivative in delta{layer} is taken at Z (Z (1 - Z)) instead of at the "
-                    "activation A = sigmoid(Z) (A (1 - A))", upstream * Z * (1 - Z)))
-    if i < L - 1 and ref.weights[i + 1].shape[0] == ref.weights[i + 1].shape[1]:
-        out.append((f"delta{layer} is propagated through W{layer + 1} instead of W{layer + 1}.T "
-                    f"(delta{layer} = (delta{layer + 1} @ W{layer + 1}.T) * f'(Z{layer}); on a square W the "
-                    "shapes still fit)", (ref.dZ[i + 1] @ ref.weights[i + 1]) * fprime))
-    if i < L - 1:
-        out += batch_sum_mistakes(ref.dZ[i + 1], ref.weights[i + 1], fprime, layer)
-    elif ref.targets is not None:
-        out += target_mistakes(ref.dZ[i], ref.targets, s.loss, fprime, layer)
-    return out
 
 
 def formula_hints(i: int, parameter: str, ours: np.ndarray, ref: Reference, s: Setting) -> list[str]:
@@ -198,7 +130,7 @@ def formula_hints(i: int, parameter: str, ours: np.ndarray, ref: Reference, s: S
     for j in range(L):   # gradients returned in another layer order
         if j != i and reference[j].shape == ours.shape and same(ours, reference[j], s.rtol):
             hints.append(f"your d{parameter}{layer} equals torch's d{parameter}{j + 1}: the gradients come back in "
-                         f"the wrong layer order (return [d{parameter}1, ..., d{parameter}{L}], layer 1 first)")
+                         "the wrong layer order")
     if ref.dZ is None:
         return hints
     dZ = ref.dZ[i]                               # (B, n_{i+1}), already divided by B
@@ -217,10 +149,9 @@ def formula_hints(i: int, parameter: str, ours: np.ndarray, ref: Reference, s: S
             row = dZ[r:r + 1]
             for scale, how in ((1.0, "divided by B"), (float(B), "")):
                 if same(ours, row * scale, s.rtol):
-                    hints.append(f"your db{layer} is row {r} of delta{layer}{' ' + how if how else ''}: the bias "
-                                 f"gradient sums delta over ALL rows of the batch (np.sum(delta, axis=0, "
-                                 "keepdims=True) / B)")
-    for text, dZ_wrong in _mistaken_deltas(i, ref, s):
+                    hints.append(f"your db{layer} is row {r} of delta{layer}{' ' + how if how else ''}: the other "
+                                 "rows of the batch are left out")
+    for text, dZ_wrong in mistaken_deltas(i, ref, s):
         candidate = ref.activations[i].T @ dZ_wrong if parameter == "W" else dZ_wrong.sum(axis=0, keepdims=True)
         if same(ours, candidate, s.rtol) and text not in hints:
             hints.append(text)
@@ -240,14 +171,12 @@ def layer_hints(first: tuple[int, str], wrong: list[tuple[int, str]], L: int, bi
     delta_right = len(same_layer) == 1
     if layer < L and not delta_right:
         hints.append(f"the layers above layer {layer} agree, so delta{layer + 1} is right: the mistake is in layer "
-                     f"{layer}: in how delta goes down to it, delta{layer} = (delta{layer + 1} @ W{layer + 1}.T) * "
-                     f"f'(Z{layer}), or in dW{layer} and db{layer}'s own formulas")
+                     f"{layer}: in how delta goes down to it (through W{layer + 1} and the activation's derivative), "
+                     f"or in dW{layer} and db{layer}'s own formulas")
     if same_layer == {"W"}:
-        hints.append(f"db{layer} agrees, so delta{layer} is right: look at dW{layer}'s own formula "
-                     f"(dW{layer} = activations[{layer - 1}].T @ delta{layer} / B)")
+        hints.append(f"db{layer} agrees, so delta{layer} is right: look at dW{layer}'s own formula")
     elif same_layer == {"b"}:
-        hints.append(f"dW{layer} agrees, so delta{layer} is right: look at db{layer}'s own formula "
-                     f"(the sum of delta{layer} over the batch's rows, / B)")
+        hints.append(f"dW{layer} agrees, so delta{layer} is right: look at db{layer}'s own formula")
     wrong_layers = {l for l, _ in wrong}
     gap = next((k for k in range(layer - 1, 0, -1) if k not in wrong_layers), None)
     if below and delta_right:
@@ -282,12 +211,15 @@ def forward_hints(i: int, ours: np.ndarray, ref: Reference, s: Setting) -> list[
     if name != "softmax":
         candidates.append((f"the bias b{layer} is missing from Z{layer}", activate(name, A_prev @ W, s.leaky_slope)))
         if W.shape[0] == W.shape[1]:
-            candidates.append((f"Z{layer} uses W{layer}.T: the seed's layout is Z = A_prev @ W + b with W (inputs, "
-                               "outputs)", activate(name, A_prev @ W.T + b, s.leaky_slope)))
+            candidates.append((f"Z{layer} uses W{layer}.T: in the seed's layout W is (inputs, outputs)",
+                               activate(name, A_prev @ W.T + b, s.leaky_slope)))
     if name != "softmax":
         others = [a for a in ("sigmoid", "tanh", "relu", "leaky_relu", "identity") if a != name]
+        key = f"{'output' if i == L - 1 else 'hidden'}_activation"
+        question = f": does your forward read `{key}`?" if s.takes(key, forward=True) else ""
         for other in others + (["softmax"] if i == L - 1 and ours.shape[1] > 1 else []):
-            candidates.append((f"A{layer} is {other}(Z{layer}); this experiment uses {name} for layer {layer}: "
-                               f"does your forward read `{'output' if i == L - 1 else 'hidden'}_activation`?",
-                               activate(other, ref.Zs[i], s.leaky_slope)))
+            candidates.append((f"A{layer} is {other}(Z{layer}); this experiment uses {name} for layer {layer}"
+                               f"{question}", activate(other, ref.Zs[i], s.leaky_slope)))
+        if name == "leaky_relu" and s.leaky_slope != DEFAULT_SLOPE:
+            candidates.append((slope_text(layer, s, forward=True), activate(name, ref.Zs[i], DEFAULT_SLOPE)))
     return [text for text, candidate in candidates if same(ours, candidate, s.rtol)]

@@ -9,7 +9,6 @@ is a formula that reproduces the user's numbers exactly, never a guess.
                         and the error summed over the outputs before f'(Z_L)
     batch_sum_mistakes  the batch's deltas summed (or averaged) over the samples before going down a layer
     one_sample_dw       dW from one sample of the batch only
-    l2_term             an extra lambda * W in the gradient (an L2 penalty the experiment does not have)
 
 Layers are indexed from 0 here (i), named from 1 in sentences (layer i + 1). Every dZ is autograd's dL/dZ of
 the batch loss, i.e. the per-sample delta already divided by the batch size B.
@@ -45,7 +44,7 @@ def target_mistakes(dZ: np.ndarray, T: np.ndarray, loss: str, fprime: np.ndarray
                               "row of targets", np.broadcast_to(T.mean(axis=0, keepdims=True), T.shape)))
     if B > 1 and K > 1:
         text = ("the targets were turned round with reshape where a transpose was meant (reshape keeps the "
-                "memory order and mixes samples with outputs; use targets.T)")
+                "memory order and mixes samples with outputs)")
         wrong_targets.append((text, T.reshape(K, B).T))
         wrong_targets.append((text, T.T.reshape(B, K)))
     if K > 1:
@@ -61,8 +60,8 @@ def target_mistakes(dZ: np.ndarray, T: np.ndarray, loss: str, fprime: np.ndarray
         with np.errstate(divide="ignore", invalid="ignore"):
             upstream = np.where(fprime != 0, dZ / fprime, 0.0)      # dL/dA_L, divided by B
         summed = np.broadcast_to(upstream.sum(axis=1, keepdims=True), upstream.shape) * fprime
-        out.append((f"the output error is summed over the {K} outputs before it is multiplied by f'(Z{layer}) "
-                    "(np.sum(A - T, axis=1)): each output has its own error a_k - t_k", summed))
+        out.append((f"the output error is summed over the {K} outputs before it is multiplied by f'(Z{layer}): "
+                    "the outputs' errors are merged into one", summed))
     return out
 
 
@@ -74,9 +73,9 @@ def batch_sum_mistakes(dZ_above: np.ndarray, W_above: np.ndarray, fprime: np.nda
     if B < 2:
         return []
     summed = (dZ_above.sum(axis=0, keepdims=True) @ W_above.T) * fprime
-    text = (f"delta{layer + 1} was summed over the batch's samples before going down to layer {layer} "
-            f"(np.sum(delta{layer + 1}, axis=0)): each sample keeps its own row of delta until dW and db sum them")
-    return [(text, summed), (text.replace("summed over", "averaged over").replace("np.sum", "np.mean"), summed / B)]
+    text = (f"delta{layer + 1} was summed over the batch's samples before going down to layer {layer}: the "
+            "samples' rows are merged too early")
+    return [(text, summed), (text.replace("summed over", "averaged over"), summed / B)]
 
 
 def one_sample_dw(A_prev: np.ndarray, dZ: np.ndarray, layer: int) -> list[tuple[str, np.ndarray]]:
@@ -86,29 +85,7 @@ def one_sample_dw(A_prev: np.ndarray, dZ: np.ndarray, layer: int) -> list[tuple[
     for r in range(B if B > 1 else 0):
         single = A_prev[r:r + 1].T @ dZ[r:r + 1]
         which = "the first" if r == 0 else "the last" if r == B - 1 else f"sample {r} of the"
-        text = (f"your dW{layer} comes from {which} sample of the batch only (row {r}): dW sums "
-                f"activations.T @ delta over ALL {B} rows, / B")
+        text = (f"your dW{layer} comes from {which} sample of the batch only (row {r}): the other {B - 1} "
+                f"row{'s' if B > 2 else ''} of the batch are left out")
         out += [(text, single), (text, single * B)]
     return out
-
-
-def l2_term(ours: np.ndarray, theirs: np.ndarray, W: np.ndarray, weight_decay: float, name: str,
-            rtol: float) -> list[str]:
-    """`ours = theirs + lam * W` for one lam > 0: an L2 penalty's gradient added by hand."""
-    extra = ours - theirs
-    big = np.abs(W) > 1e-3 * np.abs(W).max(initial=0.0)
-    if not big.any() or not np.isfinite(extra).all():
-        return []
-    lam = float(np.median(extra[big] / W[big]))
-    if lam <= 0:
-        return []
-    scale = max(float(np.abs(ours).max()), float(np.abs(theirs).max()), 1e-300)
-    if not np.all(np.abs(extra - lam * W) <= rtol * 10 * scale):
-        return []
-    if weight_decay:
-        why = (f"this experiment's weight_decay = {weight_decay:g} is applied by the optimizer already, so your "
-               "backward must return the gradient of the loss alone")
-    else:
-        why = "this experiment has no regularisation (weight_decay = 0): return the gradient of the loss alone"
-    return [f"yours = torch's + {lam:.6g} x W at every element of {name}: an L2 term (lambda * W) in your "
-            f"gradient; {why}"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from compare.diagnosis.alternatives import right_for_another_setting
+from compare.diagnosis.conventions import convention_hints, l2_term
 from compare.diagnosis.failure import Failure, neighbours
 from compare.diagnosis.hints import (
     Reference,
@@ -25,7 +26,6 @@ from compare.diagnosis.hints import (
     transposed_hint,
     zero_hint,
 )
-from compare.diagnosis.mistakes import l2_term
 from compare.diagnosis.stages import Stages
 from compare.experiment.definition import Experiment
 from compare.running.optimizer_state import LABELS, SYMBOLS, per_parameter
@@ -59,10 +59,11 @@ def _worst(mask: np.ndarray, ours: np.ndarray, theirs: np.ndarray) -> tuple[int,
     return tuple(int(k) for k in np.unravel_index(int(np.argmax(diff)), diff.shape))  # type: ignore[return-value]
 
 
-def _setting(e: Experiment, batch_size: int) -> Setting:
+def _setting(e: Experiment, batch_size: int, ours: Stages) -> Setting:
     return Setting(batch_size=batch_size, n_outputs=e.sizes[-1], loss=e.loss, hidden_activation=e.hidden_activation,
                    output_activation=e.output_activation, leaky_slope=e.leaky_slope,
-                   rtol=1e-6 if e.dtype == "float64" else 1e-3)
+                   rtol=1e-6 if e.dtype == "float64" else 1e-3, reduction=e.reduction, bce_outputs=e.bce_outputs,
+                   l2=e.l2, l2_biases=e.l2_biases, keywords=ours.keywords, forward_keywords=ours.forward_keywords)
 
 
 def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], experiment: Experiment,
@@ -76,7 +77,7 @@ def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], 
     B = len(where.samples)
     targets = np.asarray(e.targets, dtype=np.float64)[where.samples] if len(where.samples) else None
     ref = Reference(theirs.activations, theirs.Zs, theirs.dZ, before[0], before[1], theirs.dW, theirs.db, targets)
-    setting = _setting(e, B)
+    setting = _setting(e, B, ours)
 
     # forward: input side first
     for l in range(1, L + 1):
@@ -111,10 +112,11 @@ def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], 
             hints.insert(0, f"{earlier} agreed: look for something carried from one call to "
                             "the next (a cached, accumulated or in-place-changed value), or something of this "
                             f"batch only (its {B} sample{'s' if B > 1 else ''}, its size)")
+        forward = ("the forward pass agrees at every layer" if ours.has_forward else
+                   "your file has no forward: ours was used, so your backward received torch's activations")
         return _record(e, where, tolerance, drift, labels, title, "gradient", l, f"{p}{l}", mine, ref_grad,
                        masks[(l, p)], [f"d{q}{k}" for k, q in wrong], hints,
-                       "the forward pass agrees at every layer; first wrong gradient in backprop order (output "
-                       f"layer first): {name}",
+                       f"{forward}; first wrong gradient in backprop order (output layer first): {name}",
                        array=name)
 
     # the update: the optimizer's step, same order
@@ -180,11 +182,16 @@ def gradient_hints(ours: Stages, ref: Reference, setting: Setting, e: Experiment
     other = right_for_another_setting(ours.dW, ours.db, ref, setting)
     delta_right = e.bias and len({q for k, q in wrong if k == l}) == 1
     formulas = formula_hints(l - 1, p, mine, ref, setting)
-    hints = _nan_hint(mine, name)
-    if p == "W":
-        hints += l2_term(mine, ref_grad, before[0][l - 1], e.weight_decay, name, setting.rtol)
-    hints += factor_hints(mine, ref_grad, setting, name, generic=not (formulas or hints or other),
-                          delta_right=delta_right)
+    conventions = convention_hints(ours.dW + ours.db, ref.dW + ref.db, setting)
+    if conventions:     # one factor explains every gradient: the loss's convention, said with its flag
+        other = []
+    hints = _nan_hint(mine, name) + conventions
+    if p == "W" or e.l2_biases:
+        hints += l2_term(mine, ref_grad, (before[0] if p == "W" else before[1])[l - 1], e, name, setting.rtol)
+    factors = factor_hints(mine, ref_grad, setting, name, generic=not (formulas or hints or other),
+                           delta_right=delta_right)
+    if not conventions or any("explanations fit" in h for h in factors):   # the convention says it, unless
+        hints += factors                                                   # another factor fits as well
     hints += transposed_hint(mine, ref_grad, setting, name) + formulas + other
     return hints + layer_hints(first, wrong, L, e.bias)
 

@@ -32,6 +32,11 @@ class Stages:
     loss: float | None = None            # the batch loss this update descends, before the update
     # the optimizer's state after the update: {torch's name: flat seed-layout array, "step": one per parameter}
     state: dict[str, np.ndarray] | None = None
+    # what this side's functions can be told (a user's file: the experiment keywords its backward and forward
+    # take, and whether it has a forward of its own); None: our own implementation, told everything
+    keywords: tuple[str, ...] | None = None
+    forward_keywords: tuple[str, ...] | None = None
+    has_forward: bool = True
 
 
 def _copies(xs: list) -> list[np.ndarray]:
@@ -39,14 +44,19 @@ def _copies(xs: list) -> list[np.ndarray]:
 
 
 def capture_numpy(trainer, indices: np.ndarray) -> Stages:
-    from numpy_impl.losses import value
+    from numpy_impl.losses import l2_penalty, value
 
+    e = trainer.experiment
+    before = trainer.parameters() if e.l2 else None      # the penalty is of the weights this update starts from
     Zs, activations, dW, db = trainer.step(indices)
     weights, biases = trainer.parameters()
-    e = trainer.experiment
-    loss = value(e.loss, Zs[-1], activations[-1], trainer.T[indices])
+    loss = value(e.loss, Zs[-1], activations[-1], trainer.T[indices], reduction=e.reduction,
+                 bce_outputs=e.bce_outputs) + (l2_penalty(*before, e.l2, e.l2_biases) if before else 0.0)
     stages = Stages(_copies(Zs), _copies(activations), _copies(dW), _copies(db), weights, biases, loss=loss)
     stages.state = {k: np.array(v, dtype=np.float64) for k, v in numpy_state(trainer.optimizer, e).items()} or None
+    stages.keywords = getattr(trainer, "user_keywords", None)
+    stages.forward_keywords = getattr(trainer, "user_forward_keywords", None)
+    stages.has_forward = getattr(trainer, "user_forward", True)
     return stages
 
 

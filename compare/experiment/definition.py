@@ -17,6 +17,7 @@ MODES = ("batch", "stochastic", "minibatch")
 ORDERS = ("shuffle", "sequential", "replacement")
 DEFAULT_ORDER = {"batch": "sequential", "stochastic": "shuffle", "minibatch": "shuffle"}
 LOSSES = ("sum", "mean", "bce", "cross_entropy")
+REDUCTIONS = ("mean", "sum")           # over the batch (torch's `reduction`); `bce_outputs`: over BCE's outputs
 DTYPES = ("float64", "float32")
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
 OUTPUT_ACTIVATIONS = HIDDEN_ACTIVATIONS + ("softmax",)
@@ -81,6 +82,10 @@ class Experiment:
     lr_decay: float = 0.0                  # adagrad
     initial_accumulator_value: float = 0.0  # adagrad
     weight_decay_biases: bool = True       # False: weight decay on the weights only (torch parameter groups)
+    reduction: str = "mean"                # the batch loss: the mean over samples, or "sum" (torch's reduction)
+    bce_outputs: str = "mean"              # loss "bce" over several outputs: averaged (BCELoss) or "sum"
+    l2: float = 0.0                        # the loss gains l2/2 x sum of squared weights (not weight_decay)
+    l2_biases: bool = False                # the biases in that penalty too
     device: str = "cpu"                    # torch side only
     source: str = field(default="", compare=False)  # where it came from, for messages
 
@@ -124,6 +129,17 @@ class Experiment:
         """The keyword arguments of the chosen optimizer, torch's names: `lr` and OPTIMIZER_KEYS[optimizer]."""
         return {"lr": self.lr, **{key: getattr(self, key) for key in OPTIMIZER_KEYS[self.optimizer]}}
 
+    def conventions(self) -> list[str]:
+        """The loss's conventions that differ from torch's defaults, in words: `summed over the batch`, ..."""
+        out = []
+        if self.reduction == "sum":
+            out.append("summed over the batch")
+        if self.loss == "bce" and self.bce_outputs == "sum":
+            out.append("BCE summed over the outputs")
+        if self.l2:
+            out.append(f"l2 {self.l2:g}" + (" (biases too)" if self.l2_biases else ""))
+        return out
+
     def describe(self) -> str:
         """One line: network, mode, schedule, optimizer (the name's control characters escaped)."""
         act = self.hidden_activation if self.hidden_activation == self.output_activation else (
@@ -141,9 +157,10 @@ class Experiment:
             opts.append("no weight decay on biases")
         if not self.bias:
             act += ", no biases"
+        loss = self.loss + "".join(f", {part}" for part in self.conventions())
         mode = self.mode if self.mode == "batch" else f"{self.mode}/{self.resolved_order}"
         if self.mode == "minibatch":
             mode += f", batch_size {self.batch_size}"
-        return (f"{printable(self.name)}: {'-'.join(map(str, self.sizes))} {act}, loss {self.loss}, {mode}, "
+        return (f"{printable(self.name)}: {'-'.join(map(str, self.sizes))} {act}, loss {loss}, {mode}, "
                 f"{self.updates_per_epoch} update(s)/epoch x {self.epochs} epochs, {', '.join(opts)}, "
                 f"{self.dtype}, seed {self.seed}")

@@ -51,5 +51,13 @@ def to_toml(e: Experiment) -> str:
              "device": e.device}
     if not e.weight_decay_biases:
         train["weight_decay_biases"] = False
+    # the loss's conventions, written when they differ from torch's defaults (a recording made before they
+    # existed renders the same)
+    for key, default in (("reduction", "mean"), ("bce_outputs", "mean"), ("l2", 0.0), ("l2_biases", False)):
+        if getattr(e, key) != default:
+            train[key] = getattr(e, key)
     lines += [f"{k} = {_value(v)}" for k, v in train.items()]
+    if e.bce_outputs == "sum" and e.sizes[-1] == 1:
+        lines[-1 - list(reversed(train)).index("bce_outputs")] += ("  # one output: the sum over outputs is the "
+                                                                   "mean, this changes nothing")
     return "\n".join(lines) + "\n"

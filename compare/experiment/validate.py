@@ -25,6 +25,7 @@ from compare.experiment.definition import (
     MODES,
     ORDERS,
     OUTPUT_ACTIVATIONS,
+    REDUCTIONS,
     Experiment,
 )
 from compare.experiment.optimizers import optimizer_fields
@@ -38,7 +39,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "train": ("lr", "epochs", "report_every", "mode", "order", "batch_size", "samples_per_epoch",
               "drop_last", "seed", "loss", "dtype", "momentum", "dampening", "nesterov", "weight_decay",
               "maximize", "device", "optimizer", "betas", "eps", "amsgrad", "alpha", "centered", "lr_decay",
-              "initial_accumulator_value", "weight_decay_biases"),
+              "initial_accumulator_value", "weight_decay_biases", "reduction", "bce_outputs", "l2", "l2_biases"),
 }
 MAX_EPOCHS = 10_000_000
 MAX_WIDTH = 100_000
@@ -129,6 +130,7 @@ def build(doc: Mapping[str, Any], where: Where, *, default_name: str = "experime
     optimizer = optimizer_fields(train, lr, where)     # the optimizer and its keys, torch's rules
     device = choice(train.get("device", "cpu"), where("train.device"), DEVICES)
     decay_biases = boolean(train.get("weight_decay_biases", True), where("train.weight_decay_biases"))
+    reduction, bce_outputs, l2, l2_biases = _conventions(train, loss, bias, where)
     if output == "softmax" and loss != "cross_entropy":
         raise ExperimentError(f"{where('network.output_activation')}: softmax needs loss = \"cross_entropy\", "
                               f"found loss = \"{loss}\"")
@@ -187,7 +189,8 @@ def build(doc: Mapping[str, Any], where: Where, *, default_name: str = "experime
         leaky_slope=slope, bias=bias, weight_decay_biases=decay_biases,
         init_weights=weights, init_biases=biases, init_scheme=scheme, mode=mode,
         order=order, batch_size=batch_size, samples_per_epoch=samples_per_epoch, drop_last=drop_last,
-        seed=seed, loss=loss, dtype=dtype, **optimizer, device=device, source=where(""))
+        seed=seed, loss=loss, dtype=dtype, **optimizer, device=device, reduction=reduction,
+        bce_outputs=bce_outputs, l2=l2, l2_biases=l2_biases, source=where(""))
     if experiment.total_updates > MAX_UPDATES:
         key = "train.samples_per_epoch" if experiment.resolved_order == "replacement" else "train.epochs"
         raise fail(where(key), f"at most {MAX_UPDATES} updates in all (epochs x updates per epoch)",
@@ -197,6 +200,25 @@ def build(doc: Mapping[str, Any], where: Where, *, default_name: str = "experime
             f"{where('train.drop_last')}: every batch would be dropped (batch size "
             f"{experiment.effective_batch_size}, {experiment.effective_samples_per_epoch} sample(s) per epoch)")
     return experiment
+
+
+def _conventions(train: Mapping[str, Any], loss: str, bias: bool, where: Where) -> tuple[str, str, float, bool]:
+    """`reduction`, `bce_outputs`, `l2`, `l2_biases`: the loss's conventions, each checked against the loss
+    and the network it applies to."""
+    reduction = choice(train.get("reduction", "mean"), where("train.reduction"), REDUCTIONS)
+    bce_outputs = choice(train.get("bce_outputs", "mean"), where("train.bce_outputs"), REDUCTIONS)
+    if bce_outputs == "sum" and loss != "bce":
+        raise ExperimentError(f"{where('train.bce_outputs')}: sums loss \"bce\" over the outputs, but the loss is "
+                              f"\"{loss}\" (for the MSE losses, loss \"sum\" / \"mean\" say it)")
+    l2 = number(train.get("l2", 0.0), where("train.l2"), lo=0)
+    l2_biases = boolean(train.get("l2_biases", False), where("train.l2_biases"))
+    if l2_biases and not bias:
+        raise ExperimentError(f"{where('train.l2_biases')}: the network has no biases (network.bias = false) to "
+                              "put in the L2 penalty")
+    if l2_biases and not l2:
+        raise ExperimentError(f"{where('train.l2_biases')}: puts the biases in the L2 penalty, but l2 = 0 (no "
+                              "penalty): set l2 = LAMBDA too")
+    return reduction, bce_outputs, l2, l2_biases
 
 
 def _check_targets(targets: np.ndarray, loss: str, where: str) -> None:

@@ -43,6 +43,8 @@ JUDGE_SLACK_S = 120.0
 def _preload(reference: str) -> None:
     import compare.diagnosis.stagecheck  # noqa: F401
     import compare.diagnosis.stages  # noqa: F401
+    import compare.grading.layers.grade  # noqa: F401
+    import compare.layers.check  # noqa: F401
     import compare.lockstep.replay  # noqa: F401
     import compare.usercode.check  # noqa: F401
     import numpy_impl.trainer  # noqa: F401

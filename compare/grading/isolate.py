@@ -44,16 +44,14 @@ from compare.usercode.load import UserCode, UserCodeError
 CHILD = Path(__file__).with_name("child.py")
 
 
-class _CpuSpent(Exception):
-    """The submission's processes used up their CPU seconds (raised by the wait's tick)."""
-
-
-class _MemorySpent(Exception):
-    """The kernel ended one of the submission's processes for its control group's memory limit."""
+class _Spent(Exception):
+    """A limit of the submission's control group was reached (raised by the wait's tick): "cpu" or "memory"."""
 
 
 class Isolated:
     """One submission's process and the conversation with it (see the module docstring)."""
+
+    child_script = CHILD                 # what the process runs (a layer file's: compare/grading/layers/child.py)
 
     def __init__(self, path: str | Path, limits: Limits | None = None, name: str | None = None):
         self.path = Path(path)
@@ -86,9 +84,9 @@ class Isolated:
         req_r, self._req = os.pipe()
         self._resp, resp_w = os.pipe()
         out_r, out_w = os.pipe()
-        started = time.monotonic()
+        started, script = time.monotonic(), self.child_script
         try:
-            argv, home, self._jail = child_command(self.limits, req_r, resp_w, self._tmp)
+            argv, home, self._jail = child_command(self.limits, req_r, resp_w, self._tmp, script)
             self._proc = subprocess.Popen(
                 argv, cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(req_r, resp_w),
                 env=child_environment(home), start_new_session=True, close_fds=True)
@@ -159,10 +157,10 @@ class Isolated:
         try:
             return wire.read_message(self._resp, deadline, max_bytes=max_bytes,
                                      tick=None if cpu is None else self._cpu_tick)
-        except _MemorySpent:
-            raise self._end("memory", f"ran out of memory ({self.limits.memory_mb} MB for all its processes "
-                                      f"together) {what}") from None
-        except _CpuSpent:
+        except _Spent as spent:
+            if str(spent) == "memory":
+                raise self._end("memory", f"ran out of memory ({self.limits.memory_mb} MB for all its processes "
+                                          f"together) {what}") from None
             raise self._end("timeout", f"ran past its time limit ({self.limits.timeout:g} s of CPU time, all its "
                                        f"processes together) {what}") from None
         except wire.TimedOut:
@@ -178,10 +176,10 @@ class Isolated:
 
     def _cpu_tick(self) -> None:
         if self._jail.out_of_memory():   # one of its processes, a fork too: over the memory of them all
-            raise _MemorySpent()
+            raise _Spent("memory")
         spent = self._jail.cpu_seconds()
         if spent is not None and spent > self.limits.timeout:
-            raise _CpuSpent()
+            raise _Spent("cpu")
 
     def _gone(self, what: str) -> SubmissionEnded:
         proc = self._proc

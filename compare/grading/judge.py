@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from compare.diagnosis.location import location_text
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment.definition import Experiment
 from compare.experiment.sources import load_experiment
@@ -80,6 +81,10 @@ def prepare(rubric: Rubric, seed: int, reference: str) -> list[Prepared]:
     out = []
     for k, check in enumerate(rubric.checks):
         where = f"{rubric.source}: check {check.name!r}"
+        if check.layer is not None:       # a layer of the layer check: compare.grading.layers
+            from compare.grading.layers.grade import prepare_layer
+            out.append(Prepared(check, prepare_layer(check, seed, k, reference), None))  # type: ignore[arg-type]
+            continue
         needs: tuple[str, ...] = ()
         try:
             if check.suite is not None:
@@ -145,6 +150,10 @@ def _one_check(code: Any, p: Prepared) -> dict[str, Any]:
                               "visibility": p.check.visibility}
     hints = p.check.feedback == "hints"
     why = cannot_express(code, p.needs)
+    if why and p.check.optional:     # `suite = "all"`: graded where the submission's keywords allow it
+        result.update(verdict="skipped", max_score=0.0, message=f"not graded: {why} (suite = \"all\" grades the "
+                      "experiments a submission's keywords allow)")
+        return result
     if why:
         result.update(verdict="fail", message=f"not run: {why}, and this check ({p.experiment.describe()}) needs it")
         return result
@@ -163,6 +172,7 @@ def _one_check(code: Any, p: Prepared) -> dict[str, Any]:
                       failure={"update": f.get("update"), "stage": f.get("stage"), "layer": f.get("layer"),
                                "parameter": f.get("array", f.get("parameter")), "hint": hint},
                       message=(_words(str(exc), p) if hints
+                               else location_text(f) if p.check.feedback == "location"
                                else f"disagrees with the reference at update {f.get('update')}"))
     except UserCodeError as exc:
         text = str(exc)
@@ -177,6 +187,9 @@ def _one_check(code: Any, p: Prepared) -> dict[str, Any]:
 def grade_submission(sub: Submission, checks: list[Prepared], limits: Limits) -> dict[str, Any]:
     """Grade one submission in its own process: the result object of the JSON (`file`, `score`,
     `max_score`, `verdict`, `reason`, `checks`, `output`)."""
+    if checks and checks[0].check.layer is not None:      # a rubric of layer checks
+        from compare.grading.layers.grade import grade_layer_submission
+        return grade_layer_submission(sub, checks, limits)
     max_score = float(sum(p.check.points for p in checks))
     results: list[dict[str, Any]] = []
     verdict, reason, output, strays = "pass", "", "", 0
@@ -213,7 +226,7 @@ def grade_submission(sub: Submission, checks: list[Prepared], limits: Limits) ->
                 child.close()
                 output, strays = child.output, child.strays
     if verdict == "pass":
-        bad = [r for r in results if r["verdict"] != "pass"]
+        bad = [r for r in results if r["verdict"] not in ("pass", "skipped")]
         if bad:   # "error": no check could be judged at all; else some were, and some of those not passed
             verdict = "fail" if any(r["verdict"] in ("pass", "fail") for r in results) else "error"
             reason = f"{bad[0]['name']}: {bad[0]['message'].splitlines()[0] if bad[0]['message'] else ''}"
@@ -222,5 +235,7 @@ def grade_submission(sub: Submission, checks: list[Prepared], limits: Limits) ->
         if r.get("failure") and isinstance(r["failure"].get("hint"), str):
             r["failure"]["hint"] = bounded(r["failure"]["hint"], MAX_REASON)
     return {"file": sub.name, "path": None if sub.path is None else str(sub.path),
-            "score": float(sum(r["score"] for r in results)), "max_score": max_score, "verdict": verdict,
+            "score": float(sum(r["score"] for r in results)),
+            "max_score": max_score - sum(p.check.points for p, r in zip(checks, results) if r["verdict"] == "skipped"),
+            "verdict": verdict,
             "reason": bounded(reason, MAX_REASON), "checks": results, "output": output, "processes_ended": strays}

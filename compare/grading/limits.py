@@ -57,12 +57,15 @@ def child_environment(home: str) -> dict[str, str]:
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def child_command(limits: Limits, fd_in: int, fd_out: int, tmp: str) -> tuple[list[str], str, Any]:
-    """(argv, home, jail) that start `child.py` for `limits`: in its sandbox (`jail`: its user id and control
-    group, `compare.sandbox.jail.Jail`), or as a plain process of ours in the folder `tmp` (jail None)."""
+def child_command(limits: Limits, fd_in: int, fd_out: int, tmp: str,
+                  script: Path | None = None) -> tuple[list[str], str, Any]:
+    """(argv, home, jail) that start `script` (default `child.py`; a layer file's: `layers/child.py`) for
+    `limits`: in its sandbox (`jail`: its user id and control group, `compare.sandbox.jail.Jail`), or as a
+    plain process of ours in the folder `tmp` (jail None)."""
     from compare.grading.processes import user_processes
 
-    child = Path(__file__).with_name("child.py")
+    here = Path(__file__).parent
+    child = script or here / "child.py"
     cpu = str(math.ceil(limits.timeout) + 1)
     if limits.sandbox == "bwrap":
         from compare.sandbox.jail import Jail
@@ -70,7 +73,8 @@ def child_command(limits: Limits, fd_in: int, fd_out: int, tmp: str) -> tuple[li
         jail = Jail(build(limits.imports, limits.memory_mb, limits.processes))
         nproc = 1 + limits.processes if jail.own_uid else user_processes() + limits.processes
         try:
-            argv = jail.command(child.parent, [str(fd_in), str(fd_out), str(limits.memory_mb), cpu, str(nproc)])
+            argv = jail.command(here, [str(fd_in), str(fd_out), str(limits.memory_mb), cpu, str(nproc)],
+                                child.relative_to(here).as_posix())
         except BaseException:
             jail.close()
             raise

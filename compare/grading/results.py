@@ -3,7 +3,13 @@ Gradescope's `results.json`.
 
 JSON: `{"seed", "reference", "rubric", "checks": [{name, points}], "submissions": [{"file", "score",
 "max_score", "verdict", "reason", "checks": [...], "output"}]}`. Gradescope (one submission):
-`{"score", "execution_time", "output", "tests": [{"name", "score", "max_score", "output", "visibility"}]}`.
+`{"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",
+"tests": [{"name", "score", "max_score", "output", "output_format", "visibility"}]}`.
+
+Every Gradescope output is "text" (its documented formats: text, html, simple_format, md, ansi): shown as
+written, in a <pre> block, no HTML, Markdown or ANSI rendered. Then the element table of a failure keeps its
+columns aligned, and nothing a submission prints can inject markup; "simple_format", the default for the
+top-level output, renders HTML and turns line breaks into <br />.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ def _csv(text: Any) -> str:
     """A CSV cell a spreadsheet shows as text: one line, a leading formula character preceded by a quote."""
     text = one_line(str(text))
     return "'" + text if text.startswith(_FORMULA) else text
+
+GRADESCOPE_FORMAT = "text"      # monospace, as written: the aligned element table stays aligned
 
 
 def _first(r: dict[str, Any]) -> str:
@@ -86,12 +94,13 @@ def gradescope(result: dict[str, Any], execution_time: float) -> dict[str, Any]:
     """Gradescope's results.json for one graded submission: one test per check, what the rubric's feedback
     level lets the student see, and the submission's own output (truncated) at the end of the overall text."""
     tests = [{"name": c["name"], "score": c["score"], "max_score": c["max_score"],
-              "output": c["message"] or c["verdict"], "visibility": c.get("visibility", "visible")}
-             for c in result["checks"]]
+              "output": c["message"] or c["verdict"], "output_format": GRADESCOPE_FORMAT,
+              "visibility": c.get("visibility", "visible")} for c in result["checks"]]
     text = f"{result['verdict']}: {_points(result['score'])}/{_points(result['max_score'])}"
     if result.get("reason"):
         text += f"\n{result['reason']}"
     if result.get("output"):
         text += "\n\nyour program's output (truncated):\n" + result["output"]
     return {"score": result["score"], "execution_time": round(execution_time, 3), "output": text,
-            "tests": tests}
+            "output_format": GRADESCOPE_FORMAT, "test_output_format": GRADESCOPE_FORMAT,
+            "test_name_format": GRADESCOPE_FORMAT, "tests": tests}

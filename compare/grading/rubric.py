@@ -2,10 +2,14 @@
 
 A rubric is a TOML file:
 
-    feedback = "hints"            # default of every check: "hints" (the first disagreement, with hints)
-                                  # or "verdict" (pass / fail only)
+    feedback = "hints"            # default of every check: "hints" (the first disagreement, with hints),
+                                  # "location" (update, stage, layer, parameter and the kind of mistake,
+                                  # no formula: compare.diagnosis.location) or "verdict" (pass / fail only)
     reference = "auto"            # "auto" (torch when installed, else our NumPy backprop), "torch", "numpy"
     # seed = 1234                 # pin every draw (reproducible re-grading); default: drawn at grade time
+    # suite = "all"               # every experiment of the check suite that a submission's keywords allow
+                                  # (1 point each; one it cannot express is not graded: 0 of 0), besides any
+                                  # [[check]] below (then none is needed)
     # imports = ["numpy"]         # what a submission may import besides the standard library (default:
                                   # numpy; the sandbox lets it see nothing else): e.g. ["numpy", "scipy"]
 
@@ -22,8 +26,16 @@ A rubric is a TOML file:
     # feedback = "verdict"
     # visibility = "visible"      # Gradescope: visible | hidden | after_due_date | after_published
 
-Without `--rubric`, the default rubric (`default_rubric`) is used: the check suite
-(`compare.usercode.suite`), every experiment worth 1 point (a built-in list where the suite is not there).
+    [[check]]                     # a layer file's layer (`check LAYERS.py`); a rubric grades layers or backprop
+    name = "batchnorm"
+    layer = "batchnorm"           # a layer of docs/layers.md (its name or one of its functions' names)
+    points = 3
+    # points_per = "gradient"     # "layer" (default): all or nothing; "gradient": a share per output and gradient
+
+Without `--rubric`, the default rubric (`default_rubric`) is used: what the lesson's template
+(examples/backprop_template.py: no keywords, sigmoid and loss "sum") asks for, i.e. the check suite's
+experiments that a file without keywords can express (`compare.usercode.suite.CORE`: batches, square,
+long), 1 point each (a built-in list where the suite is not there); `suite = "all"` grades the rest too.
 Every check is resolved (experiment loaded, overrides validated) before anything is graded: a rubric that
 is not TOML, names an unknown experiment or key, or gives negative points is one line, exit 2.
 """
@@ -38,11 +50,12 @@ from typing import Any
 from compare.errors import ExperimentError
 from compare.files.bounded import TOML_BYTES, read_text
 
-FEEDBACK = ("hints", "verdict")
+FEEDBACK = ("hints", "location", "verdict")
 REFERENCES = ("auto", "torch", "numpy")
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
 CHECK_KEYS = {"name", "experiment", "suite", "points", "fresh", "sizes", "samples", "seed", "feedback", "visibility"}
-TOP_KEYS = {"feedback", "reference", "seed", "check", "imports"}
+TOP_KEYS = {"feedback", "reference", "seed", "check", "suite", "imports"}
+SUITE_CHOICES = ("all", "template")
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,9 @@ class Check:
     feedback: str = "hints"
     visibility: str = "visible"
     suite: str | None = None      # an experiment of the check suite, by name (then `experiment` is unused)
+    layer: str | None = None      # a layer of the layer check (then the experiment keys are unused)
+    points_per: str = "layer"     # a layer check: "layer" (all or nothing) or "gradient"
+    optional: bool = False        # graded only when the submission's keywords can express it (`suite = "all"`)
 
 
 @dataclass(frozen=True)
@@ -100,11 +116,21 @@ def suite_cases() -> tuple | None:
 
 
 def default_rubric() -> Rubric:
-    """The check suite, one point per experiment (drawn fresh); the built-in list where there is no suite."""
+    """What the template asks for: the suite's experiments a file without keywords can express, one point
+    each (drawn fresh); the built-in list where there is no suite."""
     cases = suite_cases()
     if cases is None:
         return Rubric(DEFAULT_CHECKS)
-    return Rubric(tuple(Check(c.name, suite=c.name) for c in cases), source="the check suite")
+    return Rubric(tuple(Check(c.name, suite=c.name) for c in cases if not c.needs),
+                  source="the check suite's experiments the template's interface can express")
+
+
+def suite_checks(choice: str) -> tuple[Check, ...]:
+    """`suite = "all"`: every suite experiment, those needing a keyword graded only where the submission
+    takes it; `suite = "template"`: the default rubric's."""
+    cases = suite_cases() or ()
+    return tuple(Check(c.name, suite=c.name, optional=bool(c.needs)) for c in cases
+                 if choice == "all" or not c.needs)
 
 
 def _number(value: Any, where: str, *, integer: bool = False, minimum: float = 0) -> Any:
@@ -138,10 +164,15 @@ def load_rubric(path: str | Path) -> Rubric:
     seed = doc.get("seed")
     if seed is not None:
         _number(seed, f"{where}: seed", integer=True)
-    tables = doc.get("check")
-    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
-        raise ExperimentError(f"{where}: no checks: expected one or more [[check]] tables")
-    checks: list[Check] = []
+    suite = doc.get("suite")
+    if suite is not None:
+        _choice(suite, SUITE_CHOICES, f"{where}: suite")
+        if suite_cases() is None:
+            raise ExperimentError(f"{where}: suite: this installation has no check suite")
+    tables = doc.get("check", [] if suite is not None else None)
+    if not isinstance(tables, list) or not (tables or suite) or not all(isinstance(t, dict) for t in tables):
+        raise ExperimentError(f"{where}: no checks: expected one or more [[check]] tables, or suite = \"all\"")
+    checks: list[Check] = list(suite_checks(suite)) if suite is not None else []
     for k, table in enumerate(tables, start=1):
         name = table.get("name")
         at = f"{where}: check {k}"
@@ -150,6 +181,10 @@ def load_rubric(path: str | Path) -> Rubric:
         at = f"{where}: check {name!r}"
         if any(c.name == name for c in checks):
             raise ExperimentError(f"{at}: two checks have this name")
+        if "layer" in table:
+            from compare.grading.layers.rubric import layer_check
+            checks.append(Check(**layer_check(table, at, feedback, FEEDBACK, VISIBILITY)))
+            continue
         suite = table.get("suite")
         if suite is not None:
             names = [c.name for c in suite_cases() or ()]
@@ -183,6 +218,9 @@ def load_rubric(path: str | Path) -> Rubric:
                             fresh, tuple(sizes) if sizes else None, samples, table.get("seed"),
                             _choice(table.get("feedback", feedback), FEEDBACK, f"{at}: feedback"),
                             _choice(table.get("visibility", "visible"), VISIBILITY, f"{at}: visibility"), suite))
+    if len({c.layer is None for c in checks}) > 1:
+        raise ExperimentError(f"{where}: layer checks and experiment checks in one rubric: a rubric grades "
+                              "layer files or backward files")
     from compare.sandbox.modules import DEFAULT_IMPORTS, check_imports
     imports = check_imports(doc.get("imports", list(DEFAULT_IMPORTS)), f"{where}: imports")
     return Rubric(tuple(checks), reference, seed, str(file), imports)

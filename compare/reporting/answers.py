@@ -24,9 +24,13 @@ PROGRAMS = {"hiring": "hiring.py", "exercise1": "exercise1.py", "exercise2": "ex
 
 
 def examples_dir() -> Path | None:
-    """The repository's examples/ folder (None when the package runs without its repository)."""
-    folder = Path(__file__).resolve().parents[2] / "examples"
-    return folder if (folder / FOLDER).is_dir() else None
+    """The examples: installed, compare/examples/ (the wheel maps the repository's examples/ there, see
+    setup.py); in a checkout, the repository's examples/. None when neither is there (a broken install)."""
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package / "examples", package.parent / "examples"):
+        if (folder / FOLDER).is_dir():
+            return folder
+    return None
 
 
 def program_text(section: str) -> str | None:
@@ -37,7 +41,7 @@ def program_text(section: str) -> str | None:
 
 def command(section: str, plan: Plan) -> str:
     """The command line that makes the program print the numbers of the report's runs like `plan`."""
-    parts = [f"python examples/{FOLDER}/{PROGRAMS[section]}"]
+    parts = [f"python {FOLDER}/{PROGRAMS[section]}"]      # run in the report's folder, beside its copy
     flags = dict(plan.flags)
     if "epochs" in flags:
         parts.append(f"--epochs {flags['epochs']}")

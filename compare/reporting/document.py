@@ -151,8 +151,10 @@ def _html(b: Block, folder: Path, everything: list[Block]) -> str:
             cells = "".join(f'<td{" class=num" if b.numeric and b.numeric[i] else ""} '
                             f'data-label="{html.escape(b.header[i])}">{_inline(c)}</td>' for i, c in enumerate(row))
             rows.append(f"<tr>{cells}</tr>")
-        reflow = ' class="reflow"' if len(b.header) > 2 else ""
-        return (f'<div class="scroll"><table{reflow}><thead><tr>{head}</tr></thead>'
+        # every table of words reflows into cards on a phone; one of numbers only (epoch, loss) fits as it is
+        kind = " ".join((["reflow"] if not (b.numeric and all(b.numeric)) else [])
+                        + (["short"] if len(b.rows) <= SHORT_TABLE else []))   # short: kept on one printed page
+        return (f'<div class="scroll"><table class="{kind}"><thead><tr>{head}</tr></thead>'
                 f"<tbody>{''.join(rows)}</tbody></table></div>")
     if isinstance(b, Image):
         return f"<figure>{_img(b, folder)}</figure>"
@@ -173,9 +175,24 @@ def _html(b: Block, folder: Path, everything: list[Block]) -> str:
     raise TypeError(f"unknown block {b!r}")
 
 
+SHORT_TABLE = 12        # rows: a table this short is kept whole on a printed page
+SHORT_CODE = 25         # lines: a program this short, likewise
+
+
+def _short(b: Block) -> bool:
+    """Whether `b` may share an unbreakable printed box with its heading: a long program, table or folded
+    block may not (kept whole, it would leave most of a page blank before it)."""
+    if isinstance(b, Code):
+        return b.kind == "cmd" or b.text.count("\n") <= SHORT_CODE
+    if isinstance(b, Table):
+        return len(b.rows) <= SHORT_TABLE
+    return not isinstance(b, Details)
+
+
 def to_html(blocks: list[Block], title: str, lang: str, folder: Path) -> str:
     """One page; the images are read from `folder` and embedded. A heading is kept on one printed page with
-    the block that follows it (they share a `keep` box)."""
+    the block that follows it when that block is short (they share a `keep` box); before a long one, the
+    heading's own `break-after: avoid` keeps it with the block's first lines."""
     body: list[str] = []
     pending: list[str] = []                  # headings waiting for the block they introduce
     for b in blocks:
@@ -184,7 +201,7 @@ def to_html(blocks: list[Block], title: str, lang: str, folder: Path) -> str:
             pending.append(piece)
             continue
         if pending:
-            piece = '<div class="keep">' + "\n".join(pending + [piece]) + "</div>"
+            piece = ('<div class="keep">' if _short(b) else "<div>") + "\n".join(pending + [piece]) + "</div>"
             pending = []
         body.append(piece)
     body += pending

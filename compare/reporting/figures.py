@@ -48,9 +48,67 @@ def figure(path: Path, font: str | None, size: tuple[float, float] = (6.0, 4.0),
         fig, axes = plt.subplots(nrows, ncols, figsize=size, squeeze=False, layout="constrained", **kwargs)
         try:
             yield fig, axes.ravel()
+            fit_titles(fig)
             atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
         finally:
             plt.close(fig)
+
+
+def _titles(fig) -> list:
+    suptitle = getattr(fig, "_suptitle", None)       # matplotlib keeps the figure's title here
+    texts = [ax.title for ax in fig.axes] + ([suptitle] if suptitle is not None else [])
+    return [t for t in texts if t.get_text()]
+
+
+def _hidden_ticks(fig) -> set[int]:
+    """The tick labels matplotlib keeps for ticks outside the view, which it does not draw."""
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            span = (high - low) * 1e-9
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not low - span <= tick.get_loc() <= high + span:
+                    hidden |= {id(tick.label1), id(tick.label2)}
+    return hidden
+
+
+def overflowing(fig) -> list[str]:
+    """The texts of `fig` (titles, labels, tick labels, legend entries) that reach outside the figure."""
+    from matplotlib.text import Text
+    fig.canvas.draw()
+    hidden = _hidden_ticks(fig)
+    return [text.get_text() for text in fig.findobj(Text)
+            if text.get_visible() and text.get_text().strip() and id(text) not in hidden
+            and not _inside(text.get_window_extent(), fig.bbox)]
+
+
+def _inside(extent, box, margin: float = 1.0) -> bool:
+    return (extent.x0 >= box.x0 - margin and extent.x1 <= box.x1 + margin and extent.y0 >= box.y0 - margin
+            and extent.y1 <= box.y1 + margin)
+
+
+def fit_titles(fig, margin: float = 0.02) -> None:
+    """Wrap every title that reaches outside the figure (less a margin) onto more lines, measured as drawn:
+    a long title in a long language is never cut off at the image's edge."""
+    import textwrap
+
+    from matplotlib.transforms import Bbox
+    fig.canvas.draw()
+    pad = fig.bbox.width * margin
+    box = Bbox.from_extents(fig.bbox.x0 + pad, fig.bbox.y0, fig.bbox.x1 - pad, fig.bbox.y1)
+    for title in _titles(fig):
+        text = " ".join(title.get_text().split("\n"))
+        cjk = any(ord(c) > 0x2E80 for c in text)
+        extent = title.get_window_extent()
+        centre = (extent.x0 + extent.x1) / 2
+        room = 2 * max(1.0, min(centre - box.x0, box.x1 - centre))     # a title is centred where it stands
+        chars = len(text) if extent.width <= room else max(7, int(len(text) * room / extent.width) + 1)
+        while not _inside(title.get_window_extent(), box, 0.0) and chars > 6:
+            chars -= max(1, chars // 12)
+            lines = textwrap.wrap(text, chars) if not cjk else [text[i:i + chars] for i in range(0, len(text), chars)]
+            title.set_text("\n".join(lines))
+            fig.canvas.draw()
 
 
 def log_helps(values: Sequence[np.ndarray]) -> bool:
@@ -97,30 +155,40 @@ def curves(path: Path, title: str, panels: Sequence[tuple[str, str, Sequence[Ser
 
 
 def seed_spread(path: Path, title: str, first: np.ndarray, x: np.ndarray, losses: np.ndarray,
-                words: tuple[str, ...], font: str | None = None) -> Path:
-    """One random mode over its seeds. Above, the loss after every update of the first epochs, one line per
-    seed (`first`: (seeds, 1 + updates)): where the orders differ. Below, against the update number over the
-    whole run (`x`, `losses`: (seeds, points)), the seeds' spread (max - min) / mean on a log scale, so that it
-    shows at every size, tens of per cent early or a millionth at the end.
-    `words`: (x label, top title, loss label (linear, log), spread label)."""
-    xlabel, top_title, loss_labels, spread_label = words
+                words: tuple[str, ...], font: str | None = None) -> bool:
+    """One random mode over its seeds. Above, the loss after every update of the first epochs
+    (`first`: (seeds, 1 + updates)): where the orders differ, as a band from the lowest to the highest seed
+    with the seeds' mean as a line (one line alone for one seed; never a tangle of one line per seed). Below,
+    against the update number over the whole run (`x`, `losses`: (seeds, points)), the seeds' spread
+    (max - min) / mean on a log scale, so that it shows at every size, tens of per cent early or a millionth at
+    the end (only with two seeds or more). `words`: (x label, top title, loss label (linear, log), spread
+    label, band label, mean label). Returns whether a band was drawn."""
+    xlabel, top_title, loss_labels, spread_label, band_label, mean_label = words
+    band = first.shape[0] > 1
     spread = (losses.max(axis=0) - losses.min(axis=0)) / losses.mean(axis=0)        # (points,)
-    with figure(path, font, size=(5.4, 6.0), nrows=2) as (fig, (top, bottom)):
+    with figure(path, font, size=(5.4, 6.0 if band else 3.6), nrows=2 if band else 1) as (fig, axes):
+        top = axes[0]
         steps = np.arange(first.shape[1])
-        for i, row in enumerate(first):
-            top.plot(steps, row, lw=1.0, alpha=0.8, ls=STYLES[i % 4])
+        if band:
+            top.fill_between(steps, first.min(axis=0), first.max(axis=0), color="tab:blue", alpha=0.25, lw=0,
+                             label=band_label)
+        top.plot(steps, first.mean(axis=0), color="tab:blue", lw=1.3, label=mean_label)
+        if band:
+            top.legend(loc="best")
         log = log_helps([first.ravel()])
         if log:
             top.set_yscale("log")
         top.set(xlabel=xlabel, ylabel=loss_labels[log], title=top_title)
-        bottom.plot(x, np.maximum(spread, FLOOR), color="tab:purple", lw=1.4)
-        if np.max(spread) > 0:
-            bottom.set_yscale("log")
-        bottom.set(xlabel=xlabel, ylabel=spread_label)
-        for ax in (top, bottom):
+        if band:
+            bottom = axes[1]
+            bottom.plot(x, np.maximum(spread, FLOOR), color="tab:purple", lw=1.4)
+            if np.max(spread) > 0:
+                bottom.set_yscale("log")
+            bottom.set(xlabel=xlabel, ylabel=spread_label)
+        for ax in axes:
             ax.grid(True, alpha=0.3)
         fig.suptitle(title)
-    return path
+    return band
 
 
 def parity(path: Path, title: str, series: Sequence[Series], atol: float, xlabel: str, ylabel: str,

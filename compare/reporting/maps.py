@@ -1,10 +1,12 @@
 """Decision maps: one trained network's output over the input square, one PNG per panel.
 
-The colour scale spans the output's own range, so that a network that is sure everywhere (0.97 to 0.99)
-still shows its structure; labelled contour lines give the values. Where the output crosses 0.5 the scale
-is diverging around 0.5 and the 0.5 line (the decision boundary) is drawn thick and named in the legend;
-where it does not cross 0.5 there is no such line, and no legend entry for it. The axes reach a little
-beyond [0, 1] so that a candidate on the square's edge is drawn whole.
+The panels of one figure share one colour scale (`Scale`), spanning their outputs' range, so that the
+same colour means the same output in every panel and a network that is sure everywhere (0.97 to 0.99)
+still shows its structure; the caption names the range (`MapFacts`), so that a narrow one is not read as a
+strong gradient, and labelled contour lines give the values. Where an output crosses 0.5 the scale is
+diverging around 0.5 and the 0.5 line (the decision boundary) is drawn thick and named in the legend; where
+it does not cross 0.5 there is no such line, and no legend entry for it. The axes reach a little beyond
+[0, 1] so that a candidate on the square's edge is drawn whole.
 """
 
 from __future__ import annotations
@@ -29,6 +31,30 @@ class Panel:
     weights: list[np.ndarray]
     biases: list[np.ndarray]
     output: int = 0
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The colour scale shared by a figure's panels."""
+
+    low: float
+    high: float
+    diverging: bool           # around 0.5: some panel's output crosses it
+
+    @staticmethod
+    def of(outputs: list[np.ndarray]) -> Scale:
+        low, high = min(float(o.min()) for o in outputs), max(float(o.max()) for o in outputs)
+        return Scale(low, high, any(crosses_half(o) for o in outputs))
+
+
+@dataclass(frozen=True)
+class MapFacts:
+    """What one drawn panel shows, for its caption: the output's range and whether the boundary is drawn."""
+
+    low: float
+    high: float
+    boundary: bool            # the thick 0.5 line is drawn
+    contours: bool = True     # thin labelled contour lines are drawn
 
 
 @dataclass(frozen=True)
@@ -57,21 +83,25 @@ def crosses_half(out: np.ndarray) -> bool:
 
 
 def decision_map(path: Path, experiment: Experiment, panel: Panel, words: MapWords,
-                 font: str | None = None) -> list[str]:
-    """The output of `panel`'s network over the square, the candidates by name and class, drawn into `path`;
-    returns the legend's entries."""
+                 font: str | None = None, scale: Scale | None = None) -> tuple[list[str], MapFacts]:
+    """The output of `panel`'s network over the square, the candidates by name and class, drawn into `path`
+    on `scale` (default: the panel's own range); returns the legend's entries and what the panel shows."""
     from matplotlib import colors, ticker
     g1, g2, out = output_grid(experiment, panel)
-    low, high = float(out.min()), float(out.max())
+    boundary = crosses_half(out)
+    scale = scale or Scale.of([out])
+    low, high = scale.low, scale.high
     if high - low < 1e-12:
         low, high = low - 1e-6, high + 1e-6
-    boundary = crosses_half(out)
-    norm = colors.TwoSlopeNorm(0.5, low, high) if boundary else colors.Normalize(low, high)
+    diverging = scale.diverging and low < 0.5 < high
+    norm = colors.TwoSlopeNorm(0.5, low, high) if diverging else colors.Normalize(low, high)
     X, T = experiment.inputs, experiment.targets
     with figure(path, font, size=(5.0, 5.3)) as (fig, (ax,)):
         image = ax.imshow(out, origin="lower", extent=(-PAD, 1 + PAD, -PAD, 1 + PAD), norm=norm, aspect="equal",
-                          cmap="RdBu_r" if boundary else "viridis")
-        levels = [v for v in ticker.MaxNLocator(7).tick_values(low, high) if low < v < high and abs(v - 0.5) > 1e-9]
+                          cmap="RdBu_r" if diverging else "viridis")
+        own_low, own_high = float(out.min()), float(out.max())
+        levels = [v for v in ticker.MaxNLocator(7).tick_values(own_low, own_high)
+                  if own_low < v < own_high and abs(v - 0.5) > 1e-9]
         if levels:
             lines = ax.contour(g1, g2, out, levels=levels, colors="k", linewidths=0.5, alpha=0.55)
             ax.clabel(lines, fontsize=8, fmt=lambda v: f"{v:.6g}")
@@ -91,8 +121,9 @@ def decision_map(path: Path, experiment: Experiment, panel: Panel, words: MapWor
                         bbox=dict(boxstyle="round,pad=0.2", fc="white", alpha=0.85, lw=0), zorder=4)
         ax.set(xlim=(-PAD, 1 + PAD), ylim=(-PAD, 1 + PAD), xlabel=words.x, ylabel=words.y, title=panel.title)
         legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False, fontsize=9.5,
-                  columnspacing=1.0, handletextpad=0.4)
+                           columnspacing=1.0, handletextpad=0.4)
         bar = fig.colorbar(image, ax=ax, shrink=0.72, aspect=25, label=words.colour)
         bar.formatter = ticker.FuncFormatter(lambda v, _: f"{v:.6g}")
         bar.update_ticks()
-        return [text.get_text() for text in legend.get_texts()]
+        return [text.get_text() for text in legend.get_texts()], MapFacts(float(out.min()), float(out.max()), boundary,
+                                                                     bool(levels))

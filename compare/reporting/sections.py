@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from compare.reporting import answers, figures
-from compare.reporting.content import RANDOM_VARIANTS, Writer, _dev, _f, _ints, _vec, seed_list
+from compare.reporting.content import RANDOM_VARIANTS, Writer, _dev, _ints, seed_list
 from compare.reporting.document import Block, Code, Details, Figure, Para, Table
 from compare.reporting.per_update import WINDOW, first_updates
 from compare.reporting.runs import Result
@@ -34,21 +34,21 @@ def hiring(w: Writer) -> None:
     t, res = w.t, w.r["hiring/stochastic"]
     w.question("hiring")
     (_, first), (last_epoch, last) = res.loss_log[0], res.loss_log[-1]
-    w.add(Para(t["hiring_a"].format(first=_f(first), last=_f(last), last_epoch=last_epoch,
-                                    output=_vec(res.outputs), prediction=_ints(res.predictions))))
+    w.add(Para(t["hiring_a"].format(first=w.f(first), last=w.f(last), last_epoch=last_epoch,
+                                    output=w.vec(res.outputs), prediction=_ints(res.predictions))))
     w.heading(3, "numbers")
     w.run(t["variant"]["stochastic"], res)
     program(w, "hiring", res)
     w.heading(3, "figures")
     w.loss_figure("hiring", [(w.label("stochastic", res), res)])
-    w.map_figure("hiring", [(w.label("stochastic", res), res, 0)])
+    w.map_figure("hiring", [("stochastic", res, 0, False)])
 
 
 def exercise1(w: Writer) -> None:
     t, res = w.t, w.r["exercise1/stochastic"]
     w.question("exercise1")
     out = res.outputs[0]
-    w.add(Para(t["ex1_a"].format(epochs=res.experiment.epochs, out0=_f(out[0]), out1=_f(out[1]),
+    w.add(Para(t["ex1_a"].format(epochs=res.experiment.epochs, out0=w.f(out[0]), out1=w.f(out[1]),
                                  prediction=_ints(res.predictions))))
     w.heading(3, "ex1_accident_h")
     w.bullets(t["ex1_accident"])
@@ -57,7 +57,7 @@ def exercise1(w: Writer) -> None:
     program(w, "exercise1", res)
     w.heading(3, "figures")
     w.loss_figure("exercise1", [(w.label("stochastic", res), res)])
-    w.map_figure("exercise1", [(w.ft["map_outputs"][k], res, k) for k in range(2)])
+    w.map_figure("exercise1", [(None, res, k, False) for k in range(2)])
 
 
 def exercise2(w: Writer) -> None:
@@ -66,8 +66,8 @@ def exercise2(w: Writer) -> None:
     w.question("exercise2")
     w.add(Para(t["ex2_a"].format(
         per_epoch_sgd=sgd.experiment.updates_per_epoch, updates_sgd=sgd.report.numpy.updates,
-        loss_sgd=_f(sgd.final_loss), per_epoch_batch=batch.experiment.updates_per_epoch,
-        updates_batch=batch.report.numpy.updates, loss_batch=_f(batch.final_loss),
+        loss_sgd=w.f(sgd.final_loss), per_epoch_batch=batch.experiment.updates_per_epoch,
+        updates_batch=batch.report.numpy.updates, loss_batch=w.f(batch.final_loss),
         last_epoch=sgd.loss_log[-1][0], pred_sgd=_ints(sgd.predictions), pred_batch=_ints(batch.predictions))))
     ratio = sgd.experiment.updates_per_epoch / batch.experiment.updates_per_epoch
     w.add(Para(t["ex2_faster" if sgd.final_loss < batch.final_loss else "ex2_slower"].format(ratio=ratio)))
@@ -78,7 +78,7 @@ def exercise2(w: Writer) -> None:
     w.heading(3, "figures")
     pairs = [(w.label("stochastic_seq", sgd), sgd), (w.label("batch", batch), batch)]
     w.loss_figure("exercise2", pairs, per_update=True)
-    w.map_figure("exercise2", [(label, res, 0) for label, res in pairs])
+    w.map_figure("exercise2", [("stochastic_seq", sgd, 0, False), ("batch", batch, 0, False)])
 
 
 def _seed_runs(w: Writer, variant: str) -> list[Result]:
@@ -95,7 +95,7 @@ def seeds_summary(w: Writer, last_epoch: int) -> None:
         seen: dict[str, int] = {}
         for r in runs:
             seen[_ints(r.predictions)] = seen.get(_ints(r.predictions), 0) + 1
-        rows.append((t["variant_short"][variant], str(len(runs)), f"{_f(losses.min())} ... {_f(losses.max())}",
+        rows.append((t["variant_short"][variant], str(len(runs)), f"{w.f(losses.min())} ... {w.f(losses.max())}",
                      f"{(losses.max() - losses.min()) / losses.mean():.3g}",
                      "; ".join(f"{p} ({n})" for p, n in sorted(seen.items(), key=lambda kv: -kv[1])),
                      _dev(max(r.report.max_abs_diff for r in runs))))
@@ -106,29 +106,32 @@ def seeds_summary(w: Writer, last_epoch: int) -> None:
         inner += [Para(t["variant"][variant]),
                   Table((t["seed"], t["command"], t["final_loss"].format(epoch=last_epoch), t["output"],
                          t["prediction"], t["largest_dev"]),
-                        tuple((str(r.plan.seed), f"`{r.plan.command()}`", _f(r.final_loss), _vec(r.outputs),
+                        tuple((str(r.plan.seed), f"`{r.plan.command()}`", w.f(r.final_loss), w.vec(r.outputs),
                                _ints(r.predictions), _dev(r.report.max_abs_diff)) for r in _seed_runs(w, variant)),
                         (True, False, True, False, False, True))]
     w.add(Details(t["ex3_seeds_details"].format(runs=len(RANDOM_VARIANTS) * w.seeds), tuple(inner)))
 
 
 def seeds_figure(w: Writer) -> None:
-    ft = w.ft
-    images = []
+    ft, t = w.ft, w.t
+    images, bands = [], []
     for variant in RANDOM_VARIANTS:
         runs = _seed_runs(w, variant)
         epochs = np.array([ep for ep, _ in runs[0].curve])
         losses = np.array([[v for _, v in r.curve] for r in runs])         # (seeds, points)
         first = np.array([first_updates(r.experiment) for r in runs])     # (seeds, 1 + updates)
         title = ft["fig_seeds_title"].format(variant=w.label(variant, runs[0]), k=len(runs))
-        image, path = w.image(f"exercise3_seeds_{variant}", title)
+        image, path = w.image(f"exercise3_seeds_{variant}",
+                              t["fig_seeds_title"].format(variant=w.label(variant, runs[0], text=t), k=len(runs)))
         window = min(WINDOW, runs[0].experiment.epochs)
-        figures.seed_spread(path, title, first, (epochs + 1) * runs[0].experiment.updates_per_epoch, losses,
-                            (ft["fig_update"], ft["fig_first_updates"].format(epochs=window), ft["fig_loss"],
-                             ft["fig_spread"]), w.font)
+        bands.append(figures.seed_spread(
+            path, title, first, (epochs + 1) * runs[0].experiment.updates_per_epoch, losses,
+            (ft["fig_update"], ft["fig_first_updates"].format(epochs=window), ft["fig_loss"], ft["fig_spread"],
+             ft["fig_band"], ft["fig_mean" if len(runs) > 1 else "fig_one_seed"]), w.font))
         images.append(image)
-    w.add(Figure(tuple(images), w.t["cap_seeds"].format(seeds=seed_list(w.seeds), epochs=min(WINDOW, w.r[
-        "exercise3/batch"].experiment.epochs))))
+    epochs = min(WINDOW, w.r["exercise3/batch"].experiment.epochs)
+    key = "cap_seeds_band" if all(bands) else "cap_seeds_one"
+    w.add(Figure(tuple(images), t[key].format(seeds=seed_list(w.seeds), epochs=epochs)))
 
 
 def numpy_order_table(w: Writer, last_epoch: int) -> None:
@@ -137,7 +140,7 @@ def numpy_order_table(w: Writer, last_epoch: int) -> None:
     rows = []
     for variant in RANDOM_VARIANTS:
         run = answers.numpy_order(w.r[f"exercise3/{variant}/seed0"].plan)
-        rows.append((t["variant_short"][variant], _f(run.loss_log[-1][1]), _vec(run.outputs), _ints(run.predictions)))
+        rows.append((t["variant_short"][variant], w.f(run.loss_log[-1][1]), w.vec(run.outputs), _ints(run.predictions)))
     w.add(Para(t["ex3_numpy_order"]),
           Table((t["mode"], t["final_loss"].format(epoch=last_epoch), t["output"], t["prediction"]), tuple(rows),
                 (False, True, False, False)))
@@ -149,14 +152,14 @@ def exercise3(w: Writer) -> None:
     first = {v: w.r[f"exercise3/{v}/seed0"] for v in RANDOM_VARIANTS}
     last_epoch = batch.loss_log[-1][0]
     w.question("exercise3")
-    w.add(Para(t["ex3_a"].format(last_epoch=last_epoch, loss_batch=_f(batch.final_loss),
-                                 loss_sgd=_f(first["stochastic"].final_loss),
-                                 loss_mini=_f(first["minibatch"].final_loss),
-                                 loss_seed_sgd=_f(first["seed_sgd"].final_loss))))
+    w.add(Para(t["ex3_a"].format(last_epoch=last_epoch, loss_batch=w.f(batch.final_loss),
+                                 loss_sgd=w.f(first["stochastic"].final_loss),
+                                 loss_mini=w.f(first["minibatch"].final_loss),
+                                 loss_seed_sgd=w.f(first["seed_sgd"].final_loss))))
     spans = {}
     for variant, key in zip(RANDOM_VARIANTS, ("sgd", "mini", "seed")):
         losses = [r.final_loss for r in _seed_runs(w, variant)]
-        spans[f"{key}_min"], spans[f"{key}_max"] = _f(min(losses)), _f(max(losses))
+        spans[f"{key}_min"], spans[f"{key}_max"] = w.f(min(losses)), w.f(max(losses))
     w.add(Para(t["ex3_random"].format(seeds=seed_list(w.seeds), last_epoch=last_epoch, **spans)))
     w.heading(3, "numbers")
     w.run(t["variant"]["batch"], batch)
@@ -171,7 +174,7 @@ def exercise3(w: Writer) -> None:
     pairs = [(w.label("batch", batch), batch)] + [(w.label(v, first[v], True), first[v]) for v in RANDOM_VARIANTS]
     w.loss_figure("exercise3", pairs, per_update=True)
     seeds_figure(w)
-    w.map_figure("exercise3", [(label, res, 0) for label, res in pairs])
+    w.map_figure("exercise3", [("batch", batch, 0, False)] + [(v, first[v], 0, True) for v in RANDOM_VARIANTS])
 
 
 def mistakes(w: Writer) -> None:
@@ -197,12 +200,14 @@ def proof(w: Writer) -> None:
 
 
 def build(results: dict[str, Result], seeds: int, lang: str, font: str | None, folder: Path,
-          command: str) -> list[Block]:
+          command: str, digits: int | None = None) -> list[Block]:
     """Write the figures into `folder/figures` (and the programs into `folder/answers`) and return the
     document's blocks. Plot labels are Chinese only when `lang` is zh and a CJK `font` was found."""
     fig_text = TEXTS[lang] if (lang == "en" or font) else EN
-    w = Writer(results, seeds, TEXTS[lang], fig_text, font if lang == "zh" else None, folder, command)
+    w = Writer(results, seeds, TEXTS[lang], fig_text, font if lang == "zh" else None, folder, command, digits)
     w.setup()
+    if lang == "zh" and not font:
+        w.add(Para(TEXTS[lang]["no_cjk_font"], note=True))
     for section in (hiring, exercise1, exercise2, exercise3, mistakes, proof):
         section(w)
     answers.copy_into(folder)

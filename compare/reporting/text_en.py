@@ -15,6 +15,13 @@ TEXT = {
               "Python {python}, NumPy {numpy}, PyTorch {torch}."),
     "contents": "Contents",
     "command": "Command",
+    "modes": {"batch": "batch", "stochastic": "stochastic", "minibatch": "minibatch"},
+    "orders": {"shuffle": "shuffle", "sequential": "sequential", "replacement": "replacement"},
+    "seed_is": "seed {seed}",
+    "label_sep": ": ",
+    "font_help": "",
+    "list_sep": ", ",
+    "space": " ",
     "run_line": "Mode: {mode}. {per_epoch} update(s) per epoch, {updates} updates in all.",
     "epoch": "epoch",
     "loss": "loss",
@@ -34,19 +41,18 @@ TEXT = {
     "loss_spread": "(highest - lowest) / mean",
     "predictions_seen": "predictions (how many seeds)",
     "program_h": "The program",
-    "program_run": ("The corrected program, in the lesson's style with its mistakes fixed, prints the numbers "
-                    "above to the last digit:"),
-    "program_run_both": ("The corrected program runs both (batch_size 1, then 2) and prints the numbers above to "
-                         "the last digit:"),
-    "program_run_ex3": ("The corrected program runs the four modes; its batch run prints the numbers above to the "
-                        "last digit:"),
+    "program_run": ("The corrected program, in the lesson's style with its mistakes fixed, is in answers/ beside "
+                    "this page; run in this folder, it prints the numbers above to the last digit:"),
+    "program_run_both": ("The corrected program (in answers/ beside this page) runs both (batch_size 1, then 2); "
+                         "run in this folder, it prints the numbers above to the last digit:"),
+    "program_run_ex3": ("The corrected program (in answers/ beside this page) runs the four modes; run in this "
+                        "folder, its batch run prints the numbers above to the last digit:"),
     "ex3_numpy_order": ("Its random modes draw their order with NumPy's `numpy.random.default_rng(seed)` (a NumPy "
                         "program has no DataLoader), as `python -m numpy_impl` does. So the same seed gives another "
                         "order than in the runs above, and the program prints these numbers (seed 0), those of "
                         "`python -m numpy_impl exercise3` with the same options:"),
     "program_details": "{file}: the whole program ({lines} lines)",
-    "program_missing": ("The corrected program is {file} in the project's repository (this installation has no "
-                        "examples/ folder)."),
+    "program_missing": "The corrected program is {file} in the project's repository (missing here).",
     "ex3_seeds_details": "Every seed: {runs} runs, each with its command and numbers",
     "question": "Question",
     "answer": "Answer",
@@ -65,7 +71,6 @@ TEXT = {
     "handout_template_h": "5. Your backward pass",
     "handout_template": ("Fill in the TODO lines of {file} (beside this page): the output layer's delta, each "
                          "layer's gradients averaged over the batch, and the delta one layer down."),
-    "handout_no_template": "The template is examples/backprop_template.py in the project's repository.",
     "handout_check_h": "6. How to check it",
     "handout_check": ("The check trains your backward next to PyTorch's autograd, from the same weights and on "
                       "the same samples, and compares your gradients and the updated weights after every "
@@ -135,8 +140,7 @@ TEXT = {
     "ex3_random": ("The randomness: each random mode ran with seeds {seeds}. The same seed gives the same "
                    "order every time (reproducible), a different seed a different order. Over these seeds "
                    "the loss at epoch {last_epoch} ranges over [{sgd_min}, {sgd_max}] (stochastic), "
-                   "[{mini_min}, {mini_max}] (mini-batch) and [{seed_min}, {seed_max}] (the seed's SGD). "
-                   "The band in the second figure is the min-max over seeds, the line the mean."),
+                   "[{mini_min}, {mini_max}] (mini-batch) and [{seed_min}, {seed_max}] (the seed's SGD)."),
     "ex3_seeds_h": "Every seed",
     "variant": {
         "stochastic": "stochastic (batch_size 1)",
@@ -191,25 +195,47 @@ TEXT = {
     "fig_map_title": "{name}: trained network over the input square",
     "stop": ". ",
     "fig_per_epoch": "per epoch",
-    "fig_per_update": "per update: the same runs against the number of updates made",
-    "cap_loss": ("The loss on the whole data set, a point every {every} epoch(s). Curves that coincide are told "
-                 "apart by "
-                 "their dash patterns and markers."),
-    "cap_map": ("The colours span the output's own range; thin lines are labelled contours; the thick line, "
-                "where the output crosses 0.5, is the decision boundary."),
-    "fig_first_updates": "after every update, first {epochs} epochs, one line per seed",
+    "fig_per_update": "per update",
+    "cap_loss": "The loss on the whole data set, a point every {every} epochs.",
+    "cap_loss_1": "The loss on the whole data set, a point every epoch.",
+    "cap_loss_update": ("Above, against the epoch; below, the same runs against the number of updates made "
+                        "(an epoch of stochastic descent is several updates)."),
+    "cap_loss_styles": "Curves that coincide are told apart by their dash patterns and markers.",
+    "cap_map_range": "The colours span the outputs from {low} to {high}.",
+    "cap_map_narrow": ("The colours span only {low} to {high}: the output is nearly the same everywhere, and the "
+                       "colours magnify differences this small."),
+    "cap_map_shared": "Every panel uses the same colour scale.",
+    "cap_map_contours": "Thin lines are contours, labelled with the output.",
+    "cap_map_boundary_all": "The thick line, where the output crosses 0.5, is the decision boundary.",
+    "cap_map_boundary": "In {panels}, the thick line, where the output crosses 0.5, is the decision boundary.",
+    "cap_map_above_all": ("The output stays above 0.5 everywhere on the square: no decision boundary, every point "
+                          "is predicted 1."),
+    "cap_map_above": "In {panels}, the output stays above 0.5 everywhere: no decision boundary.",
+    "cap_map_below_all": ("The output stays below 0.5 everywhere on the square: no decision boundary, every point "
+                          "is predicted 0."),
+    "cap_map_below": "In {panels}, the output stays below 0.5 everywhere: no decision boundary.",
+    "fig_first_updates": "after every update, first {epochs} epochs",
     "fig_spread": "(max - min) / mean over seeds",
-    "cap_seeds": ("Each random mode over seeds {seeds}. Above: the loss after every single update of the first "
-                  "{epochs} epochs, one line per seed; every seed takes the samples in its own order, and the "
-                  "loss moves with each sample. Below: over the whole run, how far apart the seeds are at the end "
-                  "of each epoch relative to their mean (log scale): the randomness never vanishes, it only "
-                  "shrinks as every seed converges."),
+    "fig_band": "lowest to highest seed",
+    "fig_mean": "mean over seeds",
+    "fig_one_seed": "the one seed",
+    "cap_seeds_band": ("Each random mode over seeds {seeds}. Above: the loss after every single update of the first "
+                       "{epochs} epochs; the band spans the lowest to the highest seed, the line is their mean. Every "
+                       "seed takes the samples in its own order, and the loss moves with each sample. Below: over "
+                       "the whole run, how far apart the seeds are at the end of each epoch relative to their mean "
+                       "(log scale): the randomness never vanishes, it only shrinks as every seed converges."),
+    "cap_seeds_one": ("Each random mode with seed {seeds}: the loss after every single update of the first "
+                      "{epochs} epochs. The loss moves with each sample; more seeds (--seeds K) show how far the "
+                      "orders take the runs apart."),
+    "no_cjk_font": "",
     "fig_seeds_title": "{variant}, {k} seeds",
     "map_x": "study score (input 1)",
     "map_y": "practice score (input 2)",
     "map_colour": "network output",
     "map_boundary": "output = 0.5",
     "map_classes": ("target 0 (reject)", "target 1 (hire)"),
+    "map_class_output": "{output} target {value}",
+    "map_colour_output": "network output: {output}",
     "map_outputs": ("ability", "attitude"),
     "names": {"Zhang San": "Zhang San", "Li Si": "Li Si", "Wang Wu": "Wang Wu", "Zhao Liu": "Zhao Liu"},
     "section_names": {"hiring": "The seed's example", "exercise1": "Exercise 1", "exercise2": "Exercise 2",

@@ -14,6 +14,15 @@ TEXT = {
               "Python {python}，NumPy {numpy}，PyTorch {torch}。"),
     "contents": "目录",
     "command": "命令",
+    "modes": {"batch": "批量", "stochastic": "随机", "minibatch": "小批量"},
+    "orders": {"shuffle": "每周期重新打乱", "sequential": "按顺序", "replacement": "有放回抽样"},
+    "seed_is": "随机种子 {seed}",
+    "label_sep": "：",
+    "font_help": ("If the Chinese text shows as empty boxes, this device has no Chinese font: install one (Debian / "
+                  "Ubuntu: `sudo apt install fonts-noto-cjk`; Fedora: `sudo dnf install google-noto-sans-cjk-fonts`; "
+                  "macOS, iOS, Windows and Android have one) and reopen the page."),
+    "list_sep": "，",
+    "space": "",
     "run_line": "模式：{mode}。每个周期更新 {per_epoch} 次，共 {updates} 次更新。",
     "epoch": "周期",
     "loss": "损失",
@@ -33,15 +42,18 @@ TEXT = {
     "loss_spread": "（最高 - 最低）/ 平均",
     "predictions_seen": "预测（种子数）",
     "program_h": "程序",
-    "program_run": "改正后的程序（保持原课程的写法，改正其中的错误）打印出与上文完全相同的数字（每一位都相同）：",
-    "program_run_both": "改正后的程序依次运行两种情况（batch_size 1，然后 2），打印出与上文完全相同的数字：",
-    "program_run_ex3": "改正后的程序依次运行四种模式；其中批量梯度下降打印出与上文完全相同的数字：",
+    "program_run": ("改正后的程序（保持原课程的写法，改正其中的错误）在本页旁边的 answers/ 目录中；在本目录中运行，"
+                    "它打印出与上文完全相同的数字（每一位都相同）："),
+    "program_run_both": ("改正后的程序（在本页旁边的 answers/ 目录中）依次运行两种情况（batch_size 1，然后 2）；"
+                         "在本目录中运行，打印出与上文完全相同的数字："),
+    "program_run_ex3": ("改正后的程序（在本页旁边的 answers/ 目录中）依次运行四种模式；在本目录中运行，"
+                        "其中批量梯度下降打印出与上文完全相同的数字："),
     "ex3_numpy_order": ("其随机模式用 NumPy 的 `numpy.random.default_rng(seed)` 生成样本顺序"
                         "（NumPy 程序没有 DataLoader），与 `python -m numpy_impl` 相同。"
                         "因此同一个种子给出的顺序与上文的运行不同，程序打印的是下面这些数字"
                         "（种子 0），即相同选项下 `python -m numpy_impl exercise3` 的结果："),
     "program_details": "{file}：完整程序（{lines} 行）",
-    "program_missing": "改正后的程序是项目仓库中的 {file}（本安装中没有 examples/ 目录）。",
+    "program_missing": "改正后的程序是项目仓库中的 {file}（此处缺失）。",
     "ex3_seeds_details": "每个随机种子：{runs} 次运行，各自的命令和数字",
     "question": "问题",
     "answer": "解答",
@@ -58,7 +70,6 @@ TEXT = {
     "handout_template_h": "5. 你的反向传播",
     "handout_template": "填写 {file}（与本页放在一起）中的 TODO 行：输出层的 delta、各层对一批样本取平均的梯度，"
                         "以及向下一层传递的 delta。",
-    "handout_no_template": "模板是项目仓库中的 examples/backprop_template.py。",
     "handout_check_h": "6. 如何检查",
     "handout_check": "检查程序让你的反向传播与 PyTorch 的自动求导从相同的权值出发、用相同的样本一起训练，"
                      "并在每一次更新之后比较你的梯度和更新后的权值：",
@@ -117,7 +128,7 @@ TEXT = {
     "ex3_random": ("随机性：每种随机模式都用随机种子 {seeds} 各运行一次。相同的种子每次给出相同的顺序（可复现），"
                    "不同的种子给出不同的顺序。在这些种子上，第 {last_epoch} 周期的损失范围为：随机 "
                    "[{sgd_min}, {sgd_max}]，小批量 [{mini_min}, {mini_max}]，原答案的随机梯度下降 "
-                   "[{seed_min}, {seed_max}]。第二张图中的色带是各种子的最小值到最大值，线是平均值。"),
+                   "[{seed_min}, {seed_max}]。"),
     "ex3_seeds_h": "每个随机种子的结果",
     "variant": {
         "stochastic": "随机梯度下降（batch_size 1）",
@@ -168,21 +179,44 @@ TEXT = {
     "fig_map_title": "{name}：训练后的网络在输入平面上的输出",
     "stop": "。",
     "fig_per_epoch": "按周期",
-    "fig_per_update": "按更新次数：同样的运行，横轴为已做的更新次数",
-    "cap_loss": "整个数据集上的损失，每 {every} 个周期一个点。重合的曲线用不同的线型和标记区分。",
-    "cap_map": ("颜色覆盖输出自身的取值范围；细线是标了数值的等值线；"
-                "粗线（仅当输出跨过 0.5 时才有）是决策边界 输出 = 0.5。"),
-    "fig_first_updates": "每次更新之后，前 {epochs} 个周期，每个种子一条线",
+    "fig_per_update": "按更新次数",
+    "cap_loss": "整个数据集上的损失，每 {every} 个周期一个点。",
+    "cap_loss_1": "整个数据集上的损失，每个周期一个点。",
+    "cap_loss_update": ("上图横轴为训练周期；下图是同样的运行，横轴为已做的更新次数"
+                        "（随机梯度下降的一个周期包含多次更新）。"),
+    "cap_loss_styles": "重合的曲线用不同的线型和标记区分。",
+    "cap_map_range": "颜色覆盖的输出范围为 {low} 到 {high}。",
+    "cap_map_narrow": "颜色只覆盖 {low} 到 {high}：输出几乎处处相同，颜色放大了这样微小的差别。",
+    "cap_map_shared": "各子图使用同一个颜色刻度。",
+    "cap_map_contours": "细线是等值线，标有输出值。",
+    "cap_map_boundary_all": "粗线是输出等于 0.5 的位置，即决策边界。",
+    "cap_map_boundary": "在 {panels} 中，粗线是输出等于 0.5 的位置，即决策边界。",
+    "cap_map_above_all": "输出在整个正方形上都大于 0.5：没有决策边界，每一点都预测为 1。",
+    "cap_map_above": "在 {panels} 中，输出处处大于 0.5：没有决策边界。",
+    "cap_map_below_all": "输出在整个正方形上都小于 0.5：没有决策边界，每一点都预测为 0。",
+    "cap_map_below": "在 {panels} 中，输出处处小于 0.5：没有决策边界。",
+    "fig_first_updates": "每次更新之后，前 {epochs} 个周期",
     "fig_spread": "各种子的（最大 - 最小）/ 平均",
-    "cap_seeds": ("每种随机模式在随机种子 {seeds} 上的结果。上图：前 {epochs} 个周期中每一次更新之后的损失，每个种子"
-                  "一条线；每个种子按各自的顺序取样本，损失随每个样本而变化。下图：整个训练过程中，各种子在每个周期"
-                  "结束时的差距相对于平均值的比例（对数坐标）：随机性从不消失，只是随着各种子收敛而变小。"),
+    "fig_band": "各种子的最低到最高",
+    "fig_mean": "各种子的平均",
+    "fig_one_seed": "唯一的种子",
+    "cap_seeds_band": ("每种随机模式在随机种子 {seeds} 上的结果。上图：前 {epochs} 个周期中每一次更新之后的损失；色带从"
+                       "最低的种子到最高的种子，线是各种子的平均。每个种子按各自的顺序取样本，损失随每个样本而变化。"
+                       "下图：整个训练过程中，各种子在每个周期结束时的差距相对于平均值的比例（对数坐标）：随机性从不"
+                       "消失，只是随着各种子收敛而变小。"),
+    "cap_seeds_one": ("每种随机模式在随机种子 {seeds} 上的结果：前 {epochs} 个周期中每一次更新之后的损失。损失随每个"
+                      "样本而变化；用更多的种子（--seeds K）可以看出不同的顺序让运行相差多远。"),
+    "no_cjk_font": ("生成本报告的机器上没有中文字体，所以图中的文字是英文。安装一种中文字体（Debian / Ubuntu："
+                    "sudo apt install fonts-noto-cjk；Fedora：sudo dnf install google-noto-sans-cjk-fonts；macOS 与 "
+                    "Windows 自带苹方 / 微软雅黑）后重新生成，图中文字即为中文。"),
     "fig_seeds_title": "{variant}，{k} 个种子",
     "map_x": "学习成绩（输入 1）",
     "map_y": "实践得分（输入 2）",
     "map_colour": "网络输出",
     "map_boundary": "输出 = 0.5",
     "map_classes": ("真值 0（不录用）", "真值 1（录用）"),
+    "map_class_output": "{output}真值 {value}",
+    "map_colour_output": "网络输出：{output}",
     "map_outputs": ("工作能力", "工作态度"),
     "names": {"Zhang San": "张三", "Li Si": "李四", "Wang Wu": "王五", "Zhao Liu": "赵六"},
     "section_names": {"hiring": "示例", "exercise1": "实验题 1", "exercise2": "实验题 2",

@@ -48,8 +48,10 @@ def _dirs(targets: list[str], mounted: set[str], made: set[str]) -> list[str]:
     return out
 
 
-def command(policy: Policy, grading_dir: Path, child_args: list[str]) -> list[str]:
-    """The full command line: bwrap, its options from `policy`, then `child.py` with `child_args`."""
+def command(policy: Policy, grading_dir: Path, child_args: list[str], script: str = "child.py") -> list[str]:
+    """The full command line: bwrap, its options from `policy`, then `script` (a path relative to
+    `grading_dir`: `child.py`, or a layer file's `layers/child.py`, which loads the first two by path) with
+    `child_args`."""
     exe = binary()
     if exe is None:
         raise OSError(f"bubblewrap is not installed ({INSTALL})")
@@ -68,14 +70,14 @@ def command(policy: Policy, grading_dir: Path, child_args: list[str]) -> list[st
         argv += _dirs([inside], mounted, made) + ["--ro-bind", host, inside]
     for path in policy.hidden:
         argv += ["--perms", "0555", "--size", "4096", "--tmpfs", path, "--remount-ro", path]
-    files = [("child.py", grading_dir / "child.py"), ("wire.py", grading_dir / "wire.py")]
+    files = [(name, grading_dir / name) for name in dict.fromkeys(("child.py", "wire.py", script))]
     argv += _dirs([f"{INSIDE}/{name}" for name, _ in files], mounted, made)
     for name, host in files:
         argv += ["--ro-bind", str(host), f"{INSIDE}/{name}"]
     argv += _dirs([policy.site], mounted, made | {""})
     argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(policy.work_mb << 20),
              "--tmpfs", policy.work, "--remount-ro", "/", "--chdir", policy.work]
-    return argv + ["--", policy.interpreter, "-I", "-S", "-B", "-u", f"{INSIDE}/child.py"] + child_args
+    return argv + ["--", policy.interpreter, "-I", "-S", "-B", "-u", f"{INSIDE}/{script}"] + child_args
 
 
 @lru_cache(maxsize=2)

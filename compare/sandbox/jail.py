@@ -41,10 +41,10 @@ class Jail:
     def own_uid(self) -> bool:
         return self.uid is not None
 
-    def command(self, grading_dir: Path, child_args: list[str]) -> list[str]:
-        """bwrap's command line for `child.py child_args... UID SITE`."""
+    def command(self, grading_dir: Path, child_args: list[str], script: str = "child.py") -> list[str]:
+        """bwrap's command line for `script child_args... UID SITE` (`script` relative to `grading_dir`)."""
         uid = str(self.uid.uid) if self.uid is not None else "-1"
-        return bwrap.command(self.policy, grading_dir, child_args + [uid, self.policy.site])
+        return bwrap.command(self.policy, grading_dir, child_args + [uid, self.policy.site], script)
 
     def enter(self, pid: int) -> None:
         """Put the sandbox's processes (bwrap's and the child's: nothing of the submission runs yet) in the group."""

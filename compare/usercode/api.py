@@ -15,7 +15,13 @@ from compare.usercode.check import (
     requested_experiment,
     updates_to_check,
 )
-from compare.usercode.load import UserCode, UserCodeError, load_user_code, user_code_from_functions
+from compare.usercode.load import (
+    CONVENTION_KEYWORDS,
+    UserCode,
+    UserCodeError,
+    load_user_code,
+    user_code_from_functions,
+)
 from compare.usercode.trace import load_trace
 
 
@@ -25,7 +31,9 @@ def check(experiment: Experiment | str | None = None, backward: Any = None,
     """The Python API (`compare.check`).
 
     `check("mine.py")` or `check(backward=fn)`: the check suite (as `python -m compare check FILE.py`),
-    against the shipped recordings (torch never imported; `live=True` runs torch), a `SuiteReport`.
+    against the shipped recordings (torch never imported; `live=True` runs torch), a `SuiteReport`;
+    `check("mine.py", l2=0.1)`: the suite with the loss's conventions (`reduction`, `bce_outputs`, `l2`,
+    `l2_biases`), against torch.
     `check("mine.py", "exercise3", **overrides)` or `check("exercise3", backward=fn, **overrides)`: one
     experiment against torch, or against a recorded trace (`against="trace.npz"`), a `CheckReport`.
 
@@ -51,8 +59,8 @@ def check(experiment: Experiment | str | None = None, backward: Any = None,
         requested = experiment if isinstance(experiment, Experiment) else requested_experiment(
             trace, experiment, overrides)
         return check_against_trace(code, trace, updates=updates_to_check(trace, requested))
-    if experiment is None and not overrides:
-        return _suite(code, live, jobs)
+    if experiment is None and set(overrides) <= set(CONVENTION_KEYWORDS):   # the loss's conventions keep the suite
+        return _suite(code, live, jobs, overrides)
     if live:
         raise ExperimentError("compare.check: live=True runs the check suite; a named experiment always runs "
                               "against torch")
@@ -60,11 +68,11 @@ def check(experiment: Experiment | str | None = None, backward: Any = None,
     return check_with_torch(code, e)
 
 
-def _suite(code: UserCode, live: bool, jobs: int | None) -> Any:
+def _suite(code: UserCode, live: bool, jobs: int | None, conventions: dict[str, Any]) -> Any:
     from compare.usercode.suite_run import run_suite
     from compare.usercode.suite_verdict import verdict
 
-    report = run_suite(code, live=live, jobs=jobs)
+    report = run_suite(code, live=live, jobs=jobs, conventions=conventions)
     failed, error = report.first_failure, report.first_error
     if failed is not None:
         raise ParityError(verdict(report), failed.failure, report)

@@ -14,7 +14,15 @@ from compare import exits
 from compare.experiment.definition import Experiment
 from compare.usercode import gate
 from compare.usercode.gate import UserCodeError
-from compare.usercode.load import EXPERIMENT_KEYWORDS, UserCode, call_user, last_user_line, one_line, user_traceback
+from compare.usercode.load import (
+    CONVENTION_KEYWORDS,
+    EXPERIMENT_KEYWORDS,
+    UserCode,
+    call_user,
+    last_user_line,
+    one_line,
+    user_traceback,
+)
 
 
 class UserBackprop:
@@ -28,7 +36,7 @@ class UserBackprop:
         # leaky_slope only where it means something: a file written before it existed may pass **kwargs on
         # to a helper that does not take it
         leaky = "leaky_relu" in (experiment.hidden_activation, experiment.output_activation)
-        passed = [k for k in EXPERIMENT_KEYWORDS if k != "leaky_slope" or leaky]
+        passed = [k for k in EXPERIMENT_KEYWORDS + CONVENTION_KEYWORDS if k != "leaky_slope" or leaky]
         self.kwargs = {k: getattr(experiment, k) for k in code.keywords if k in passed}
         self.forward_kwargs = {k: getattr(experiment, k) for k in code.forward_keywords if k in passed}
 
@@ -142,6 +150,10 @@ class UserBackprop:
                 return Zs, activations
 
         trainer = NumpyTrainer(experiment, weights, biases, forward_fn=forward_fn, backward_fn=backward_fn)
+        # what the file's functions can be told, for the hints (`compare.diagnosis.stages.capture_numpy`)
+        trainer.user_keywords = self.code.keywords
+        trainer.user_forward = self.has_forward
+        trainer.user_forward_keywords = self.code.forward_keywords
         holder.append(trainer)
         return trainer
 

@@ -61,11 +61,12 @@ def passes(error: float, kinks: bool) -> bool:
 
 
 def batch_loss(e: Experiment, weights: list, biases: list, X: np.ndarray, T: np.ndarray) -> float:
-    from numpy_impl.losses import value
+    from numpy_impl.losses import l2_penalty, value
     from numpy_impl.network import forward
     Zs, activations = forward(weights, biases, X, hidden_activation=e.hidden_activation,
                               output_activation=e.output_activation, leaky_slope=e.leaky_slope)
-    return value(e.loss, Zs[-1], activations[-1], T)
+    return value(e.loss, Zs[-1], activations[-1], T, reduction=e.reduction, bce_outputs=e.bce_outputs) + \
+        l2_penalty(weights, biases, e.l2, e.l2_biases)
 
 
 def numerical_gradient(e: Experiment, weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray,

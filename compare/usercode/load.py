@@ -7,7 +7,8 @@ The user's `FILE.py` defines, in the seed layout and with plain NumPy arrays:
 
 `backward` (and `forward`) may also accept keyword arguments `loss`, `hidden_activation`,
 `output_activation`, `leaky_slope` (or `**kwargs`): then they receive the experiment's values (`leaky_slope`
-only when the experiment uses leaky_relu).
+only when the experiment uses leaky_relu); a function that names `reduction`, `bce_outputs`, `l2` or
+`l2_biases` receives those too (through `**kwargs` they are not passed).
 
     code = load_user_code("mine.py")                  # UserCodeError (exit 2) if it does not load
     user = UserBackprop(code, experiment)             # compare.usercode.backprop
@@ -40,6 +41,9 @@ from compare.errors import UserStop
 from compare.usercode.gate import UserCodeError
 
 EXPERIMENT_KEYWORDS = ("loss", "hidden_activation", "output_activation", "leaky_slope")
+# the loss's conventions: passed to a function that names them, never through **kwargs (a file that passes its
+# **kwargs on to code written before them would break)
+CONVENTION_KEYWORDS = ("reduction", "bce_outputs", "l2", "l2_biases")
 # our own packages: frames from these are never shown in a user's traceback
 _OUR_DIRS = tuple(str(Path(__file__).resolve().parents[2] / p) for p in ("compare", "numpy_impl", "torch_impl"))
 
@@ -81,15 +85,20 @@ def one_line(exc: BaseException) -> str:
 
 
 def import_user_file(file: Path, module_name: str, shown: str) -> Any:
-    """Import a user's file as module `module_name`, its own folder importable (for its helper modules).
-    UserCodeError (exit 2, the user's traceback attached) for anything the import raises, SystemExit and
-    KeyboardInterrupt included; our own interruptions and a grader's stop pass through. `shown`: the path
-    as the user wrote it, for the message."""
+    """Import a user's file as module `module_name`, the way `python FILE.py` would find its own modules: its
+    folder first on sys.path during the import, so `import network` loads the `network.py` beside it.
+    Those sibling modules are then taken out of sys.modules again (the file keeps them), so that the next
+    file checked in this process imports its own `network.py`, never this one's. UserCodeError (exit 2, the
+    user's traceback attached) for anything the import raises, SystemExit and KeyboardInterrupt included
+    (a module it imports but did not bring is said in a student's words); our own interruptions and a
+    grader's stop pass through. `shown`: the path as the user wrote it, for the message."""
     spec = importlib.util.spec_from_file_location(module_name, file)
     if spec is None or spec.loader is None:
         raise UserCodeError(f"{shown}: cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(file.parent))
+    folder = str(file.parent)
+    before = set(sys.modules)
+    sys.path.insert(0, folder)
     try:
         with exits.user_code():
             spec.loader.exec_module(module)
@@ -97,12 +106,14 @@ def import_user_file(file: Path, module_name: str, shown: str) -> Any:
         if exits.is_ours(exc) or isinstance(exc, UserStop):
             raise
         exits.raise_pending()
-        raise UserCodeError(f"{shown}: does not import ({one_line(exc)})", user_traceback(exc)) from None
+        raise UserCodeError(f"{shown}: does not import ({one_line(exc)}){_not_brought(exc, file)}",
+                            user_traceback(exc)) from None
     finally:
         try:
-            sys.path.remove(str(file.parent))
+            sys.path.remove(folder)
         except ValueError:
             pass
+        _forget_siblings(before, file.parent)
     exits.raise_pending()
     return module
 
@@ -148,6 +159,27 @@ def entry_point(folder: Path, shown: str) -> Path:
                             "entry is submission.py, else the one file defining backward")
     raise UserCodeError(f"{shown}: {len(defining)} files define backward ({names}); name the entry "
                         "submission.py, or keep backward in one file")
+
+
+def _forget_siblings(before: set[str], folder: Path) -> None:
+    """Take the modules this import loaded from the user's folder out of sys.modules."""
+    for name in set(sys.modules) - before:
+        origin = getattr(sys.modules.get(name), "__file__", None)
+        if origin and Path(origin).resolve().is_relative_to(folder.resolve()):
+            sys.modules.pop(name, None)
+
+
+def _not_brought(exc: BaseException, file: Path) -> str:
+    """For a module the file imports that is neither beside it nor installed: what to do, in plain words."""
+    if not isinstance(exc, ModuleNotFoundError) or not exc.name:
+        return ""
+    top = exc.name.split(".")[0]
+    if (file.parent / f"{top}.py").exists() or (file.parent / top).is_dir():
+        return ""
+    return (f": it imports `{top}`, which is not beside it (no {top}.py in {file.parent.name or file.parent}/) and "
+            f"not installed here. A submission must bring every module of its own that it imports: put {top}.py "
+            f"in the same folder as {file.name}; if `{top}` is a library, only the standard library and numpy "
+            "can be counted on")
 
 
 def load_user_code(path: str | Path) -> UserCode:
@@ -209,10 +241,11 @@ def _check_signature(path: Any, name: str, fn: Callable, positional: int, names:
         raise UserCodeError(f"{path}: `{name}{signature}` must accept {positional} positional arguments "
                             f"({names})") from None
     params = signature.parameters.values()
+    named = tuple(k for k in EXPERIMENT_KEYWORDS + CONVENTION_KEYWORDS if k in signature.parameters
+                  and signature.parameters[k].kind is not inspect.Parameter.POSITIONAL_ONLY)
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return EXPERIMENT_KEYWORDS
-    return tuple(k for k in EXPERIMENT_KEYWORDS if k in signature.parameters
-                 and signature.parameters[k].kind is not inspect.Parameter.POSITIONAL_ONLY)
+        return EXPERIMENT_KEYWORDS + tuple(k for k in named if k in CONVENTION_KEYWORDS)
+    return named
 
 
 def call_user(fn: Callable, args: tuple, kwargs: dict, failure: Callable[[BaseException], UserCodeError]) -> Any:

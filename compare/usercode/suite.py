@@ -14,6 +14,11 @@ one of them (docs/check-suite.md has the table of mistake classes x experiments,
     hidden-<f>, output-<f>, leaky-slope       each activation, hidden and output (it reads `hidden_activation`,
                                               `output_activation`, `leaky_slope`)
 
+The structure experiments (batches, square, long) also exist in the settings real course code is written
+for (ReLU/softmax/cross-entropy; ReLU/sigmoid/BCE) and in two layers (`VERSIONS`): a file that raises
+NotImplementedError on the seed's setting or depth runs them in the closest one it supports
+(`compare.usercode.suite_run`).
+
 Formula mistakes show at the first update, so every run is short. Each experiment's torch trajectory is
 recorded once and shipped in `compare/usercode/suite_data/` (`compare.usercode.suite_record` regenerates
 them), so the suite runs without torch.
@@ -42,13 +47,24 @@ class Case:
     purpose: str
     needs: tuple[str, ...]
     document: dict[str, Any]
-
+    version_of: str | None = None          # a structure experiment in another setting or depth: its name
     def experiment(self) -> Experiment:
         """The validated experiment (built once per process: an Experiment is frozen and read-only)."""
         if self.name not in _BUILT:
             from compare.experiment.sources import experiment_from_document
             _BUILT[self.name] = experiment_from_document(self.document, Path(f"suite/{self.name}.toml"))
         return _BUILT[self.name]
+
+    @property
+    def depth(self) -> int:
+        return len(self.document["network"]["sizes"]) - 1
+
+    def where(self) -> str:
+        """The setting and depth it runs in, in words: `hidden relu, output softmax, loss cross_entropy, 2 layers`."""
+        network, train = self.document["network"], self.document["train"]
+        act = [f"hidden {network.get('hidden_activation', 'sigmoid')}",
+               f"output {network.get('output_activation', 'sigmoid')}", f"loss {train.get('loss', 'sum')}"]
+        return ", ".join(act + [f"{self.depth} layers"])
 
     def setting(self) -> str:
         """What this experiment covers, in words: `hidden tanh`, `loss "mean"`."""
@@ -86,7 +102,7 @@ def _data(n: int, inputs: int, outputs: int, seed: int, *, onehot: bool = False)
 
 def _case(name: str, purpose: str, *, sizes: tuple[int, ...] = (3, 5, 4, 2), n: int = 7, mode: str = "minibatch",
           epochs: int = 1, network: dict[str, Any] | None = None, train: dict[str, Any] | None = None,
-          onehot: bool = False, seed: int = 11) -> Case:
+          onehot: bool = False, seed: int = 11, version_of: str | None = None) -> Case:
     net = {"sizes": list(sizes), **(network or {})}
     tr = {"lr": 0.5, "epochs": epochs, "mode": mode, "order": DEFAULT_ORDER[mode], "batch_size": 3, "seed": 0,
           "report_every": 1,
@@ -94,16 +110,53 @@ def _case(name: str, purpose: str, *, sizes: tuple[int, ...] = (3, 5, 4, 2), n: 
     needs = tuple(k for k in DEFAULTS if k in net or k in tr)
     document = {"name": f"suite-{name}", "description": purpose, "network": net, "init": _network(sizes, seed),
                 "data": _data(n, sizes[0], sizes[-1], seed + 1, onehot=onehot), "train": tr}
-    return Case(name, purpose, needs, document)
+    return Case(name, purpose, needs, document, version_of)
+
+
+# the structure experiments' shapes (sizes, samples, mode, epochs, seed, train): `batches`, `square`, `long`
+STRUCTURE: dict[str, dict[str, Any]] = {
+    "batches": dict(epochs=2),
+    "square": dict(sizes=(3, 3, 3, 3), n=5, mode="batch", epochs=3, seed=21),
+    "long": dict(sizes=(3, 4, 2), n=5, mode="stochastic", epochs=24, seed=31, train={"lr": 0.3}),
+}
+# the settings of real course code, closest first after the seed's own: (name, network, train, one-hot targets)
+SETTINGS: tuple[tuple[str, dict[str, str], dict[str, str], bool], ...] = (
+    ("relu-softmax", {"hidden_activation": "relu", "output_activation": "softmax"}, {"loss": "cross_entropy"}, True),
+    ("relu-bce", {"hidden_activation": "relu"}, {"loss": "bce"}, False),
+)
+
+
+def _two_layers(sizes: tuple[int, ...]) -> tuple[int, ...]:
+    """The same network with one hidden layer: the first hidden width kept (3-5-4-2 -> 3-5-2, 3-3-3-3 -> 3-3-3),
+    so a square layer stays square and no layer of distinct widths becomes square."""
+    return sizes if len(sizes) <= 3 else (sizes[0], sizes[1], sizes[-1])
+
+
+def _versions(base: str) -> tuple[Case, ...]:
+    """`base` in every other setting and depth, closest first: the seed's depth in each setting, then two
+    layers in the seed's setting and in each other (`long` is two layers already)."""
+    shape = dict(STRUCTURE[base])
+    sizes = shape.pop("sizes", (3, 5, 4, 2))
+    out = []
+    depths = [sizes] + ([_two_layers(sizes)] if _two_layers(sizes) != sizes else [])
+    for depth_sizes in depths:
+        for name, network, train, onehot in (("", {}, {}, False),) + SETTINGS:
+            if not name and depth_sizes == sizes:
+                continue   # the experiment itself
+            suffix = (f"-{name}" if name else "") + ("-2layer" if depth_sizes != sizes else "")
+            purpose = f"the structure experiment `{base}` in another setting or depth"
+            out.append(_case(base + suffix, purpose, sizes=depth_sizes, network=network,
+                             train={**shape.get("train", {}), **train}, onehot=onehot, version_of=base,
+                             **{k: v for k, v in shape.items() if k != "train"}))
+    return tuple(out)
 
 
 SUITE: tuple[Case, ...] = (
     _case("batches", "mini-batches of 3, 3 and 1 on a 3-5-4-2 network: the batch average, the last partial "
-          "batch, each output and each layer", epochs=2),
+          "batch, each output and each layer", **STRUCTURE["batches"]),
     _case("square", "every W square (3-3-3-3), one batch of 5: transposes that still fit the shapes",
-          sizes=(3, 3, 3, 3), n=5, mode="batch", epochs=3, seed=21),
-    _case("long", "120 single-sample updates: state carried between calls", sizes=(3, 4, 2), n=5,
-          mode="stochastic", epochs=24, seed=31, train={"lr": 0.3}),
+          **STRUCTURE["square"]),
+    _case("long", "120 single-sample updates: state carried between calls", **STRUCTURE["long"]),
     _case("loss-mean", "loss \"mean\" (MSELoss / 2): the other convention, a factor K apart",
           train={"loss": "mean"}),
     _case("loss-bce", "loss \"bce\" with a sigmoid output", train={"loss": "bce"}),
@@ -118,10 +171,14 @@ SUITE: tuple[Case, ...] = (
 )
 
 CORE = tuple(c.name for c in SUITE if not c.needs)
+# each structure experiment's other versions, closest first
+VERSIONS: dict[str, tuple[Case, ...]] = {base: _versions(base) for base in STRUCTURE}
+# every experiment with a shipped recording: the suite's, then the versions
+RECORDED: tuple[Case, ...] = SUITE + tuple(c for versions in VERSIONS.values() for c in versions)
 
 
 def case(name: str) -> Case:
-    for c in SUITE:
+    for c in RECORDED:
         if c.name == name:
             return c
     raise KeyError(name)

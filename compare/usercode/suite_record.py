@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from compare.errors import ExperimentError
-from compare.usercode.suite import SUITE, Case
+from compare.usercode.suite import RECORDED, Case
 from compare.usercode.trace import Trace
 
 REGENERATE = "python -m compare.usercode.suite_record"
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     from compare.usercode.trace import save_trace
 
     bad = 0
-    for case in SUITE:
+    for case in RECORDED:
         fresh = fresh_recording(case)
         path = recording_path(case)
         if args.verify:

@@ -15,23 +15,24 @@ if TYPE_CHECKING:   # types only: suite_run imports this module to print its rep
 
 
 def _batches(name: str) -> str:
-    e = case(name).experiment()
+    e = case(name).experiment()   # the batches do not depend on the conventions
     if e.mode == "minibatch":
         full, last = divmod(e.n_samples, e.batch_size)
         return ",".join([str(e.batch_size)] * full + ([str(last)] if last else []))
     return str(e.effective_batch_size)
 
 
-def _network(name: str) -> str:
+def _network(name: str, conventions: dict | None = None) -> str:
     e = case(name).experiment()
     act = e.hidden_activation if e.hidden_activation == e.output_activation else (
         f"{e.hidden_activation}/{e.output_activation}")
-    return f"{'-'.join(map(str, e.sizes))} {act}, loss {e.loss}"
+    extra = "".join(f", {k} {v}" for k, v in (conventions or {}).items() if k != "bce_outputs" or e.loss == "bce")
+    return f"{'-'.join(map(str, e.sizes))} {act}, loss {e.loss}{extra}"
 
 
 def _result(r: CaseResult) -> str:
     if r.status == "ok":
-        return f"OK: {r.updates_checked} updates agree"
+        return f"OK: {r.updates_checked} updates agree" + (" (the closest setting your file supports)" if r.ran else "")
     if r.status == "failed" and r.failure:
         f = r.failure
         element = f"{f.array or f.parameter}[{', '.join(map(str, f.element))}]"
@@ -45,7 +46,8 @@ def _result(r: CaseResult) -> str:
 
 def table(report: SuiteReport) -> str:
     rows = [("experiment", "network", "batches", "result")]
-    rows += [(r.name, _network(r.name), _batches(r.name), _result(r)) for r in report.results]
+    rows += [(r.name, _network(r.ran or r.name, report.conventions), _batches(r.ran or r.name), _result(r))
+             for r in report.results]
     widths = [max(len(row[k]) for row in rows) for k in range(3)]
     return "\n".join("  " + "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths)) + "  " + row[3]
                      for row in rows)
@@ -53,8 +55,9 @@ def table(report: SuiteReport) -> str:
 
 def coverage(report: SuiteReport) -> tuple[list[str], list[str]]:
     """(what the experiments that agreed covered, what was not covered and why), in words."""
-    ran = [case(r.name).experiment() for r in report.results if r.status == "ok"]
-    batch_sizes = sorted({int(b) for r in report.results if r.status == "ok" for b in _batches(r.name).split(",")})
+    ran = [r.case.experiment() for r in report.results if r.status == "ok"]
+    batch_sizes = sorted({int(b) for r in report.results if r.status == "ok"
+                          for b in _batches(r.ran or r.name).split(",")})
     covered = [
         f"{len(ran)} experiments, {sum(r.updates_checked for r in report.results if r.status == 'ok')} updates",
         "batch sizes " + ", ".join(map(str, batch_sizes)) + (" (a last partial batch included)"
@@ -68,11 +71,20 @@ def coverage(report: SuiteReport) -> tuple[list[str], list[str]]:
     ]
     if any(e.leaky_slope != 0.01 and "leaky_relu" in (e.hidden_activation, e.output_activation) for e in ran):
         covered.append("a leaky_relu slope other than 0.01")
+    if report.conventions:
+        covered.append("the loss's conventions " + ", ".join(f"{k} = {v!r}" for k, v in report.conventions.items()))
+    moved: dict[str, list[str]] = {}
+    for r in report.results:
+        if r.ran and r.status in ("ok", "failed"):
+            moved.setdefault(r.case.where(), []).append(f"`{r.name}`")
+    for where, names in moved.items():
+        covered.append(f"{', '.join(names)} ran in {where}, the closest setting and depth your file supports (it "
+                       "raised NotImplementedError on the suite's own)")
     reasons: dict[str, dict[str, None]] = {}
     for r in report.results:
         if r.status in ("skipped", "unsupported"):
             parts = reasons.setdefault(r.reason, {})
-            parts.update(dict.fromkeys(case(r.name).setting().split(", ")))
+            parts.update(dict.fromkeys(case(r.name).setting().split(", ") if case(r.name).needs else [r.name]))
     not_covered = [f"{', '.join(parts)} ({why})" for why, parts in reasons.items()]
     return covered, not_covered
 
@@ -96,7 +108,8 @@ def verdict(report: SuiteReport) -> str:
              table(report)]
     failed, error = report.first_failure, report.first_error
     if failed is not None:
-        lines.append(f"first disagreement, in experiment `{failed.name}` ({case(failed.name).purpose}):")
+        where = f", run in {failed.case.where()} ({failed.instead_of})" if failed.ran else ""
+        lines.append(f"first disagreement, in experiment `{failed.name}` ({case(failed.name).purpose}{where}):")
         lines.append(failed.message)
     elif error is not None:
         lines.append(f"error in experiment `{error.name}`: {error.message}")
