@@ -23,6 +23,7 @@ whose `kind` is the verdict ("error", "timeout", "memory") and `reason` says why
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -109,20 +110,16 @@ class Isolated:
     def close(self) -> None:
         """End the submission's process and everything it started; reap them; remove its folder."""
         if self._proc is not None:
-            self.strays += processes.end_tree(self._proc.pid, self._born)
+            self._end_all()
             self._proc.wait()      # reaped first: a zombie still counts in its control group
             if self._group is not None:
                 self._group.close()
-            if self._jail is not None:
-                self._jail.close()
             for fd in (self._req, self._resp):
-                try:
+                with contextlib.suppress(OSError):
                     os.close(fd)
-                except OSError:
-                    pass
             self._out.join(timeout=2)
             self._proc = None
-        elif self._jail is not None:
+        if self._jail is not None:   # its control group removed, its user id freed (started or not)
             self._jail.close()
         if getattr(self, "_tmp", None):
             shutil.rmtree(self._tmp, ignore_errors=True)
@@ -140,7 +137,7 @@ class Isolated:
     # -- the conversation ---------------------------------------------------------------------------------
     def _end(self, kind: str, reason: str) -> SubmissionEnded:
         if self._proc is not None:
-            self.strays += processes.end_tree(self._proc.pid, self._born)
+            self._end_all()
         self.ended = SubmissionEnded(kind, reason)
         return self.ended
 
@@ -173,6 +170,12 @@ class Isolated:
                                      "than the question, or something else writing to the grader's pipe") from None
         finally:
             self.used += time.monotonic() - started
+
+    def _end_all(self) -> None:
+        """Kill the submission's processes, counting those it started (in a sandbox: its group's)."""
+        held = self._jail.kill() if self._jail is not None else None
+        found = processes.end_tree(self._proc.pid, self._born)
+        self.strays += found if held is None else held
 
     def _cpu_tick(self) -> None:
         if self._jail.out_of_memory():   # one of its processes, a fork too: over the memory of them all

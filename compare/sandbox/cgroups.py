@@ -214,6 +214,16 @@ class ControlGroup:
         return any(line.split()[0] == "oom_kill" and int(line.split()[1]) > 0
                    for line in text.splitlines() if len(line.split()) == 2)
 
+    def kill(self) -> int:
+        """SIGKILL every process in the group now; how many there were."""
+        members = self.members()
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        return len(members)
+
     def close(self) -> None:
         """Kill every process in the group, wait until they are gone, remove the group."""
         for attempt in range(400):   # about 10 s: a killed process leaves once it is reaped

@@ -57,6 +57,13 @@ class Jail:
     def out_of_memory(self) -> bool:
         return self.group is not None and self.group.out_of_memory()
 
+    def kill(self) -> int | None:
+        """Kill everything in the sandbox's group now: how many processes the submission had started beyond
+        its own (None where there is no group)."""
+        if self.group is None:
+            return None
+        return max(0, self.group.kill() - 1 - BWRAP_PROCESSES)
+
     def close(self) -> None:
         if self.group is not None:
             self.group.close()

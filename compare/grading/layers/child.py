@@ -137,13 +137,14 @@ if __name__ == "__main__":
     import importlib.util
 
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))     # compare/grading
-    loaded = {}
-    for name in ("wire", "child"):
+
+    def _load(name):
         spec = importlib.util.spec_from_file_location(f"_grading_{name}", os.path.join(here, f"{name}.py"))
-        loaded[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(loaded[name])
-    wire, child = loaded["wire"], loaded["child"]
-    child.wire = wire
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    child = _load("child")             # the standard library only: its limits and user switch come first
     fd_in, fd_out, memory_mb, cpu_s, nproc, uid = (int(x) for x in sys.argv[1:7])
     child._limit(child.resource.RLIMIT_CORE, 0)
     child._limit(child.resource.RLIMIT_AS, memory_mb << 20)
@@ -152,5 +153,6 @@ if __name__ == "__main__":
     child._limit(child.resource.RLIMIT_NPROC, nproc)
     child._drop_privileges()
     if sys.argv[7]:
-        sys.path.insert(0, sys.argv[7])
+        sys.path.insert(0, sys.argv[7])   # in a sandbox: where NumPy is
+    wire = child.wire = _load("wire")
     _serve(fd_in, fd_out)
