@@ -137,7 +137,7 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_every_attacker_scores_zero_and_every_classmate_full_marks(attacked: dict) -> None:
     by = attacked["by"]
     attacks = sorted(p.name for p in ATTACKS.glob("attack_*.py"))
-    assert len(attacks) == 11 and all(n in by for n in attacks)
+    assert len(attacks) == 12 and all(n in by for n in attacks)
     for name in attacks:
         assert by[name]["score"] == 0 and by[name]["verdict"] != "pass", by[name]
     for name in ("aa_right.py", "mm_right.py", "zz_right.py"):
@@ -154,6 +154,13 @@ def test_every_attacker_scores_zero_and_every_classmate_full_marks(attacked: dic
     assert "RUBRICS FOUND: 0" in by["attack_rubric.py"]["output"]
     assert "interfaces: lo\n" in by["attack_network.py"]["output"]          # a network namespace of its own
     assert "connected to" not in by["attack_network.py"]["output"]
+    # a user of its own (never root, nor the grader's), no capability, its own processes and namespaces only
+    seen = json.loads(by["attack_privileges.py"]["output"].split("PRIVILEGES ", 1)[1].splitlines()[0])
+    uids, gids, groups = seen["uids"], seen["gids"], seen["groups"]
+    assert len(set(uids)) == 1 and uids[0] not in (0, os.getuid()) and gids == uids and groups == []
+    assert seen["caps"] == ["0000000000000000"] * 3 + ["1"]
+    assert seen["pids"] == [1, 2]          # bubblewrap's pid 1 and itself
+    assert all(os.readlink(f"/proc/self/ns/{n}") != seen["ns"][n] for n in seen["ns"])
 
 
 @needs_sandbox
