@@ -229,6 +229,7 @@ def test_an_interrupted_or_killed_grader_leaves_nothing(tmp_path: Path, sig: int
     assert settle(before_tmp) == {"processes": [], "groups": [], "tmp": [], "marks": []}
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="elsewhere bubblewrap is never there to hide")
 def test_asking_for_a_sandbox_that_cannot_run_is_exit_2_and_auto_falls_back_once(tmp_path: Path) -> None:
     """No bubblewrap at all (the package shadowed, none on PATH): --sandbox bwrap says why and what to
     install; auto grades without one and says, once, what that does not protect against."""
