@@ -102,6 +102,8 @@ def grade_class(submissions: list[Submission], checks: list[Prepared], limits: L
     pending = list(range(len(submissions)))
     running: dict[Connection, tuple[int, Any, float]] = {}
     before = set(processes.children())
+    # the wall-clock time a submission may take: its --timeout, or in a sandbox (CPU time) the wall bound
+    own = limits.wall if limits.sandbox == "bwrap" else limits.timeout
     with processes.guarding():
         try:
             while pending or running:
@@ -112,7 +114,7 @@ def grade_class(submissions: list[Submission], checks: list[Prepared], limits: L
                                                                  os.getpid()), daemon=True)
                     judge.start()
                     send.close()
-                    running[receive] = (k, judge, time.monotonic() + limits.timeout + JUDGE_SLACK_S)
+                    running[receive] = (k, judge, time.monotonic() + own + JUDGE_SLACK_S)
                 soonest = min(deadline for _, _, deadline in running.values())
                 for conn in wait(list(running), timeout=max(0.0, soonest - time.monotonic())):
                     k, judge, _ = running.pop(conn)
