@@ -2,7 +2,7 @@
 
     numpy_impl, torch_impl      import nothing of ours (their `__main__` shims may call compare's CLI)
     compare's rooms, bottom up: errors, version < files, exits < experiment < running < diagnosis < lockstep
-                                < usercode < grading < reporting < cli < the API (compare/__init__, __main__)
+                                < usercode, sandbox < grading < reporting < cli < the API (compare/__init__, __main__)
 
 A room may import its own modules, lower rooms and the implementations, never a higher room; and no module
 may reach itself again through imports (no cycle, not even through a function-level import). Imports under
@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("compare", "numpy_impl", "torch_impl")
 RANKS = {"compare.errors": 0, "compare.version": 0, "compare.files": 1, "compare.exits": 1, "compare.experiment": 2,
          "compare.running": 3, "compare.diagnosis": 4, "compare.lockstep": 5, "compare.usercode": 6,
-         "compare.layers": 6.5, "compare.grading": 7, "compare.reporting": 8, "compare.cli": 9, "compare": 10}
+         "compare.sandbox": 6, "compare.layers": 6.5, "compare.grading": 7, "compare.reporting": 8, "compare.cli": 9,
+         "compare": 10}
 IMPLEMENTATIONS = ("numpy_impl", "torch_impl")
 
 

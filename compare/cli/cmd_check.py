@@ -50,7 +50,11 @@ def build_parser() -> Parser:
                         help="wall-clock seconds your file's own code may use in all (import and every call; "
                              f"default {DEFAULT_TIMEOUT:g}); past it, exit 2")
     parser.add_argument("--isolate", action="store_true",
-                        help="run your file in its own limited process, as `compare grade` does")
+                        help="run your file (or folder: its submission.py, else the one file defining backward, "
+                             "with its helper modules) in its own limited process, as `compare grade` does")
+    parser.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default=None,
+                        help="with --isolate: auto (default: bubblewrap where it works here), bwrap, or none "
+                             "(its own process only); see the README's security section")
     parser.add_argument("--layer", default=None, metavar="NAME",
                         help="a layer file (cs231n-style affine_forward / affine_backward, ...): check this layer "
                              "only (its name or one of its functions' names; docs/layers.md)")
@@ -100,7 +104,13 @@ def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
                                   "checked in this process only; --isolate runs backward files")
         from compare.cli.cmd_rulecheck import run_rules
         return run_rules(args, rules, talk)
-    with limited_user_code(args.file, timeout=args.timeout, isolate=args.isolate) as code:
+    sandbox = "none"
+    if args.sandbox is not None and not args.isolate:
+        raise ExperimentError("--sandbox: applies to --isolate (your file in its own process, as `grade` runs it)")
+    if args.isolate:
+        from compare.sandbox.choose import resolve
+        sandbox = resolve(args.sandbox or "auto")
+    with limited_user_code(args.file, timeout=args.timeout, isolate=args.isolate, sandbox=sandbox) as code:
         return _run_code(args, code, talk)
 
 

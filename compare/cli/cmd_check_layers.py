@@ -58,7 +58,9 @@ def _isolated(args: Any) -> list[Any]:
                   for layer in layers for fn in layer.functions}
     child = None
     try:
-        with IsolatedLayers(args.file, Limits(timeout=args.timeout, output_bytes=64_000)) as child:
+        from compare.sandbox.choose import resolve
+        sandbox = resolve(getattr(args, "sandbox", None) or "auto")
+        with IsolatedLayers(args.file, Limits(timeout=args.timeout, output_bytes=64_000, sandbox=sandbox)) as child:
             return check_file(args.file, args.layer, remote=child.load_layers(sorted(positional), positional))
     except SubmissionEnded as exc:
         raise UserCodeError(f"{args.file}: {exc.reason}") from None

@@ -1,6 +1,7 @@
 """`python -m compare grade PATH... [--rubric FILE.toml] [--jobs N] [--timeout SECONDS] [--memory MB]
-[--csv FILE] [--json FILE] [--gradescope FILE] [--quiet] [--seed N] [--reference auto|torch|numpy]`:
-grade a class of backward files, each in its own limited process, against experiments drawn at grade time."""
+[--csv FILE] [--json FILE] [--gradescope FILE] [--quiet] [--seed N] [--reference auto|torch|numpy]
+[--sandbox auto|bwrap|none]`: grade a class of backward files (or folders), each in its own sandbox,
+against experiments drawn at grade time."""
 
 from __future__ import annotations
 
@@ -20,9 +21,12 @@ from compare.running.progress import wanted as progress_wanted
 
 PROG = "python -m compare grade"
 DESCRIPTION = ("Grade a class. Each PATH is a submission (a .py file defining backward, and optionally forward, "
-               "as for `check`) or a folder of them (or of one folder per student). Every submission runs in "
-               "its own process (empty temporary folder, no stdin, its output captured; time, memory and process "
-               "limits; everything it starts is ended) and only arrays cross to the grader, which judges it with "
+               "as for `check`; or a folder holding submission.py and its helper modules) or a folder of them "
+               "(.py files and/or one folder per student). Every submission runs in its own sandbox (bubblewrap: "
+               "its own user, processes, read-only file system with only Python and the modules the rubric "
+               "allows, no network, a control group for memory, processes and CPU; --sandbox none: its own "
+               "process only), no stdin, its output captured; everything it starts is ended; only arrays cross "
+               "to the grader, which judges it with "
                "`check`'s machinery against fresh experiments drawn at grade time (torch when installed, else "
                "our NumPy backprop). Prints a table; writes CSV, JSON, Gradescope results on request. "
                "Exit: 0 graded (whatever the scores), 2 bad input.")
@@ -39,11 +43,16 @@ def build_parser() -> Parser:
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
                         help="submissions graded at once (default: the cores this process may use)")
     parser.add_argument("--timeout", type=float, default=defaults.timeout, metavar="SECONDS",
-                        help=f"wall-clock seconds each submission's process may use in total (default "
-                             f"{defaults.timeout:g})")
+                        help=f"seconds each submission may use in total (default {defaults.timeout:g}): CPU "
+                             "seconds of all its processes in a sandbox with a control group (the wall clock "
+                             "then bounded at 3x + 10 s), else wall-clock seconds")
     parser.add_argument("--memory", type=int, default=defaults.memory_mb, metavar="MB",
-                        help=f"address space of each submission's process (default {defaults.memory_mb}; at least "
-                             f"{MIN_MEMORY_MB}, what NumPy needs to start)")
+                        help=f"memory of each submission (default {defaults.memory_mb}; at least {MIN_MEMORY_MB}, "
+                             "what NumPy needs to start): all its processes together in a control group, and "
+                             "each process's address space")
+    parser.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",
+                        help="auto (default: bubblewrap where it works here, else none with a warning), bwrap, or "
+                             "none (its own process only); see the README's security section")
     parser.add_argument("--seed", type=int, default=None, metavar="N",
                         help="draw the experiments from this seed (default: the rubric's, else a fresh one, "
                              "printed, to re-grade identically)")
@@ -83,11 +92,12 @@ def _main(argv: list[str] | None) -> int:
     from compare.grading.limits import Limits
     from compare.grading.rubric import default_rubric, load_rubric
     from compare.grading.submissions import find_submissions
+    from compare.sandbox.choose import resolve
 
     started = time.monotonic()
     args = build_parser().parse_args(argv)
     _check_args(args)
-    submissions = find_submissions(args.paths)
+    submissions = find_submissions(args.paths, single=bool(args.gradescope))
     rubric = load_rubric(args.rubric) if args.rubric else default_rubric()
     targets = {flag: ensure_output_file(path, flag) for flag, path in
                (("--csv", args.csv), ("--json", args.json), ("--gradescope", args.gradescope)) if path}
@@ -97,13 +107,15 @@ def _main(argv: list[str] | None) -> int:
     reference = resolve_reference(args.reference or rubric.reference)
     seed = grade_seed(rubric, args.seed)
     checks = prepare(rubric, seed, reference)
-    limits = Limits(timeout=args.timeout, memory_mb=args.memory)
+    sandbox = resolve(args.sandbox)
+    limits = Limits(timeout=args.timeout, memory_mb=args.memory, sandbox=sandbox, imports=rubric.imports)
     talk = not args.quiet
     if talk:
         print(f"grading {len(submissions)} submission(s): {len(checks)} checks from {rubric.source} "
               f"({rubric.max_score:g} points) against {'torch' if reference == 'torch' else 'our NumPy backprop'}, "
               f"experiments drawn from seed {seed} (re-grade identically with --seed {seed}); limits per "
-              f"submission: {limits.timeout:g} s, {limits.memory_mb} MB", file=sys.stderr, flush=True)
+              f"submission: {limits.timeout:g} s, {limits.memory_mb} MB, sandbox {sandbox}", file=sys.stderr,
+              flush=True)
     with Progress(len(submissions), "grading", enabled=progress_wanted(args.quiet), unit="submission") as bar:
         graded = grade_class(submissions, checks, limits, reference=reference, jobs=args.jobs,
                              on_done=lambda r: bar.advance())

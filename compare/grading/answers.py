@@ -69,3 +69,38 @@ def decode(tree: Any, arrays: list[np.ndarray], depth: int = 0) -> Any:
             return np.empty(0, dtype=object)   # an array of something that is not plain numbers
         return _placeholder(tree["t"])
     raise wire.ProtocolError("bad value tree")
+
+
+def import_words(module: str, allowed: tuple[str, ...], *, folder: bool) -> str:
+    """Why a submission could not import `module`, in a student's words: a module the grader has but does
+    not let submissions use, or one it did not bring."""
+    import importlib.util
+
+    top = module.partition(".")[0]
+    may = ", ".join(["the standard library"] + [m for m in allowed])
+    try:
+        installed = importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        installed = False
+    if installed and top not in allowed:
+        return f"a submission may not import `{top}` here (it may import: {may})"
+    where = "in your folder" if folder else "with it (submit a folder holding your file and its helper modules)"
+    return (f"`{top}` is neither a module a submission may import here ({may}) nor a file of yours: if it is "
+            f"your own helper module, include {top}.py {where}")
+
+
+def signature_keywords(sig: Any, shown: str, name: str, positional: int, names: str) -> tuple[str, ...] | None:
+    """The experiment keywords a function of the submission takes, from the signature its process described
+    (`child._signature`); UserCodeError if it cannot take `positional` arguments; None if `sig` is not such
+    a description (the protocol was broken)."""
+    from compare.usercode.load import EXPERIMENT_KEYWORDS, UserCodeError
+
+    if not isinstance(sig, dict):
+        return None
+    if not sig.get("binds"):
+        raise UserCodeError(f"{shown}: `{name}{str(sig.get('text', '(...)'))[:200]}` must accept "
+                            f"{positional} positional arguments ({names})")
+    if sig.get("var_keyword"):
+        return EXPERIMENT_KEYWORDS
+    given = sig.get("keywords") if isinstance(sig.get("keywords"), list) else []
+    return tuple(k for k in EXPERIMENT_KEYWORDS if k in given)

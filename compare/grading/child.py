@@ -1,18 +1,27 @@
-"""The submission's process: `python -I -B -u child.py FD_IN FD_OUT MEMORY_MB CPU_S NPROC`.
+"""The submission's process: `python -I -B -u child.py FD_IN FD_OUT MEMORY_MB CPU_S NPROC UID SITE`.
 
-Started fresh by `compare.grading.isolate` in an empty temporary folder, stdin closed, stdout and stderr
-captured by the grader. Before any of the submission's code runs it lowers its own limits (address space,
-CPU seconds, processes, no core files), drops every capability and forbids gaining new privileges; then it
-answers the grader's requests, one message at a time, over the two pipe ends it was given (framing:
-`wire.py`, next to this file, loaded by path: our package need not be importable here):
+Started fresh by `compare.grading.isolate` in an empty temporary folder (in a sandbox: its private /tmp),
+stdin closed, stdout and stderr captured by the grader. Before any of the submission's code runs it lowers
+its own limits (address space, CPU seconds, processes, no core files), switches to the user id UID when it
+starts as root in a sandbox (UID -1: no switch), drops every capability and forbids gaining new privileges,
+and puts SITE (the sandbox's allowed modules; "" for none) first on its path; then it answers the grader's
+requests, one message at a time, over the two pipe ends it was given (framing: `wire.py`, next to this
+file, loaded by path: our package need not be importable here):
 
-    {"op": "load", "source": str, "filename": str}     -> {"ok": true, "has_forward": bool, "signatures": ...}
+    {"op": "load", "files": [[relpath, k]], "entry": relpath, "allowed": [...] | null} + one uint8 array per file
+                                                        -> {"ok": true, "has_forward": bool, "signatures": ...}
     {"op": "call", "fn": "backward"|"forward", "kwargs": {...}, "counts": [...]} + arrays
                                                         -> {"ok": true, "value": tree} + arrays
     any failure of the submission's code                -> {"ok": false, "error": {"type", "message", ...}}
 
 Nothing here is trusted by the grader: the submission runs in this very interpreter and may replace any of
 it. The grader reads only arrays and small JSON from this process, and checks all of it.
+
+The files are written under `submission/` in the working folder and imported from there (a folder's helper
+modules import as they would next to it); the entry is compiled from its bytes, as Python reads a file (a
+UTF-8 byte-order mark or a coding line honoured). `allowed` (no sandbox only): the top-level modules it may
+import besides the standard library and its own, a courtesy check; in a sandbox, what is not mounted cannot
+be imported at all.
 """
 
 import os
@@ -41,9 +50,43 @@ def _drop_privileges() -> None:
         pass
 
 
+def _switch_user(uid: int) -> None:
+    """Become `uid` (its own group, no other) for good, with an empty capability bounding set; exit at once
+    if that did not happen: nothing of the submission may run as root."""
+    if uid < 0 or os.getuid() != 0:
+        return
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        for cap in range(64):
+            libc.prctl(24, cap, 0, 0, 0)   # PR_CAPBSET_DROP
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    except OSError:
+        pass
+    if os.getresuid() != (uid, uid, uid) or os.getgroups():
+        os.write(2, b"sandbox: could not switch to the submission's user id\n")
+        os._exit(70)
+
+
+class _Guard:
+    """No sandbox: a top-level import outside the allowed modules, the standard library and the
+    submission's own files raises ModuleNotFoundError naming it (a courtesy, not a wall)."""
+
+    def __init__(self, allowed: set):
+        self.allowed = allowed
+
+    def find_spec(self, name, path=None, target=None):
+        top = name.partition(".")[0]
+        if path is None and top == name and top not in self.allowed and top not in sys.stdlib_module_names:
+            raise ModuleNotFoundError(f"No module named '{name}'", name=name)
+        return None
+
+
 def _user_traceback(exc: BaseException, filename: str) -> str:
     import traceback
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(filename)]
     text = "".join(traceback.format_exception_only(type(exc), exc))
     if not frames:
         return text
@@ -52,9 +95,11 @@ def _user_traceback(exc: BaseException, filename: str) -> str:
 
 def _error(exc: BaseException, filename: str) -> dict:
     import traceback
-    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(filename)]
+    module = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
     return {"type": type(exc).__name__[:80], "message": str(exc)[:2000],
-            "traceback": _user_traceback(exc, filename)[-8000:], "line": lines[-1] if lines else None}
+            "traceback": _user_traceback(exc, filename)[-8000:], "line": lines[-1] if lines else None,
+            "module": module[:200] if isinstance(module, str) else None}
 
 
 def _signature(fn, positional: int) -> dict:
@@ -91,11 +136,36 @@ def _encode(value, arrays: list, depth: int = 0):
     return {"t": type(value).__name__[:80]}
 
 
-def _serve(fd_in: int, fd_out: int) -> None:
+def _load(request: dict, arrays: list, root: str):
+    """Write the submission's files under `root`, then import its entry as a module of its own name."""
     import types
 
+    for rel, k in request["files"]:
+        parts = rel.split("/")
+        if rel.startswith("/") or ".." in parts or not all(parts):
+            raise ValueError(f"bad file name {rel!r}")
+        path = os.path.join(root, *parts)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(arrays[k].tobytes())
+    entry = os.path.join(root, *request["entry"].split("/"))
+    sys.path.insert(0, os.path.dirname(entry))
+    if request.get("allowed") is not None:
+        own = {os.path.splitext(n)[0] for n in os.listdir(os.path.dirname(entry))}
+        sys.meta_path.insert(0, _Guard(set(request["allowed"]) | own))
+    name = os.path.splitext(os.path.basename(entry))[0]
+    module = types.ModuleType(name)
+    module.__file__ = entry
+    sys.modules[name] = module
+    with open(entry, "rb") as f:
+        code = compile(f.read(), entry, "exec")   # bytes: Python's own reading (a BOM, a coding line)
+    exec(code, module.__dict__)
+    return module
+
+
+def _serve(fd_in: int, fd_out: int) -> None:
     module = None
-    filename = "submission.py"
+    root = os.path.join(os.getcwd(), "submission")
     wire.write_message(fd_out, {"op": "ready"})
     while True:
         request, arrays = wire.read_message(fd_in)
@@ -103,12 +173,8 @@ def _serve(fd_in: int, fd_out: int) -> None:
         if op == "exit":
             return
         if op == "load":
-            filename = request["filename"]
-            module = types.ModuleType("submission")
-            module.__file__ = filename
-            sys.modules["submission"] = module
             try:
-                exec(compile(request["source"], filename, "exec"), module.__dict__)
+                module = _load(request, arrays, root)
                 backward = getattr(module, "backward", None)
                 forward = getattr(module, "forward", None)
                 reply = {"ok": True, "backward": None if backward is None else type(backward).__name__[:80],
@@ -119,7 +185,7 @@ def _serve(fd_in: int, fd_out: int) -> None:
                 if callable(forward):
                     reply["forward_signature"] = _signature(forward, 3)
             except BaseException as exc:   # the submission may raise anything, SystemExit included
-                reply = {"ok": False, "error": _error(exc, filename)}
+                reply = {"ok": False, "error": _error(exc, root + os.sep)}
             wire.write_message(fd_out, reply)
             continue
         if op == "call":
@@ -134,17 +200,20 @@ def _serve(fd_in: int, fd_out: int) -> None:
                 reply = {"ok": True, "value": _encode(value, out)}
             except BaseException as exc:
                 out = []
-                reply = {"ok": False, "error": _error(exc, filename)}
+                reply = {"ok": False, "error": _error(exc, root + os.sep)}
             wire.write_message(fd_out, reply, out)
 
 
 if __name__ == "__main__":
-    fd_in, fd_out, memory_mb, cpu_s, nproc = (int(x) for x in sys.argv[1:6])
+    fd_in, fd_out, memory_mb, cpu_s, nproc, uid = (int(x) for x in sys.argv[1:7])
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_AS, memory_mb << 20)
     _limit(resource.RLIMIT_CPU, cpu_s, cpu_s + 1)
+    _switch_user(uid)
     _limit(resource.RLIMIT_NPROC, nproc)
     _drop_privileges()
+    if sys.argv[7]:
+        sys.path.insert(0, sys.argv[7])
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("_grading_wire", os.path.join(os.path.dirname(__file__),

@@ -10,13 +10,21 @@ re-parented to it, so nothing outlives the grading even when a judge was killed.
 Everything the judge needs is imported before the first submission runs: a submission cannot change what
 the grader imports later by writing to the disk meanwhile. Where processes cannot be forked, the judging
 happens here, one submission after another.
+
+Nothing is left behind when the grader is interrupted (SIGINT, SIGTERM) or killed: its judges are asked to
+end (SIGTERM: each ends its submission's sandbox, control group and temporary folder) and killed if they
+do not within a few seconds, and whatever a killed judge left (`remove_leftovers`) is removed; a judge
+whose grader was killed is sent SIGTERM by the kernel (parent-death signal) and cleans up the same way.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import shutil
 import signal
+import tempfile
 import time
 from collections.abc import Callable
 from multiprocessing import get_all_start_methods, get_context
@@ -48,9 +56,16 @@ def _preload(reference: str) -> None:
         torch.set_num_threads(1)   # the jobs are the parallelism
 
 
-def _judge(conn: Connection, item: tuple[Submission, list[Prepared], Limits]) -> None:
+PR_SET_PDEATHSIG = 1
+STOP_GRACE_S = 5.0   # a judge asked to end, before it is killed
+
+
+def _judge(conn: Connection, item: tuple[Submission, list[Prepared], Limits], parent: int) -> None:
     """The judge process: grade one submission, send the result as JSON, end."""
     code = 0
+    processes.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)   # the grader killed: end (and clean up) too
+    if os.getppid() != parent:   # it died before that was set
+        os._exit(1)
     try:
         conn.send_bytes(json.dumps(grade_submission(*item)).encode("utf-8"))
     except BaseException:   # noqa: BLE001 - the parent reports a judge that sent nothing
@@ -87,24 +102,26 @@ def grade_class(submissions: list[Submission], checks: list[Prepared], limits: L
     pending = list(range(len(submissions)))
     running: dict[Connection, tuple[int, Any, float]] = {}
     before = set(processes.children())
+    # the wall-clock time a submission may take: its --timeout, or in a sandbox (CPU time) the wall bound
+    own = limits.wall if limits.sandbox == "bwrap" else limits.timeout
     with processes.guarding():
         try:
             while pending or running:
                 while pending and len(running) < workers:
                     k = pending.pop(0)
                     receive, send = context.Pipe(duplex=False)
-                    judge = context.Process(target=_judge, args=(send, (submissions[k], checks, limits)),
-                                            daemon=True)
+                    judge = context.Process(target=_judge, args=(send, (submissions[k], checks, limits),
+                                                                 os.getpid()), daemon=True)
                     judge.start()
                     send.close()
-                    running[receive] = (k, judge, time.monotonic() + limits.timeout + JUDGE_SLACK_S)
+                    running[receive] = (k, judge, time.monotonic() + own + JUDGE_SLACK_S)
                 soonest = min(deadline for _, _, deadline in running.values())
                 for conn in wait(list(running), timeout=max(0.0, soonest - time.monotonic())):
                     k, judge, _ = running.pop(conn)
                     results[k] = _collect(conn, judge, submissions[k], checks)
                     if judge.exitcode != 0:   # its submission's processes were re-parented to us: end them now
                         _end_orphans(before | {j.pid for _, j, _ in running.values()})
-                        processes.remove_groups_of(judge.pid)
+                        remove_leftovers(judge.pid)
                     if on_done is not None:
                         on_done(results[k])
                 for conn, (k, judge, deadline) in list(running.items()):
@@ -114,19 +131,43 @@ def grade_class(submissions: list[Submission], checks: list[Prepared], limits: L
                         judge.join()
                         conn.close()
                         _end_orphans(before | {j.pid for _, j, _ in running.values()})
-                        processes.remove_groups_of(judge.pid)
+                        remove_leftovers(judge.pid)
                         results[k] = _lost(submissions[k], checks, "its judge process did not finish in time "
                                                                    "(stopped by the submission?)")
                         if on_done is not None:
                             on_done(results[k])
         finally:
-            for _, judge, _ in running.values():
-                judge.kill()
-                judge.join()
+            _stop([judge for _, judge, _ in running.values()])
             _end_orphans(before)
             for _, judge, _ in running.values():
-                processes.remove_groups_of(judge.pid)
+                remove_leftovers(judge.pid)
     return [r for r in results if r is not None]
+
+
+def _stop(judges: list[Any]) -> None:
+    """Ask the judges still running to end (each cleans up its submission), kill those that do not."""
+    for judge in judges:
+        if judge.is_alive():
+            try:
+                os.kill(judge.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    ends = time.monotonic() + STOP_GRACE_S
+    for judge in judges:
+        judge.join(max(0.0, ends - time.monotonic()))
+        if judge.is_alive():
+            judge.kill()
+            judge.join()
+
+
+def remove_leftovers(pid: int) -> None:
+    """What a judge process `pid` that was killed could not remove: its submission's control groups and its
+    temporary folders (named after it)."""
+    processes.remove_groups_of(pid)
+    from compare.sandbox.cgroups import sweep_all
+    sweep_all()
+    for folder in glob.glob(os.path.join(tempfile.gettempdir(), f"grade-{pid}-*")):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _collect(conn: Connection, judge: Any, sub: Submission, checks: list[Prepared]) -> dict[str, Any]:

@@ -4,11 +4,15 @@
         code = sub.load()                  # UserCodeError (its own error verdict) if it does not load
         check_with_torch(code, experiment) # our ordinary check machinery; backward runs in the child
 
-The child (`compare/grading/child.py`) is a fresh `python -I -B` in an empty temporary folder, stdin closed,
-stdout and stderr captured (kept truncated, shown as the submission's output, never parsed), in its own
-session, with an address-space limit, a CPU limit and a process limit. Only arrays cross, through two pipes
-of our making with our own framing (`compare.grading.wire`); what comes back is checked here for type,
-dtype and shape by `compare.usercode.backprop.UserBackprop`, as in-process. The grader never imports the file.
+The child (`compare/grading/child.py`) is a fresh Python, stdin closed, stdout and stderr captured (kept
+truncated, shown as the submission's output, never parsed), in its own session, with an address-space
+limit, a CPU limit and a process limit. With `limits.sandbox == "bwrap"` it runs in a sandbox
+(`compare.sandbox`: its own user id, namespaces, read-only file system, control group; its time limit is
+CPU time); with "none", in an empty temporary folder of the grader's file system. The submission's files
+(`compare.grading.bundle`: a file, or a folder copied whole) are sent to it through the pipe. Only arrays
+cross, through two pipes of our making with our own framing (`compare.grading.wire`); what comes back is
+checked here for type, dtype and shape by `compare.usercode.backprop.UserBackprop`, as in-process. The
+grader never imports the file.
 
 An exception in the submission's code becomes an ordinary exception of the same name here (so `check`
 words it as it always does, and the check continues with the next experiment). Everything that ends the
@@ -19,29 +23,30 @@ whose `kind` is the verdict ("error", "timeout", "memory") and `reason` says why
 
 from __future__ import annotations
 
-import math
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from compare.errors import ExperimentError
-from compare.files.bounded import read_bytes
 from compare.grading import processes, wire
-from compare.grading.answers import decode, remote_exception
-from compare.grading.limits import Limits, SubmissionEnded, child_environment
-from compare.usercode.load import EXPERIMENT_KEYWORDS, UserCode, UserCodeError
+from compare.grading.answers import decode, import_words, remote_exception, signature_keywords
+from compare.grading.bundle import read_submission
+from compare.grading.captured import Captured
+from compare.grading.limits import Limits, SubmissionEnded, child_command, child_environment
+from compare.usercode.load import UserCode, UserCodeError
 
 CHILD = Path(__file__).with_name("child.py")
-MAX_SOURCE = 1 << 20    # a submission's file, bytes
+
+
+class _Spent(Exception):
+    """A limit of the submission's control group was reached (raised by the wait's tick): "cpu" or "memory"."""
 
 
 class Isolated:
@@ -57,8 +62,8 @@ class Isolated:
         self.strays = 0                  # processes other than the child ended at the end
         self.ended: SubmissionEnded | None = None
         self._proc: subprocess.Popen | None = None
-        self._out = bytearray()
-        self._out_total = 0
+        self._jail: Any = None
+        self._out: Captured | None = None
 
     # -- life cycle -------------------------------------------------------------------------------------
     def __enter__(self) -> Isolated:
@@ -75,73 +80,64 @@ class Isolated:
         self.close()
 
     def start(self) -> None:
-        self._tmp = tempfile.mkdtemp(prefix="grade-")
+        # named after this process: a grader that kills this judge removes what it left (`remove_leftovers`)
+        self._tmp = tempfile.mkdtemp(prefix=f"grade-{os.getpid()}-")
         req_r, self._req = os.pipe()
         self._resp, resp_w = os.pipe()
         out_r, out_w = os.pipe()
-        nproc = processes.user_processes() + self.limits.processes
-        cpu = math.ceil(self.limits.timeout) + 1
         started, script = time.monotonic(), self.child_script
         try:
+            argv, home, self._jail = child_command(self.limits, req_r, resp_w, self._tmp, script)
             self._proc = subprocess.Popen(
-                [sys.executable, "-I", "-B", "-u", str(script), str(req_r), str(resp_w), str(self.limits.memory_mb),
-                 str(cpu), str(nproc)], cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
-                pass_fds=(req_r, resp_w), env=child_environment(self._tmp), start_new_session=True, close_fds=True)
+                argv, cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(req_r, resp_w),
+                env=child_environment(home), start_new_session=True, close_fds=True)
         finally:
             for fd in (req_r, resp_w, out_w):
                 os.close(fd)
         self._born = processes.start_time(self._proc.pid)
+        self._out = Captured(out_r, self.limits.output_bytes)
+        if self._jail is not None:
+            self._group = None
+            self._receive("starting", started)
+            # nothing of the submission has run yet: bwrap's processes and the child enter its control group
+            self._jail.enter(self._proc.pid)
+            return
         # the child waits for our "load" before it runs any of the submission's code: it is in the group first
         self._group = processes.PidsGroup(1 + self.limits.processes)
         self._group.add(self._proc.pid)
-        self._drain = threading.Thread(target=self._keep_output, args=(out_r,), daemon=True)
-        self._drain.start()
         self._receive("starting", started)
 
     def close(self) -> None:
         """End the submission's process and everything it started; reap them; remove its folder."""
         if self._proc is not None:
-            self.strays += processes.end_tree(self._proc.pid, self._born)
+            self._end_all()
             self._proc.wait()      # reaped first: a zombie still counts in its control group
-            self._group.close()
+            if self._group is not None:
+                self._group.close()
             for fd in (self._req, self._resp):
-                try:
+                with contextlib.suppress(OSError):
                     os.close(fd)
-                except OSError:
-                    pass
-            self._drain.join(timeout=2)
+            self._out.join(timeout=2)
             self._proc = None
+        if self._jail is not None:   # its control group removed, its user id freed (started or not)
+            self._jail.close()
+        if getattr(self, "_tmp", None):
             shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
         guard = getattr(self, "_guard", None)
         if guard is not None:
             self._guard = None
             guard.__exit__(None, None, None)
 
-    def _keep_output(self, fd: int) -> None:
-        try:
-            while True:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    break
-                self._out_total += len(chunk)
-                room = self.limits.output_bytes - len(self._out)
-                if room > 0:
-                    self._out += chunk[:room]
-        finally:
-            os.close(fd)
-
     @property
     def output(self) -> str:
         """The submission's stdout and stderr (merged), truncated to `limits.output_bytes`."""
-        text = self._out.decode("utf-8", errors="replace")
-        if self._out_total > len(self._out):
-            text += f"\n[... {self._out_total - len(self._out)} more bytes of output not kept]"
-        return text
+        return "" if self._out is None else self._out.text
 
     # -- the conversation ---------------------------------------------------------------------------------
     def _end(self, kind: str, reason: str) -> SubmissionEnded:
         if self._proc is not None:
-            self.strays += processes.end_tree(self._proc.pid, self._born)
+            self._end_all()
         self.ended = SubmissionEnded(kind, reason)
         return self.ended
 
@@ -152,11 +148,21 @@ class Isolated:
         if self.ended is not None:
             raise self.ended
         started = time.monotonic() if started is None else started
-        deadline = started + max(0.0, self.limits.timeout - self.used)
+        cpu = self._jail.cpu_seconds() if self._jail is not None else None
+        wall = self.limits.timeout if cpu is None else self.limits.wall
+        deadline = started + max(0.0, wall - self.used)
         try:
-            return wire.read_message(self._resp, deadline, max_bytes=max_bytes)
+            return wire.read_message(self._resp, deadline, max_bytes=max_bytes,
+                                     tick=None if cpu is None else self._cpu_tick)
+        except _Spent as spent:
+            if str(spent) == "memory":
+                raise self._end("memory", f"ran out of memory ({self.limits.memory_mb} MB for all its processes "
+                                          f"together) {what}") from None
+            raise self._end("timeout", f"ran past its time limit ({self.limits.timeout:g} s of CPU time, all its "
+                                       f"processes together) {what}") from None
         except wire.TimedOut:
-            raise self._end("timeout", f"ran past its time limit ({self.limits.timeout:g} s) {what}") from None
+            limit = f"{self.limits.timeout:g} s" if cpu is None else f"{wall:g} s of wall-clock time"
+            raise self._end("timeout", f"ran past its time limit ({limit}) {what}") from None
         except wire.Closed:
             raise self._gone(what) from None
         except wire.ProtocolError as exc:
@@ -165,6 +171,19 @@ class Isolated:
         finally:
             self.used += time.monotonic() - started
 
+    def _end_all(self) -> None:
+        """Kill the submission's processes, counting those it started (in a sandbox: its group's)."""
+        held = self._jail.kill() if self._jail is not None else None
+        found = processes.end_tree(self._proc.pid, self._born)
+        self.strays += found if held is None else held
+
+    def _cpu_tick(self) -> None:
+        if self._jail.out_of_memory():   # one of its processes, a fork too: over the memory of them all
+            raise _Spent("memory")
+        spent = self._jail.cpu_seconds()
+        if spent is not None and spent > self.limits.timeout:
+            raise _Spent("cpu")
+
     def _gone(self, what: str) -> SubmissionEnded:
         proc = self._proc
         assert proc is not None
@@ -172,7 +191,12 @@ class Isolated:
             status = proc.wait(timeout=2)
         except subprocess.TimeoutExpired:   # it closed our pipe but lives on
             raise self._end("error", f"closed the grader's pipe {what}") from None
+        if self._jail is not None and self._jail.out_of_memory():
+            return self._end("memory", f"ran out of memory ({self.limits.memory_mb} MB for all its processes "
+                                       f"together) {what}")
         self._end("error", "")
+        if self._jail is not None and status > 128:   # bwrap passes on its child's death by a signal as 128+N
+            status = 128 - status
         if status < 0:
             sig = signal.Signals(-status).name if -status in signal.Signals._value2member_map_ else str(-status)
             if -status == signal.SIGXCPU:
@@ -203,18 +227,16 @@ class Isolated:
 
     # -- what the grader asks -----------------------------------------------------------------------------
     def load(self) -> UserCode:
-        """Send the file's text to the child and import it there: a `UserCode` whose backward (and forward)
-        run in the child. UserCodeError for a file that is not UTF-8, does not import or lacks backward."""
-        try:
-            raw = read_bytes(self.path, self.name, MAX_SOURCE)      # a regular file, at most MAX_SOURCE bytes
-        except ExperimentError as exc:
-            raise UserCodeError(f"{exc}; a submission is one Python file") from None
-        try:
-            source = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UserCodeError(f"{self.name}: is not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})"
-                                ) from None
-        self._send({"op": "load", "source": source, "filename": str(self.path.resolve())}, [], "importing")
+        """Send the submission's files to the child and import its entry there: a `UserCode` whose backward
+        (and forward) run in the child. UserCodeError for files that cannot be sent, do not import or lack
+        backward."""
+        entry, files = read_submission(self.path, self.name)
+        allowed = None
+        if self._jail is None:   # no sandbox: the rubric's imports, checked by the child
+            from compare.sandbox.modules import visible_names
+            allowed = sorted(visible_names(self.limits.imports))
+        self._send({"op": "load", "files": [[rel, k] for k, (rel, _) in enumerate(files)], "entry": entry,
+                    "allowed": allowed}, [np.frombuffer(data, dtype=np.uint8) for _, data in files], "importing")
         reply, _ = self._receive("while importing")
         if not reply.get("ok"):
             exc = self._failed(reply.get("error"), "while importing")
@@ -223,6 +245,9 @@ class Isolated:
             error = reply["error"]
             first = (str(error.get("message", "")).strip().splitlines() or [""])[0]
             text = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+            module = error.get("module")
+            if isinstance(module, str) and module and type(exc).__name__ == "ModuleNotFoundError":
+                text += "; " + import_words(module, self.limits.imports, folder=self.path.is_dir())
             raise UserCodeError(f"{self.name}: does not import ({text})", str(error.get("traceback", "")))
         if not reply.get("backward_callable"):
             found = "nothing" if reply.get("backward") is None else f"a {reply.get('backward')}"
@@ -246,15 +271,10 @@ class Isolated:
         return UserCode(Path(self.name), backward, forward if has_forward else None, keywords, forward_keywords)
 
     def _keywords(self, sig: Any, name: str, positional: int, names: str) -> tuple[str, ...]:
-        if not isinstance(sig, dict):
+        found = signature_keywords(sig, self.name, name, positional, names)
+        if found is None:
             raise self._end("error", "broke the grader's protocol while importing")
-        if not sig.get("binds"):
-            raise UserCodeError(f"{self.name}: `{name}{str(sig.get('text', '(...)'))[:200]}` must accept "
-                                f"{positional} positional arguments ({names})")
-        if sig.get("var_keyword"):
-            return EXPERIMENT_KEYWORDS
-        given = sig.get("keywords") if isinstance(sig.get("keywords"), list) else []
-        return tuple(k for k in EXPERIMENT_KEYWORDS if k in given)
+        return found
 
     def call(self, fn: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         """`fn(*args, **kwargs)` in the child; args are lists of arrays or arrays. Returns what it returned,

@@ -30,6 +30,13 @@ from compare.usercode.load import UserCodeError
 from compare.usercode.trace import Trace
 
 VERDICTS = ("pass", "fail", "error", "timeout", "memory")
+MAX_MESSAGE = 2000    # characters of one check's message (a submission's exception text, its traceback)
+MAX_REASON = 500      # characters of a submission's one-line reason
+
+
+def bounded(text: str, cap: int) -> str:
+    """`text` cut at `cap` characters, saying how much was cut: a submission cannot make the results long."""
+    return text if len(text) <= cap else text[:cap] + f" [... {len(text) - cap} more characters]"
 
 
 @dataclass(frozen=True)
@@ -223,8 +230,12 @@ def grade_submission(sub: Submission, checks: list[Prepared], limits: Limits) ->
         if bad:   # "error": no check could be judged at all; else some were, and some of those not passed
             verdict = "fail" if any(r["verdict"] in ("pass", "fail") for r in results) else "error"
             reason = f"{bad[0]['name']}: {bad[0]['message'].splitlines()[0] if bad[0]['message'] else ''}"
+    for r in results:
+        r["message"] = bounded(r["message"], MAX_MESSAGE)
+        if r.get("failure") and isinstance(r["failure"].get("hint"), str):
+            r["failure"]["hint"] = bounded(r["failure"]["hint"], MAX_REASON)
     return {"file": sub.name, "path": None if sub.path is None else str(sub.path),
             "score": float(sum(r["score"] for r in results)),
             "max_score": max_score - sum(p.check.points for p, r in zip(checks, results) if r["verdict"] == "skipped"),
             "verdict": verdict,
-            "reason": reason, "checks": results, "output": output, "processes_ended": strays}
+            "reason": bounded(reason, MAX_REASON), "checks": results, "output": output, "processes_ended": strays}

@@ -27,7 +27,7 @@ PR_SET_DUMPABLE, PR_GET_DUMPABLE = 4, 3
 PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37
 
 
-def _prctl(option: int, value: int) -> int:
+def prctl(option: int, value: int) -> int:
     try:
         import ctypes
         return int(ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0))
@@ -38,15 +38,15 @@ def _prctl(option: int, value: int) -> int:
 @contextmanager
 def guarding() -> Iterator[None]:
     """Subreaper and non-dumpable for the duration (Linux); both restored afterwards."""
-    dumpable = _prctl(PR_GET_DUMPABLE, 0)
-    _prctl(PR_SET_CHILD_SUBREAPER, 1)
-    _prctl(PR_SET_DUMPABLE, 0)
+    dumpable = prctl(PR_GET_DUMPABLE, 0)
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+    prctl(PR_SET_DUMPABLE, 0)
     try:
         yield
     finally:
-        _prctl(PR_SET_CHILD_SUBREAPER, 0)
+        prctl(PR_SET_CHILD_SUBREAPER, 0)
         if dumpable == 1:
-            _prctl(PR_SET_DUMPABLE, 1)
+            prctl(PR_SET_DUMPABLE, 1)
 
 
 def start_time(pid: int) -> int | None:

@@ -18,6 +18,23 @@ import csv
 import io
 from typing import Any
 
+from compare.files.text import one_line, printable
+
+# what a spreadsheet program reads as a formula at the start of a cell (OWASP's list: = + - @, tab, CR)
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: Any) -> str:
+    """A name from a submission (a file name) for the terminal: control characters and line breaks shown as
+    escapes (`\x0a`), so that it stays in its own cell of its own line."""
+    return printable(str(text))
+
+
+def _csv(text: Any) -> str:
+    """A CSV cell a spreadsheet shows as text: one line, a leading formula character preceded by a quote."""
+    text = one_line(str(text))
+    return "'" + text if text.startswith(_FORMULA) else text
+
 GRADESCOPE_FORMAT = "text"      # monospace, as written: the aligned element table stays aligned
 
 
@@ -37,12 +54,12 @@ def _points(x: float) -> str:
 
 def table(results: list[dict[str, Any]], width: int = 120) -> str:
     """One line per submission: file, score, verdict, the first disagreement or the reason."""
-    name_w = max([4] + [len(r["file"]) for r in results])
+    name_w = max([4] + [len(_cell(r["file"])) for r in results])
     lines = [f"{'file':<{name_w}}  {'score':>9}  {'verdict':<7}  first disagreement / reason"]
     for r in results:
         score = f"{_points(r['score'])}/{_points(r['max_score'])}"
-        head = f"{r['file']:<{name_w}}  {score:>9}  {r['verdict']:<7}  "
-        detail = " ".join(_first(r).split())
+        head = f"{_cell(r['file']):<{name_w}}  {score:>9}  {r['verdict']:<7}  "
+        detail = " ".join(one_line(_first(r)).split())
         room = max(20, width - len(head))
         lines.append(head + (detail if len(detail) <= room else detail[:room - 3] + "..."))
     return "\n".join(lines)
@@ -60,10 +77,11 @@ def csv_text(results: list[dict[str, Any]]) -> str:
     names = [c["name"] for c in results[0]["checks"]] if results else []
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["file", "score", "max_score", "verdict"] + names + ["first_disagreement_or_reason"])
+    writer.writerow(["file", "score", "max_score", "verdict"] + [_csv(n) for n in names]
+                    + ["first_disagreement_or_reason"])
     for r in results:
-        writer.writerow([r["file"], _points(r["score"]), _points(r["max_score"]), r["verdict"]]
-                        + [_points(c["score"]) for c in r["checks"]] + [" ".join(_first(r).split())])
+        writer.writerow([_csv(r["file"]), _points(r["score"]), _points(r["max_score"]), r["verdict"]]
+                        + [_points(c["score"]) for c in r["checks"]] + [_csv(" ".join(_first(r).split()))])
     return out.getvalue()
 
 

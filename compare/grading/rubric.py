@@ -10,6 +10,8 @@ A rubric is a TOML file:
     # suite = "all"               # every experiment of the check suite that a submission's keywords allow
                                   # (1 point each; one it cannot express is not graded: 0 of 0), besides any
                                   # [[check]] below (then none is needed)
+    # imports = ["numpy"]         # what a submission may import besides the standard library (default:
+                                  # numpy; the sandbox lets it see nothing else): e.g. ["numpy", "scipy"]
 
     [[check]]
     name = "two outputs"          # required, unique
@@ -52,7 +54,7 @@ FEEDBACK = ("hints", "location", "verdict")
 REFERENCES = ("auto", "torch", "numpy")
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
 CHECK_KEYS = {"name", "experiment", "suite", "points", "fresh", "sizes", "samples", "seed", "feedback", "visibility"}
-TOP_KEYS = {"feedback", "reference", "seed", "check", "suite"}
+TOP_KEYS = {"feedback", "reference", "seed", "check", "suite", "imports"}
 SUITE_CHOICES = ("all", "template")
 
 
@@ -82,6 +84,7 @@ class Rubric:
     reference: str = "auto"
     seed: int | None = None
     source: str = "the default rubric"
+    imports: tuple[str, ...] = ("numpy",)     # what a submission may import besides the standard library
 
     @property
     def max_score(self) -> float:
@@ -218,4 +221,6 @@ def load_rubric(path: str | Path) -> Rubric:
     if len({c.layer is None for c in checks}) > 1:
         raise ExperimentError(f"{where}: layer checks and experiment checks in one rubric: a rubric grades "
                               "layer files or backward files")
-    return Rubric(tuple(checks), reference, seed, str(file))
+    from compare.sandbox.modules import DEFAULT_IMPORTS, check_imports
+    imports = check_imports(doc.get("imports", list(DEFAULT_IMPORTS)), f"{where}: imports")
+    return Rubric(tuple(checks), reference, seed, str(file), imports)

@@ -90,16 +90,17 @@ class Budget:
 
 
 @contextmanager
-def limited_user_code(path: str, *, timeout: float = DEFAULT_TIMEOUT, isolate: bool = False) -> Iterator[UserCode]:
-    """The user's file as a `UserCode` whose code runs under `timeout` (in this process, or isolated: then
-    its output, captured, is printed on stderr at the end)."""
+def limited_user_code(path: str, *, timeout: float = DEFAULT_TIMEOUT, isolate: bool = False,
+                      sandbox: str = "none") -> Iterator[UserCode]:
+    """The user's file as a `UserCode` whose code runs under `timeout` (in this process, or isolated, in
+    `sandbox` ("bwrap" or "none"): then its output, captured, is printed on stderr at the end)."""
     if isolate:
         from compare.grading.isolate import Isolated
         from compare.grading.limits import Limits, SubmissionEnded
 
         child = None
         try:
-            with Isolated(path, Limits(timeout=timeout, output_bytes=64_000)) as child:
+            with Isolated(path, Limits(timeout=timeout, output_bytes=64_000, sandbox=sandbox)) as child:
                 yield child.load()
         except SubmissionEnded as exc:
             raise UserCodeError(f"{path}: {exc.reason}") from None

@@ -17,10 +17,12 @@ cannot count on our package being importable there).
 from __future__ import annotations
 
 import json
+import math
 import os
 import select
 import struct
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -60,15 +62,21 @@ def write_message(fd: int, header: dict[str, Any], arrays: list[np.ndarray] = ()
             view = view[written:]
 
 
-def _read_exact(fd: int, n: int, deadline: float | None) -> bytearray:
+TICK_S = 0.1   # how often `tick` is called while waiting
+
+
+def _read_exact(fd: int, n: int, deadline: float | None, tick: Callable[[], None] | None = None) -> bytearray:
     buf = bytearray()
     while len(buf) < n:
-        if deadline is not None:
-            left = deadline - time.monotonic()
+        if deadline is not None or tick is not None:
+            left = math.inf if deadline is None else deadline - time.monotonic()
             if left <= 0:
                 raise TimedOut()
-            ready, _, _ = select.select([fd], [], [], left)
+            ready, _, _ = select.select([fd], [], [], min(left, TICK_S) if tick is not None else left)
             if not ready:
+                if tick is not None:
+                    tick()
+                    continue
                 raise TimedOut()
         chunk = os.read(fd, min(n - len(buf), 1 << 20))
         if not chunk:
@@ -77,18 +85,19 @@ def _read_exact(fd: int, n: int, deadline: float | None) -> bytearray:
     return buf
 
 
-def read_message(fd: int, deadline: float | None = None,
-                 max_bytes: int = 1 << 28) -> tuple[dict[str, Any], list[np.ndarray]]:
+def read_message(fd: int, deadline: float | None = None, max_bytes: int = 1 << 28,
+                 tick: Callable[[], None] | None = None) -> tuple[dict[str, Any], list[np.ndarray]]:
     """(header, arrays) of the next message; `deadline` is a `time.monotonic()` value (None: wait forever).
-    `max_bytes` bounds the array bytes a single message may carry."""
-    head = _read_exact(fd, 8, deadline)
+    `max_bytes` bounds the array bytes a single message may carry. `tick`, when given, is called every
+    `TICK_S` seconds while nothing arrives (it may raise: a limit the caller watches)."""
+    head = _read_exact(fd, 8, deadline, tick)
     if bytes(head[:4]) != MAGIC:
         raise ProtocolError(f"bad magic {bytes(head[:4])!r}")
     (length,) = struct.unpack(">I", head[4:])
     if length > MAX_HEADER:
         raise ProtocolError(f"header of {length} bytes (at most {MAX_HEADER})")
     try:
-        header = json.loads(_read_exact(fd, length, deadline).decode("utf-8"))
+        header = json.loads(_read_exact(fd, length, deadline, tick).decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise ProtocolError(f"header is not JSON ({exc})") from None
     if not isinstance(header, dict):
@@ -104,12 +113,13 @@ def read_message(fd: int, deadline: float | None = None,
                 and all(type(n) is int and 0 <= n < 1 << 31 for n in spec[1])):
             raise ProtocolError(f"bad array description {str(spec)[:80]}")
         dtype, shape = np.dtype(spec[0]), tuple(spec[1])
-        total += int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        # Python integers: a product of huge dimensions is exact, never wrapped around (NumPy's int64 would)
+        total += math.prod(shape) * dtype.itemsize
         if total > max_bytes:
             raise ProtocolError(f"arrays of more than {max_bytes} bytes")
         shapes.append((dtype, shape))
     arrays = []
     for dtype, shape in shapes:
-        raw = _read_exact(fd, int(np.prod(shape, dtype=np.int64)) * dtype.itemsize, deadline)
+        raw = _read_exact(fd, math.prod(shape) * dtype.itemsize, deadline, tick)
         arrays.append(np.frombuffer(raw, dtype=dtype).reshape(shape))
     return header, arrays

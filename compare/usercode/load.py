@@ -118,6 +118,49 @@ def import_user_file(file: Path, module_name: str, shown: str) -> Any:
     return module
 
 
+def _defines_backward(file: Path) -> bool:
+    """True when the file defines `backward` at its top level (a def, an assignment or an import as)."""
+    import ast
+
+    try:
+        with open(file, "rb") as f:
+            raw = f.read(1 << 20)
+    except OSError:
+        return False
+    try:
+        tree = ast.parse(raw)
+    except (SyntaxError, ValueError):   # it does not parse: its error is shown when it is imported
+        return b"def backward" in raw
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "backward":
+            return True
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "backward" for t in node.targets):
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (a.asname or a.name) == "backward" for a in node.names):
+            return True
+    return False
+
+
+def entry_point(folder: Path, shown: str) -> Path:
+    """A submission folder's entry: its `submission.py`, else the one `.py` file at its top that defines
+    `backward`. UserCodeError (exit 2) naming the candidates when there is none, or more than one."""
+    files = sorted(p for p in folder.iterdir() if p.suffix == ".py" and not p.name.startswith(".")
+                   and p.is_file() and not p.is_symlink())
+    if any(p.name == "submission.py" for p in files):
+        return folder / "submission.py"
+    defining = [p for p in files if _defines_backward(p)]
+    if len(defining) == 1:
+        return defining[0]
+    names = ", ".join(p.name for p in (defining or files)[:6]) + (", ..." if len(defining or files) > 6 else "")
+    if not defining:
+        found = f" (its .py files: {names})" if files else " (it has no .py file at its top)"
+        raise UserCodeError(f"{shown}: no file in this folder defines backward{found}; a folder submission's "
+                            "entry is submission.py, else the one file defining backward")
+    raise UserCodeError(f"{shown}: {len(defining)} files define backward ({names}); name the entry "
+                        "submission.py, or keep backward in one file")
+
+
 def _forget_siblings(before: set[str], folder: Path) -> None:
     """Take the modules this import loaded from the user's folder out of sys.modules."""
     for name in set(sys.modules) - before:
@@ -140,9 +183,13 @@ def _not_brought(exc: BaseException, file: Path) -> str:
 
 
 def load_user_code(path: str | Path) -> UserCode:
-    """Import the user's file and find `backward` (and `forward`). UserCodeError (exit 2) when the file is
-    missing, does not import (their traceback attached), or defines no usable `backward`."""
+    """Import the user's file (or a folder's entry point, `entry_point`) and find `backward` (and
+    `forward`). UserCodeError (exit 2) when the file is missing, does not import (their traceback
+    attached), or defines no usable `backward`."""
     file = Path(path)
+    if file.is_dir():
+        file = entry_point(file, str(path))
+        path = file
     if not file.exists():
         raise UserCodeError(f"{file}: no such file (expected a Python file defining backward(weights, biases, "
                             "activations, targets))")

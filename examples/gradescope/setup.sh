@@ -18,5 +18,5 @@ if ! command -v python3.11 >/dev/null; then
 fi
 python3.11 -m venv "$ROOT/venv"
 "$ROOT/venv/bin/pip" install --upgrade pip
-"$ROOT/venv/bin/pip" install "$ROOT/source/backprop"
+"$ROOT/venv/bin/pip" install "$ROOT/source/backprop[sandbox]"   # [sandbox]: bubblewrap for each submission
 # "$ROOT/venv/bin/pip" install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu   # live torch

@@ -1,4 +1,4 @@
-"""A layer-file submission's process: `python -I -B -u layers/child.py FD_IN FD_OUT MEMORY_MB CPU_S NPROC`.
+"""A layer-file submission's process: `python -I -B -u layers/child.py FD_IN FD_OUT MEMORY_MB CPU_S NPROC UID SITE`.
 
 The same process as `compare/grading/child.py` (loaded by path: the same limits, the same dropped privileges, the same
 framing, `wire.py`), answering the layer check's requests. A layer's cache never leaves this process: it is
@@ -141,17 +141,22 @@ if __name__ == "__main__":
     import importlib.util
 
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))     # compare/grading
-    loaded = {}
-    for name in ("wire", "child"):
+
+    def _load(name):
         spec = importlib.util.spec_from_file_location(f"_grading_{name}", os.path.join(here, f"{name}.py"))
-        loaded[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(loaded[name])
-    wire, child = loaded["wire"], loaded["child"]
-    child.wire = wire
-    fd_in, fd_out, memory_mb, cpu_s, nproc = (int(x) for x in sys.argv[1:6])
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    child = _load("child")             # the standard library only: its limits and user switch come first
+    fd_in, fd_out, memory_mb, cpu_s, nproc, uid = (int(x) for x in sys.argv[1:7])
     child._limit(child.resource.RLIMIT_CORE, 0)
     child._limit(child.resource.RLIMIT_AS, memory_mb << 20)
     child._limit(child.resource.RLIMIT_CPU, cpu_s, cpu_s + 1)
+    child._switch_user(uid)            # in a sandbox, as root: the submission's own user id (child.py's argv)
     child._limit(child.resource.RLIMIT_NPROC, nproc)
     child._drop_privileges()
+    if sys.argv[7]:
+        sys.path.insert(0, sys.argv[7])   # in a sandbox: where NumPy is
+    wire = child.wire = _load("wire")
     _serve(fd_in, fd_out)

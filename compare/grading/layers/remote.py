@@ -23,7 +23,8 @@ import numpy as np
 from compare.errors import ExperimentError
 from compare.files.bounded import read_bytes
 from compare.grading import wire
-from compare.grading.isolate import MAX_SOURCE, Isolated
+from compare.grading.bundle import MAX_SOURCE
+from compare.grading.isolate import Isolated
 from compare.layers.returns import Opaque
 from compare.usercode.load import UserCodeError
 

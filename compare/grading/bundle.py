@@ -1,0 +1,120 @@
+"""A submission's files, read by the grader to be sent into its process: one `.py` file, or a folder.
+
+A folder is taken whole (its subfolders too), within caps: `MAX_FILES` files, `MAX_BYTES` bytes in all,
+`MAX_DEPTH` levels; hidden entries and `__pycache__` are left out. Inside a folder only regular files and
+folders are read: a symbolic link (it could point at any file the grader, root, can read), a FIFO, a socket
+or a device is that submission's error, naming it. Its entry point is `submission.py`, else the one file at
+its top defining `backward` (`compare.usercode.load.entry_point`).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from compare.usercode.load import UserCodeError, entry_point
+
+MAX_FILES = 256
+MAX_BYTES = 16 << 20
+MAX_DEPTH = 8
+MAX_SOURCE = 1 << 20    # one file given on its own, bytes
+_KINDS = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device",
+          stat.S_IFBLK: "a device", stat.S_IFLNK: "a symbolic link", stat.S_IFDIR: "a folder"}
+
+
+def _read(path: Path, shown: str, cap: int, follow: bool) -> bytes:
+    """A regular file's bytes (at most `cap`), opened without following a link unless `follow`, without
+    blocking on a FIFO; UserCodeError naming what it is otherwise."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | (0 if follow else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        try:
+            mode = (os.stat if follow else os.lstat)(path).st_mode
+        except OSError:
+            mode = None
+        if mode is not None and not stat.S_ISREG(mode):
+            raise UserCodeError(f"{shown}: is {_KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, "
+                                "expected a Python file") from None
+        reason = "a symbolic link that leads nowhere (or in a loop)" if os.path.islink(path) else exc.strerror
+        raise UserCodeError(f"{shown}: cannot be read ({reason})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise UserCodeError(f"{shown}: is {_KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, "
+                                "expected a Python file")
+        data = os.read(fd, cap + 1)
+        while len(data) <= cap:
+            more = os.read(fd, cap + 1 - len(data))
+            if not more:
+                break
+            data += more
+    finally:
+        os.close(fd)
+    if len(data) > cap:
+        raise UserCodeError(f"{shown}: larger than {cap >> 20} MB")
+    return data
+
+
+def _text(data: bytes, shown: str) -> None:
+    """UserCodeError unless `data` is text as Python reads a source file: UTF-8 (a byte-order mark allowed),
+    or the encoding its coding line declares."""
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        data.decode(encoding)
+    except SyntaxError as exc:
+        raise UserCodeError(f"{shown}: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        name = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else encoding
+        raise UserCodeError(f"{shown}: is not {name} text (byte {exc.start}: {data[exc.start:exc.start + 1]!r})"
+                            ) from None
+
+
+def _walk(folder: Path, shown: str) -> list[tuple[str, Path]]:
+    """(relative path, path) of every file in the folder, within the caps."""
+    found: list[tuple[str, Path]] = []
+    todo = [(folder, "", 0)]
+    while todo:
+        here, prefix, depth = todo.pop()
+        for entry in sorted(os.scandir(here), key=lambda e: e.name):
+            if entry.name.startswith(".") or entry.name == "__pycache__":
+                continue
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if depth + 1 >= MAX_DEPTH:
+                    raise UserCodeError(f"{shown}: folders nested deeper than {MAX_DEPTH} levels ({rel})")
+                todo.append((Path(entry.path), rel + "/", depth + 1))
+            else:
+                found.append((rel, Path(entry.path)))
+                if len(found) > MAX_FILES:
+                    raise UserCodeError(f"{shown}: more than {MAX_FILES} files (a submission folder is copied "
+                                        "whole into its sandbox)")
+    return found
+
+
+def read_submission(path: Path, shown: str) -> tuple[str, list[tuple[str, bytes]]]:
+    """(entry's relative path, [(relative path, bytes)]) of a submission file or folder. UserCodeError (the
+    submission's error) for anything that cannot be sent: not a file, over a cap, no entry point."""
+    if os.path.islink(path) and not path.exists():
+        raise UserCodeError(f"{shown}: a symbolic link that leads nowhere (or in a loop)")
+    if path.is_dir():
+        entry = entry_point(path, shown)
+        files, total = [], 0
+        for rel, p in _walk(path, shown):
+            data = _read(p, f"{shown}/{rel}", MAX_SOURCE, follow=False)
+            total += len(data)
+            if total > MAX_BYTES:
+                raise UserCodeError(f"{shown}: more than {MAX_BYTES >> 20} MB of files")
+            files.append((rel, data))
+            if rel == entry.name:
+                _text(data, f"{shown}/{rel}")
+        return entry.name, files
+    if path.suffix != ".py":
+        raise UserCodeError(f"{shown}: expected a .py file or a folder")
+    data = _read(path, shown, MAX_SOURCE, follow=True)
+    _text(data, shown)
+    return path.name, [(path.name, data)]
