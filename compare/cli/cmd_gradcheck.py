@@ -107,7 +107,8 @@ def as_json(r: GradcheckReport) -> dict[str, Any]:
 
     def plain(v: float) -> Any:
         return v if v == v and abs(v) != float("inf") else str(v)
-    return {"experiment": e.name, "mode": e.mode, "source": r.source, "ok": r.ok, "dtype": "float64",
+    return {"experiment": e.name, "mode": e.mode, "loss": e.loss, "conventions": e.convention_values(),
+            "source": r.source, "ok": r.ok, "dtype": "float64",
             "step": STEP, "error": "|analytic - numeric| / max(|analytic| + |numeric|, floor)",
             "floor": f"{FLOOR_FACTOR:g} x |batch loss|", "bands": {"good": GOOD, "kinks": KINKS,
                                                                   "suspicious": SUSPICIOUS},

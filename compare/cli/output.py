@@ -61,6 +61,7 @@ def run_json(history: History, parity: dict[str, Any] | None = None,
     out: dict[str, Any] = {
         "experiment": e.name, "implementation": history.implementation, "mode": e.mode,
         "order": e.resolved_order, "batch_size": e.effective_batch_size, "seed": e.seed, "loss": e.loss,
+        "conventions": e.convention_values(),
         "epochs": e.epochs, "updates_per_epoch": e.updates_per_epoch, "updates": history.updates,
         "loss_log": [[int(ep), float(v)] for ep, v in history.loss_log],
         "outputs": history.outputs.tolist(), "predictions": history.predictions.tolist(),
