@@ -133,8 +133,12 @@ def formula_hints(i: int, parameter: str, ours: np.ndarray, ref: Reference, s: S
                          "the wrong layer order")
     if ref.dZ is None:
         return hints
-    dZ = ref.dZ[i]                               # (B, n_{i+1}), already divided by B
+    dZ = ref.dZ[i]                               # (B, n_{i+1}), divided by B when the loss is the batch mean
     B = dZ.shape[0]
+    # the loss's L2 penalty adds l2 x the parameter to a gradient, whatever mistake its data term has
+    penalised = s.l2 and (parameter == "W" or s.l2_biases)
+    penalty = s.l2 * (ref.weights if parameter == "W" else ref.biases)[i] if penalised else 0.0
+    ours = ours - penalty
     if parameter == "W":
         for j, A in enumerate(ref.activations):  # dW built from another layer's activations
             if j != i and A.shape[1] == ours.shape[0] and same(ours, A.T @ dZ, s.rtol):
@@ -147,7 +151,9 @@ def formula_hints(i: int, parameter: str, ours: np.ndarray, ref: Reference, s: S
     else:
         for r in range(B if B > 1 else 0):      # the bias gradient from one row instead of the sum over rows
             row = dZ[r:r + 1]
-            for scale, how in ((1.0, "divided by B"), (float(B), "")):
+            scales = ((1.0, "divided by B"), (float(B), "")) if s.reduction == "mean" else ((1 / B, "divided by B"),
+                                                                                          (1.0, ""))
+            for scale, how in scales:
                 if same(ours, row * scale, s.rtol):
                     hints.append(f"your db{layer} is row {r} of delta{layer}{' ' + how if how else ''}: the other "
                                  "rows of the batch are left out")
