@@ -162,3 +162,23 @@ def test_a_file_that_ignores_a_convention_is_marked_once_exit_1(file, flags, fir
     # the same file is right where the convention is off: the test bites on the convention alone
     code, _, _ = run_cli(capsys, *RUN, "--backward", str(FILES / file), "--quiet")
     assert code == 0
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw", "rmsprop", "adagrad"])
+def test_every_optimizer_steps_on_the_penalised_summed_gradient(optimizer, dtype):
+    from tests.conventions_reference import first_step
+    flags, _ = CONVENTIONS["sum+l2-biases"]
+    e = experiment_of([*RUN, "--optimizer", optimizer, "--lr", "0.01", "--dtype", dtype, *flags])
+    ex = explain(e, 1)
+    assert ex.first_difference() is None
+    rows = np.array(ex.samples)
+    W = [ex.get(f"W{l}", "before").torch for l in range(1, e.n_layers + 1)]
+    b = [ex.get(f"b{l}", "before").torch for l in range(1, e.n_layers + 1)]
+    _, dW, db, _ = loss_and_gradients(e, W, b, rows)
+    rtol = 1e-9 if dtype == "float64" else 1e-4
+    for l in range(e.n_layers):
+        for name, before, g in ((f"W{l + 1}", W[l], dW[l]), (f"b{l + 1}", b[l], db[l])):
+            after = ex.get(name, "update")
+            np.testing.assert_allclose(after.torch, first_step(e, before, g), rtol=rtol, atol=rtol * 1e-2)
+            np.testing.assert_allclose(after.numpy, first_step(e, before, g), rtol=rtol, atol=rtol * 1e-2)
