@@ -173,3 +173,13 @@ def test_check_rules_json_carries_them(capsys):
 def test_check_isolate_tells_an_isolated_file_the_conventions(capsys):
     code, _, err = cli(capsys, check_main, RIGHT, *RUN, "--l2", "0.1", "--reduction", "sum", "--isolate", "--quiet")
     assert code == 0, err
+
+
+def test_the_verdict_lines_name_the_conventions(capsys):
+    flags = ["--reduction", "sum", "--l2", "0.1"]
+    code, out, _ = cli(capsys, check_main, RIGHT, *RUN, *flags, "--quiet")
+    assert code == 0 and "agrees with torch (conventions: summed over the batch, l2 0.1)" in out
+    code, out, _ = cli(capsys, gradcheck_main, *RUN, *flags, "--quiet")
+    assert code == 0 and "exercise3 minibatch, summed over the batch, l2 0.1)" in out
+    code, out, _ = cli(capsys, check_main, RIGHT, *RUN, "--quiet")
+    assert code == 0 and "agrees with torch:" in out and "(conventions:" not in out
