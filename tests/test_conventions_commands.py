@@ -4,6 +4,7 @@ too; the first update's weights against torch's autograd of the loss written out
 `--show` loading back with the keys, and `--json` carrying them."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -155,3 +156,25 @@ def test_report_does_not_take_them_one_line_exit_2(capsys):
     assert report_main(["--l2", "0.1"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and len(err.strip().splitlines()) == 1 and "--l2" in err
+
+
+BAD = [(["--l2", "-1"], "l2"), (["--l2", "nan"], "l2"), (["--reduction", "median"], "reduction"),
+       (["--l2-biases"], "l2_biases"), (["--bce-outputs", "sum"], "bce_outputs")]
+RIGHT = str(Path(__file__).parent / "conventions_files" / "conventions_solution.py")
+COMMANDS = {"compare": (["exercise3"], compare_main), "numpy_impl": (["exercise3"], numpy_main),
+            "torch_impl": (["exercise3"], torch_main), "explain": (["explain", "exercise3"], compare_main),
+            "gradcheck": (["gradcheck", "exercise3"], compare_main), "record": (["record", "exercise3"], compare_main),
+            "check": (["check", RIGHT, "exercise3"], compare_main), "check suite": (["check", RIGHT], compare_main)}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("flags,needle", BAD)
+def test_a_bad_convention_is_one_line_exit_2_everywhere(command, flags, needle, capsys, tmp_path, monkeypatch):
+    if command == "check suite" and needle == "bce_outputs":
+        pytest.skip("the suite applies --bce-outputs to its BCE experiments (a test of its own elsewhere)")
+    monkeypatch.chdir(tmp_path)      # nothing may be written (record's default trace file included)
+    prefix, main = COMMANDS[command]
+    assert main([*prefix, *flags]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and needle in err.replace("-", "_")
+    assert list(tmp_path.iterdir()) == []
