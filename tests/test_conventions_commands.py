@@ -149,6 +149,8 @@ def test_the_text_output_names_the_conventions(capsys):
     assert compare_main(["exercise3", "--epochs", "1", *flags]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert "summed over the batch" in first and "l2 0.2 (biases too)" in first
+    assert compare_main(["exercise3", "--epochs", "1", "--quiet", *flags]) == 0
+    assert "after every update, the loss summed over the batch, l2 0.2 (biases too);" in capsys.readouterr().out
 
 
 def test_report_does_not_take_them_one_line_exit_2(capsys):
