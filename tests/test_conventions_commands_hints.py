@@ -41,3 +41,12 @@ def test_the_mistake_is_named_whatever_the_convention(file, setting, capsys):
     assert any(expected in h for h in found), found
     if file == "wrong_db_one_row.py" and not scaled:
         assert not any("divided by B" in h for h in found), found
+
+
+def test_a_factor_of_b_is_worded_for_the_summed_loss(capsys):
+    """Dividing by B where the loss is the batch sum is 'averaged where this experiment sums', never 'averaged
+    twice' (the mean's wording), and the convention's own hint names the flag."""
+    found = hints(capsys, "wrong_always_mean.py", ["--reduction", "sum"])
+    assert any("averaged over the batch where this experiment sums the loss" in h for h in found), found
+    assert any("drop --reduction sum if yours averages" in h for h in found), found
+    assert not any("averaged over the batch twice" in h for h in found), found

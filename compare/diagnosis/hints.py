@@ -55,11 +55,15 @@ def factor_hints(ours: np.ndarray, theirs: np.ndarray, setting: Setting, name: s
     B, K, loss, tol = setting.batch_size, setting.n_outputs, setting.loss, setting.rtol
     m = abs(r)
     explained = []
+    summed = setting.reduction == "sum"     # the loss is the batch sum: no average over the batch to miss
     if B > 1 and _near(m, B, tol):
-        explained.append(f"a factor of the batch size B = {B}: the average over the batch is missing (the sums "
-                         "over the samples are used as they are)")
+        explained.append(f"a factor of the batch size B = {B}: multiplied by B where the loss is already the sum "
+                         "over the batch" if summed else f"a factor of the batch size B = {B}: the average over "
+                         "the batch is missing (the sums over the samples are used as they are)")
     if B > 1 and _near(m, 1 / B, tol):
-        explained.append(f"a factor 1/B, B = {B} the batch size: averaged over the batch twice")
+        explained.append(f"a factor 1/B, B = {B} the batch size: averaged over the batch where this experiment sums "
+                         "the loss (reduction \"sum\")" if summed else
+                         f"a factor 1/B, B = {B} the batch size: averaged over the batch twice")
     if K > 1 and _near(m, K, tol):
         explained.append(f"a factor of the number of outputs K = {K}: the other loss convention: yours is the "
                          f"gradient of loss \"sum\" (per sample, the sum over outputs of (t - a)^2 / 2); the "
