@@ -209,6 +209,8 @@ def _finish(args: Any, talk: bool, report: Any, out_dir: Any) -> None:
         against = f"the recording {report.against}" if report.against else "torch"
         stages = ("every stage (forward, gradients, weights) of every update" if report.against else
                   "every weight and bias after every update")
+        conventions = ", ".join(report.experiment.conventions())   # the loss judged, when not torch's default
+        against += f" (conventions: {conventions})" if conventions else ""
         print(f"check OK: {args.file} agrees with {against}: {report.updates_checked} updates, {stages}; "
               f"largest |yours - torch| = {report.max_abs_diff:.3g} (tolerance {report.tolerance.describe()})")
     if out_dir is not None:

@@ -79,16 +79,16 @@ def _main(argv: list[str] | None) -> int:
     except ExperimentError as exc:
         _print_user_traceback(exc)
         raise
+    agreed = ex.first_difference() is None
     if args.json:
         print(json_text(to_json(ex)))
-    elif args.quiet:
-        print(summary(ex))
-    else:
-        print(render(ex, digits))
-    marked = ex.first_difference()
-    if marked is None:
+    elif not args.quiet:
+        print(render(ex, digits, verdict=agreed))
+    if agreed:
+        if args.quiet and not args.json:
+            print(summary(ex))
         return 0
-    print(summary(ex), file=sys.stderr)
+    print(summary(ex), file=sys.stderr)   # a difference: its line once, on stderr (exit 1)
     return 1
 
 

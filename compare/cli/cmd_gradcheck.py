@@ -93,8 +93,9 @@ def as_text(r: GradcheckReport, quiet: bool = False) -> str:
         return "\n".join(lines + ["gradcheck: no update to check"])
     x = w.worst
     verdict = band(x["error"], r.kinks)
-    lines.append(f"gradcheck {'OK' if r.ok else 'FAILED'} ({printable(r.source)}, {printable(e.name)} {e.mode}): "
-                 "worst error "
+    loss = "".join(f", {c}" for c in e.conventions())   # the loss differentiated, when not torch's default
+    lines.append(f"gradcheck {'OK' if r.ok else 'FAILED'} ({printable(r.source)}, {printable(e.name)} {e.mode}"
+                 f"{loss}): worst error "
                  f"{x['error']:.2e} at {_where(w)}, d{x['parameter']}[{x['element'][0]}, {x['element'][1]}]: analytic "
                  f"{x['analytic']!r}, numeric {x['numeric']!r}: {verdict} (bands: < {GOOD:g} good, < {KINKS:g} "
                  f"acceptable with kinks, < {SUSPICIOUS:g} suspicious, above wrong)")
@@ -107,7 +108,8 @@ def as_json(r: GradcheckReport) -> dict[str, Any]:
 
     def plain(v: float) -> Any:
         return v if v == v and abs(v) != float("inf") else str(v)
-    return {"experiment": e.name, "mode": e.mode, "source": r.source, "ok": r.ok, "dtype": "float64",
+    return {"experiment": e.name, "mode": e.mode, "loss": e.loss, "conventions": e.convention_values(),
+            "source": r.source, "ok": r.ok, "dtype": "float64",
             "step": STEP, "error": "|analytic - numeric| / max(|analytic| + |numeric|, floor)",
             "floor": f"{FLOOR_FACTOR:g} x |batch loss|", "bands": {"good": GOOD, "kinks": KINKS,
                                                                   "suspicious": SUSPICIOUS},

@@ -74,7 +74,8 @@ def record_to(experiment: Experiment, out: str | None, *, json_out: bool = False
         print(f"error: {exc}", file=sys.stderr)
         return 3
     save_trace(path, arrays)
-    summary: dict[str, Any] = {"experiment": experiment.name, "mode": experiment.mode,
+    summary: dict[str, Any] = {"experiment": experiment.name, "mode": experiment.mode, "loss": experiment.loss,
+                               "conventions": experiment.convention_values(),
                                "updates": int(arrays["epoch"].shape[0]), "trace": str(path),
                                "bytes": path.stat().st_size, "environment": json.loads(str(arrays["environment"]))}
     if json_out:

@@ -82,7 +82,8 @@ def _check_all(args: Any, rules: dict[str, Any], talk: bool) -> tuple[int, list[
 
 def _result(report: RuleReport, case: str, failure: dict[str, Any] | None) -> dict[str, Any]:
     return {"rule": report.rule, "case": case, "experiment": report.experiment.name,
-            "optimizer": report.experiment.optimizer, "ok": failure is None,
+            "optimizer": report.experiment.optimizer, "conventions": report.experiment.convention_values(),
+            "ok": failure is None,
             "updates_checked": report.updates_checked, "max_abs_diff": report.max_abs_diff,
             "state_max_abs_diff": dict(report.state_max_abs_diff), "unchecked_state": list(report.unchecked_state),
             "failure": failure}

@@ -61,6 +61,7 @@ def run_json(history: History, parity: dict[str, Any] | None = None,
     out: dict[str, Any] = {
         "experiment": e.name, "implementation": history.implementation, "mode": e.mode,
         "order": e.resolved_order, "batch_size": e.effective_batch_size, "seed": e.seed, "loss": e.loss,
+        "conventions": e.convention_values(),
         "epochs": e.epochs, "updates_per_epoch": e.updates_per_epoch, "updates": history.updates,
         "loss_log": [[int(ep), float(v)] for ep, v in history.loss_log],
         "outputs": history.outputs.tolist(), "predictions": history.predictions.tolist(),
@@ -89,6 +90,9 @@ def verdict(report: Any) -> str:
     states = getattr(report, "state_max_abs_diff", {})
     checked = "every weight and bias" + (f" and the optimizer's {', '.join(states)}" if states else "")
     state_diff = "".join(f", {name} {value:.3g}" for name, value in states.items())
-    return (f"parity OK: {report.updates_checked} updates checked, {checked} after every update; "
+    experiment = getattr(report, "experiment", None)   # the loss's conventions, when not torch's defaults
+    conventions = ", ".join(experiment.conventions()) if experiment is not None else ""
+    loss = f", the loss {conventions}" if conventions else ""
+    return (f"parity OK: {report.updates_checked} updates checked, {checked} after every update{loss}; "
             f"largest |numpy - torch| = {report.max_abs_diff:.3g}{state_diff} (tolerance "
             f"{report.tolerance.describe()}; {drift})")

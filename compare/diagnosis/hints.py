@@ -55,11 +55,15 @@ def factor_hints(ours: np.ndarray, theirs: np.ndarray, setting: Setting, name: s
     B, K, loss, tol = setting.batch_size, setting.n_outputs, setting.loss, setting.rtol
     m = abs(r)
     explained = []
+    summed = setting.reduction == "sum"     # the loss is the batch sum: no average over the batch to miss
     if B > 1 and _near(m, B, tol):
-        explained.append(f"a factor of the batch size B = {B}: the average over the batch is missing (the sums "
-                         "over the samples are used as they are)")
+        explained.append(f"a factor of the batch size B = {B}: multiplied by B where the loss is already the sum "
+                         "over the batch" if summed else f"a factor of the batch size B = {B}: the average over "
+                         "the batch is missing (the sums over the samples are used as they are)")
     if B > 1 and _near(m, 1 / B, tol):
-        explained.append(f"a factor 1/B, B = {B} the batch size: averaged over the batch twice")
+        explained.append(f"a factor 1/B, B = {B} the batch size: averaged over the batch where this experiment sums "
+                         "the loss (reduction \"sum\")" if summed else
+                         f"a factor 1/B, B = {B} the batch size: averaged over the batch twice")
     if K > 1 and _near(m, K, tol):
         explained.append(f"a factor of the number of outputs K = {K}: the other loss convention: yours is the "
                          f"gradient of loss \"sum\" (per sample, the sum over outputs of (t - a)^2 / 2); the "
@@ -133,8 +137,12 @@ def formula_hints(i: int, parameter: str, ours: np.ndarray, ref: Reference, s: S
                          "the wrong layer order")
     if ref.dZ is None:
         return hints
-    dZ = ref.dZ[i]                               # (B, n_{i+1}), already divided by B
+    dZ = ref.dZ[i]                               # (B, n_{i+1}), divided by B when the loss is the batch mean
     B = dZ.shape[0]
+    # the loss's L2 penalty adds l2 x the parameter to a gradient, whatever mistake its data term has
+    penalised = s.l2 and (parameter == "W" or s.l2_biases)
+    penalty = s.l2 * (ref.weights if parameter == "W" else ref.biases)[i] if penalised else 0.0
+    ours = ours - penalty
     if parameter == "W":
         for j, A in enumerate(ref.activations):  # dW built from another layer's activations
             if j != i and A.shape[1] == ours.shape[0] and same(ours, A.T @ dZ, s.rtol):
@@ -147,7 +155,9 @@ def formula_hints(i: int, parameter: str, ours: np.ndarray, ref: Reference, s: S
     else:
         for r in range(B if B > 1 else 0):      # the bias gradient from one row instead of the sum over rows
             row = dZ[r:r + 1]
-            for scale, how in ((1.0, "divided by B"), (float(B), "")):
+            scales = ((1.0, "divided by B"), (float(B), "")) if s.reduction == "mean" else ((1 / B, "divided by B"),
+                                                                                          (1.0, ""))
+            for scale, how in scales:
                 if same(ours, row * scale, s.rtol):
                     hints.append(f"your db{layer} is row {r} of delta{layer}{' ' + how if how else ''}: the other "
                                  "rows of the batch are left out")

@@ -11,7 +11,7 @@ is a formula that reproduces the user's numbers exactly, never a guess.
     one_sample_dw       dW from one sample of the batch only
 
 Layers are indexed from 0 here (i), named from 1 in sentences (layer i + 1). Every dZ is autograd's dL/dZ of
-the batch loss, i.e. the per-sample delta already divided by the batch size B.
+the batch loss, i.e. the per-sample delta already divided by the batch size B (not under reduction "sum").
 """
 
 from __future__ import annotations
@@ -19,8 +19,13 @@ from __future__ import annotations
 import numpy as np
 
 
-def _output_scale(loss: str, n_outputs: int, batch: int, fprime: np.ndarray | None) -> np.ndarray | float | None:
-    """d(dL/dZ_L)/d(-T): how the output layer's dL/dZ moves when the targets move (it is linear in T)."""
+def _output_scale(loss: str, n_outputs: int, batch: int, fprime: np.ndarray | None, reduction: str = "mean",
+                  bce_outputs: str = "mean") -> np.ndarray | float | None:
+    """d(dL/dZ_L)/d(-T): how the output layer's dL/dZ moves when the targets move (it is linear in T). The
+    loss's conventions: summed over the batch, no 1/B; BCE summed over the outputs, no 1/K."""
+    batch = batch if reduction == "mean" else 1
+    if loss == "bce" and bce_outputs == "sum":
+        n_outputs = 1
     if loss in ("sum", "mean"):
         if fprime is None:
             return None
@@ -31,10 +36,10 @@ def _output_scale(loss: str, n_outputs: int, batch: int, fprime: np.ndarray | No
 
 
 def target_mistakes(dZ: np.ndarray, T: np.ndarray, loss: str, fprime: np.ndarray | None,
-                    layer: int) -> list[tuple[str, np.ndarray]]:
+                    layer: int, reduction: str = "mean", bce_outputs: str = "mean") -> list[tuple[str, np.ndarray]]:
     """(sentence, the output layer's dL/dZ that the mistake computes), from the right dL/dZ and targets T."""
     B, K = T.shape
-    scale = _output_scale(loss, K, B, fprime)
+    scale = _output_scale(loss, K, B, fprime, reduction, bce_outputs)
     if scale is None:
         return []
     out = []

@@ -15,7 +15,7 @@ class Reference:
 
     activations: list[np.ndarray]        # [X, A1, ..., AL]
     Zs: list[np.ndarray]                 # [Z1, ..., ZL]
-    dZ: list[np.ndarray] | None          # dL/dZ[l] of the batch loss (= delta[l] / B); None if unknown
+    dZ: list[np.ndarray] | None          # dL/dZ[l] of the batch loss (delta[l] / B; "sum": delta[l]); None if unknown
     weights: list[np.ndarray]            # before the update
     biases: list[np.ndarray]
     dW: list[np.ndarray]

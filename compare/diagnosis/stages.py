@@ -28,7 +28,7 @@ class Stages:
     db: list[np.ndarray]            # (1, n_{l+1})
     weights: list[np.ndarray]       # after the update
     biases: list[np.ndarray]
-    dZ: list[np.ndarray] | None = None   # torch only: autograd's dL/dZ[l] = delta[l] / B
+    dZ: list[np.ndarray] | None = None   # torch only: autograd's dL/dZ[l] = delta[l] / B (reduction "sum": delta[l])
     loss: float | None = None            # the batch loss this update descends, before the update
     # the optimizer's state after the update: {torch's name: flat seed-layout array, "step": one per parameter}
     state: dict[str, np.ndarray] | None = None

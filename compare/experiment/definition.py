@@ -129,6 +129,11 @@ class Experiment:
         """The keyword arguments of the chosen optimizer, torch's names: `lr` and OPTIMIZER_KEYS[optimizer]."""
         return {"lr": self.lr, **{key: getattr(self, key) for key in OPTIMIZER_KEYS[self.optimizer]}}
 
+    def convention_values(self) -> dict[str, str | float | bool]:
+        """The loss's conventions as keys and values (every JSON output carries them, defaults included)."""
+        return {"reduction": self.reduction, "bce_outputs": self.bce_outputs, "l2": self.l2,
+                "l2_biases": self.l2_biases}
+
     def conventions(self) -> list[str]:
         """The loss's conventions that differ from torch's defaults, in words: `summed over the batch`, ..."""
         out = []

@@ -5,8 +5,10 @@ DataLoader's batches) up to update K and captures that update on both sides with
 values come from `NumpyTrainer.step` itself (its deltas from `numpy_impl.network.backward(deltas=...)` inside
 that very step), torch's from autograd, forward hooks and `.grad`, never recomputed by our NumPy code.
 
-Delta convention. NumPy's delta_l is per sample, dL_i/dZ_l; torch's loss is the batch mean, so autograd's
-dL/dZ_l is delta_l / B. Torch's column shows B * dL/dZ_l so that the two compare; `torch_raw` keeps autograd's.
+Delta convention. NumPy's delta_l is per sample, dL_i/dZ_l. With the loss the batch mean (`reduction =
+"mean"`, torch's default) autograd's dL/dZ_l is delta_l / B, so torch's column shows B * dL/dZ_l so that the two
+compare; with the loss the batch sum (`reduction = "sum"`) autograd's dL/dZ_l is delta_l itself, shown as it is.
+`torch_raw` keeps autograd's. The L2 penalty of the loss (`l2`) is of the weights, not of Z: it changes no delta.
 
 With a user's file (`compare.usercode.load`) the user's values are computed from the same state as ours: the
 weights (and the optimizer's state: momentum buffers, moments, step counts) before update K, the same batch.
@@ -43,7 +45,7 @@ class Quantity:
     numpy: np.ndarray
     torch: np.ndarray
     user: np.ndarray | None = None       # the user's value, when their file computes this quantity
-    torch_raw: np.ndarray | None = None  # autograd's dL/dZ for a delta (= torch / B)
+    torch_raw: np.ndarray | None = None  # autograd's dL/dZ for a delta (= torch / B with the batch mean)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -224,7 +226,7 @@ def _quantities(e: Experiment, f: Formulas, samples: np.ndarray, targets: tuple,
                 before_th: tuple, ours: Any, theirs: Any, deltas: list[np.ndarray], user: Any, user_forward: bool
                 ) -> list[Quantity]:
     L = e.n_layers
-    B = len(samples)
+    B = len(samples) if e.reduction == "mean" else 1   # autograd's dL/dZ x B is the per-sample delta
     f64 = partial(np.asarray, dtype=np.float64)
     qs = [Quantity("X", "batch", None, f.batch_inputs(), ours.activations[0], theirs.activations[0]),
           Quantity("T", "batch", None, f.batch_targets(), f64(targets[0]), f64(targets[1]))]

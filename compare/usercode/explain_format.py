@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from compare.experiment.definition import Experiment
 from compare.usercode.explain import Explanation, Quantity, agrees
 
 SECTIONS = {
@@ -14,12 +15,19 @@ SECTIONS = {
     "before": "the parameters before this update (both sides start from these)",
     "forward": "forward, input to output",
     "loss": "the loss this update descends",
-    "backward": ("backward, output layer first (delta per sample, dL_i/dZ; torch's column is B x autograd's "
-                 "dL/dZ, because torch's loss is the batch mean)"),
+    "backward": "backward, output layer first ({convention})",
     "update": "the update: the parameters after this step",
 }
 SIDES = (("numpy", "numpy"), ("torch", "torch"), ("user", "yours"))
 INDENT = "    "
+
+
+def delta_convention(e: Experiment) -> str:
+    """How torch's delta column relates to autograd's dL/dZ, for the experiment's reduction over the batch."""
+    if e.reduction == "sum":
+        return ("delta per sample, dL_i/dZ; torch's column is autograd's dL/dZ itself, because the loss is the "
+                "sum over the batch")
+    return "delta per sample, dL_i/dZ; torch's column is B x autograd's dL/dZ, because the loss is the batch mean"
 
 
 def number(x: float, digits: int) -> str:
@@ -89,20 +97,21 @@ def batch_lines(ex: Explanation) -> list[str]:
     return [f"B = {ex.batch_size} sample(s): " + ", ".join(f"[{i}] {names[i]}" for i in ex.samples)]
 
 
-def render(ex: Explanation, digits: int = 8) -> str:
-    """The whole explanation as text."""
+def render(ex: Explanation, digits: int = 8, *, verdict: bool = True) -> str:
+    """The whole explanation as text; `verdict`: end with the one-line verdict (`summary`)."""
     marked = ex.first_difference()
     lines = header(ex)
     stage = None
     for q in ex.quantities:
         if q.stage != stage:
             stage = q.stage
-            lines += ["", f"== {SECTIONS[stage]} =="]
+            lines += ["", f"== {SECTIONS[stage].format(convention=delta_convention(ex.experiment))} =="]
             if stage == "batch":
                 lines += batch_lines(ex)
         lines.append("")
         lines += quantity_block(q, ex, digits, marked)
-    lines += ["", summary(ex)]
+    if verdict:
+        lines += ["", summary(ex)]
     return "\n".join(lines)
 
 
@@ -155,5 +164,8 @@ def to_json(ex: Explanation) -> dict[str, Any]:
             "batch_size": ex.batch_size, "mode": e.mode, "order": e.resolved_order, "loss": e.loss,
             "dtype": e.dtype, "tolerance": {"atol": ex.tolerance.atol, "rtol": ex.tolerance.rtol},
             "before_max_abs_diff": ex.before_max_abs_diff, "user_file": ex.user_file,
-            "delta_convention": "delta per sample (dL_i/dZ); torch = B x autograd's dL/dZ (torch_dL_dZ)",
+            "conventions": e.convention_values(),
+            "delta_convention": ("delta per sample (dL_i/dZ); torch = autograd's dL/dZ (torch_dL_dZ), the loss "
+                                 "summed over the batch" if e.reduction == "sum" else
+                                 "delta per sample (dL_i/dZ); torch = B x autograd's dL/dZ (torch_dL_dZ)"),
             "quantities": quantities, "ok": marked is None, "first_difference": first}

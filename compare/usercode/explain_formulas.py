@@ -61,14 +61,24 @@ class Formulas:
         return f"A{l} = {self._f(l)}"
 
     def loss(self) -> str:
-        L, K = self.L, self.K
+        L, K, e = self.L, self.K, self.e
         per_sample = {
             "sum": "sum_k (t_k - a_k)^2 / 2",
             "mean": f"sum_k (t_k - a_k)^2 / (2 K), K = {K}",
-            "bce": f"-(1/K) sum_k [t_k log a_k + (1 - t_k) log(1 - a_k)], K = {K}",
+            "bce": (f"-(1/K) sum_k [t_k log a_k + (1 - t_k) log(1 - a_k)], K = {K}" if e.bce_outputs == "mean" else
+                    "-sum_k [t_k log a_k + (1 - t_k) log(1 - a_k)], BCE summed over the outputs"),
             "cross_entropy": "-sum_k t_k log a_k",
-        }[self.e.loss]
-        return f"L = (1/B) sum_i L_i, L_i = {per_sample} (a = A{L}[i], t = T[i]): the mean over the batch"
+        }[e.loss]
+        if e.reduction == "sum":
+            data, how = "sum_i L_i", "the sum over the batch"
+        else:
+            data, how = "(1/B) sum_i L_i", "the mean over the batch"
+        penalty = ""
+        if e.l2:
+            which = "(|W_l|^2 + |b_l|^2)" if e.l2_biases else "|W_l|^2"
+            penalty = (f" + ({_num(e.l2)}/2) sum_l {which}   (the L2 penalty in the loss, l2 = "
+                       f"{_num(e.l2)}{', biases too' if e.l2_biases else ''})")
+        return f"L = {data}{penalty}, L_i = {per_sample} (a = A{L}[i], t = T[i]): {how}"
 
     def delta(self, l: int) -> str:
         if l < self.L:
@@ -79,15 +89,25 @@ class Formulas:
             return head + f"(A{L} - T) * {self._df(L)}"
         if self.e.loss == "mean":
             return head + f"(A{L} - T) * {self._df(L)} / K   (K = {self.K})"
+        if self.e.loss == "bce" and self.e.bce_outputs == "sum":
+            return head + f"A{L} - T   (BCE summed over the outputs; the sigmoid's derivative cancels)"
         if self.e.loss == "bce":
             return head + f"(A{L} - T) / K   (K = {self.K}; the sigmoid's derivative cancels)"
         return head + f"A{L} - T   (softmax + cross-entropy)"
 
+    def _batch(self) -> str:
+        """How the per-sample terms combine: divided by B (the batch mean) or not (the sum)."""
+        return "" if self.e.reduction == "sum" else " / B"
+
     def dW(self, l: int) -> str:
-        return f"dW{l} = dL/dW{l} = A{l - 1}^T delta{l} / B"
+        penalty = f" + {_num(self.e.l2)} W{l}   (the L2 penalty's gradient)" if self.e.l2 else ""
+        return f"dW{l} = dL/dW{l} = A{l - 1}^T delta{l}{self._batch()}{penalty}"
 
     def db(self, l: int) -> str:
-        return f"db{l} = dL/db{l} = (sum of delta{l} over the batch's rows) / B"
+        rows = f"sum of delta{l} over the batch's rows"
+        body = f"({rows}){self._batch()}"
+        penalty = f" + {_num(self.e.l2)} b{l}   (the L2 penalty's gradient)" if self.e.l2 and self.e.l2_biases else ""
+        return f"db{l} = dL/db{l} = {body}{penalty}"
 
     def update(self, name: str, l: int) -> str:
         e, p = self.e, f"{name}{l}"
