@@ -26,6 +26,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -141,6 +142,9 @@ def exit_status(exc: BaseException) -> tuple[int, str]:
         return 128 + signum, f"{WORDS.get(signum, f'signal {signum}')}: nothing half-written was left behind"
     if isinstance(exc, BrokenPipeError):
         return 141, ""
+    if isinstance(exc, BrokenProcessPool):
+        return 2, ("error: a worker process (--jobs) ended before its job was done (killed from outside, or out "
+                   "of memory); nothing was written; --jobs 1 runs every job in this process")
     if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] == "torch":
         return 2, f"error: {NEEDS_TORCH}"
     if isinstance(exc, MemoryError):
