@@ -15,8 +15,11 @@ import compare.usercode.suite_record as record
 from compare.usercode.suite import SUITE
 from compare.usercode.suite_compare import BOUND_ULPS, EPS, compare_recordings
 from compare.usercode.suite_record import beyond_bound, fresh_recording, load_recording, recording_path
+from tests.test_kernels import forced_kernel_missing
 
 pytest.importorskip("torch")
+MISSING = forced_kernel_missing()
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 PERTURBED = 1e-13                     # relative: the "a real change", 450 ulps
 BY_NAME = {case.name: case for case in SUITE}
 
