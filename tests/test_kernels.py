@@ -129,3 +129,20 @@ def test_every_kernel_claim_holds_under_forced_kernels(forced):
         reasons = sorted({line.split(": ", 1)[-1] for line in done.stdout.splitlines() if line.startswith("SKIPPED")})
         pytest.skip("; ".join(reasons) or summary)
     assert "skipped" not in summary, tail
+
+
+@pytest.mark.kernel
+@pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+def test_jobs_1_and_jobs_2_print_the_same_json_for_a_network_torch_splits_across_threads(capsys):
+    """blobs' full batch (1,000 x 64 inputs) is wide enough that torch rounds differently on two threads
+    than on one: several runs compute on one thread each, in workers and in the serial loop alike."""
+    torch = pytest.importorskip("torch")
+    from compare.cli.main import main
+
+    threads = torch.get_num_threads()
+    printed = []
+    for jobs in ("1", "2"):
+        assert main(["blobs", "--mode", "all", "--epochs", "1", "--json", "--jobs", jobs]) == 0
+        printed.append(capsys.readouterr().out)
+    assert printed[0] == printed[1]
+    assert torch.get_num_threads() == threads           # the caller's own setting, restored

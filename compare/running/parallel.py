@@ -3,10 +3,11 @@
 Each job is a whole, independent computation (one run, one check), so the processes share nothing while they
 work, and only the finished results travel back (pickled plain data). The order of the results is the order of
 the inputs, whatever order the jobs finish in. Each process does exactly what the serial loop would do, in its
-own interpreter, on one thread (the jobs are the parallelism: torch's intra-op pool and NumPy's BLAS pool are
-pinned to one thread in every worker, so two workers on two cores never queue four spinning threads); the
-numbers are the serial loop's, bit for bit, wherever a kernel does not split its work by thread count (every
-preset and the check suite: tests/test_jobs.py).
+own interpreter, on one thread: the jobs are the parallelism. torch's intra-op pool and NumPy's BLAS pool are
+pinned to one thread in every worker (two workers on two cores never queue four threads that spin while they
+wait for a core: measured, that halves the CPU time of `compare blobs --mode all` on a busy machine), and in
+the serial loop of several jobs too (`one_thread_each`), so the numbers are the same, bit for bit, whatever
+`--jobs` says (tests/test_jobs.py, tests/test_kernels.py).
 
 A worker never outlives the command, however the command ends:
 - a signal to the command (SIGINT, SIGTERM, SIGHUP: `compare.exits` raises it as `Interrupted` in the main
@@ -31,8 +32,9 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import TypeVar
 
@@ -74,7 +76,8 @@ def map_jobs(fn: Callable[[T], R], items: Iterable[T], jobs: int | None = None) 
     work: Sequence[T] = list(items)
     workers = min(resolve_jobs(jobs), len(work))
     if workers <= 1:
-        return [fn(item) for item in work]
+        with one_thread_each(len(work)):
+            return [fn(item) for item in work]
     method = "fork" if "fork" in _start_methods() else "spawn"
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method), initializer=worker_start,
                                initargs=(os.getpid(),))
@@ -137,16 +140,45 @@ def _watch(parent: int) -> None:
 
 
 def one_thread() -> None:
-    """torch's intra-op threads and NumPy's BLAS pool to one thread in this process (the jobs are the
-    parallelism). torch only if the command already imported it; threadpoolctl only if installed."""
+    """torch's intra-op threads and NumPy's BLAS pool to one thread in this process (a worker: the jobs are
+    the parallelism), for good. A torch imported later starts with one thread too (OMP_NUM_THREADS)."""
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[name] = "1"
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(1)
     try:
         from threadpoolctl import threadpool_limits
-    except ImportError:
+    except ImportError:      # NumPy's pool then keeps its size (threadpoolctl is in requirements.txt)
         return
     threadpool_limits(1, user_api="blas")
+
+
+@contextmanager
+def one_thread_each(jobs: int) -> Iterator[None]:
+    """Around the serial loop of a command that runs `jobs` independent jobs in this process (`--jobs 1`):
+    with several, each computes on one thread here too, as it would in a worker, so that `--jobs 1` and
+    `--jobs N` give the same numbers bit for bit (a network wide enough for torch or the BLAS to split an
+    operation across threads rounds differently on one: `blobs`' full batch does). Restored afterwards. A
+    single job keeps the libraries' own settings."""
+    torch = sys.modules.get("torch") if jobs > 1 else None
+    before = torch.get_num_threads() if torch is not None else None
+    limiter = None
+    if jobs > 1:
+        if torch is not None:
+            torch.set_num_threads(1)
+        try:
+            from threadpoolctl import threadpool_limits
+            limiter = threadpool_limits(1, user_api="blas")
+        except ImportError:
+            pass
+    try:
+        yield
+    finally:
+        if before is not None:
+            torch.set_num_threads(before)
+        if limiter is not None:
+            limiter.restore_original_limits()
 
 
 def _start_methods() -> list[str]:
