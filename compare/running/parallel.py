@@ -113,12 +113,14 @@ def worker_start(parent: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)    # a fork inherits the command's handlers; a worker dies
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # the command gets Ctrl-C too, and ends us
-    _die_with(parent)
+    die_with_parent(parent)
     one_thread()
 
 
-def _die_with(parent: int) -> None:
-    """SIGKILL for this process when `parent` ends (Linux: PR_SET_PDEATHSIG; elsewhere a watching thread)."""
+def die_with_parent(parent: int) -> None:
+    """SIGKILL for this process when `parent` ends (Linux: PR_SET_PDEATHSIG; elsewhere a watching thread). For
+    any process we fork that must not outlive us; call it first thing in the child, with the parent's pid
+    taken before the fork."""
     armed = False
     if sys.platform.startswith("linux"):
         try:
