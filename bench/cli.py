@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 from compare.cli.options import Parser
 from compare.cli.runner import guarded
@@ -77,6 +78,8 @@ def _main(argv: list[str] | None) -> int:
 
     # imports torch: after the arguments are known to be good
     from bench import report, suites
+    from bench.timing import cpu_seconds
+    started_wall, started_cpu = time.perf_counter(), cpu_seconds()
     if threads is not None:
         report.pin_threads(threads[0])
     suites.warm_up()
@@ -97,9 +100,11 @@ def _main(argv: list[str] | None) -> int:
         if not args.json:
             print(f"bench: {name} done", file=sys.stderr, flush=True)
     env["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    env["wall_seconds"] = round(time.perf_counter() - started_wall, 3)
+    env["cpu_seconds"] = round(cpu_seconds() - started_cpu, 3)      # itself and its children, imports excluded
     if args.json:
         print(json.dumps(report.as_json(rows, cells, env, repeats, args.quick, raw)))
     else:
-        print(report.markdown(rows, cells, env, repeats, args.quick))
+        print(report.markdown(rows, cells, env, repeats, args.quick, raw))
     # a full run is the check of the speed targets: exit 1 when one is missed (--quick judges nothing)
     return 1 if any(row.holds is False for row in rows) else 0

@@ -15,11 +15,10 @@ import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench.suites import Row
-from bench.timing import Figure
+from bench.timing import Figure, measure
 
 TARGET_S = 60.0
 RIGHT = '''
@@ -58,15 +57,15 @@ def grading(repeats: int, quick: bool) -> tuple[list[Row], dict]:
     with tempfile.TemporaryDirectory(prefix="bench-grade-") as tmp:
         write_class(Path(tmp), n)
         for _ in range(repeats):
-            used = resource.getrusage(resource.RUSAGE_CHILDREN)
-            started = time.perf_counter()
-            run = subprocess.run([sys.executable, "-m", "compare", "grade", tmp, "--reference", "numpy", "--quiet"],
-                                 capture_output=True, text=True, stdin=subprocess.DEVNULL)
-            times.append(time.perf_counter() - started)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu.append(after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime)
+            done: list[subprocess.CompletedProcess] = []
+            wall, used = measure(lambda: done.append(subprocess.run(
+                [sys.executable, "-m", "compare", "grade", tmp, "--reference", "numpy", "--quiet"],
+                capture_output=True, text=True, stdin=subprocess.DEVNULL)))
+            times.append(wall)
+            cpu.append(used)
+            run = done[0]
             if run.returncode != 0 or f"{n} submission(s) graded" not in run.stdout:
                 raise RuntimeError(f"grade failed: {run.stderr.strip()[-300:]}")
     row = Row("grade 100 / 60 s", f"`compare grade` of {n} submissions (default rubric, NumPy reference, --jobs = "
               f"cores, sandbox {level}) / 60 s", Figure.of([t / TARGET_S for t in times]), 1.0, True, not quick)
-    return [row], {"submissions": n, "seconds": times, "cpu_seconds": cpu, "sandbox": level}
+    return [row], {"submissions": n, "seconds": {"grade": times}, "cpu_seconds": {"grade": cpu}, "sandbox": level}

@@ -79,7 +79,32 @@ def _time(seconds: float) -> str:
     return f"{seconds * 1e6:.0f} us"
 
 
-def markdown(rows: list[Row], cells: list[Cell], env: dict[str, Any], repeats: int, quick: bool) -> str:
+def clock(raw: dict[str, Any]) -> list[tuple[str, str, Figure, Figure]]:
+    """(benchmark, what ran, wall seconds, CPU seconds) of every timed call, from the suites' raw figures."""
+    found = []
+    for suite, figures in raw.items():
+        walls, cpus = figures.get("seconds"), figures.get("cpu_seconds")
+        if isinstance(walls, dict) and isinstance(cpus, dict):
+            found += [(suite, name, Figure.of(walls[name]), Figure.of(cpus[name])) for name in walls if walls[name]]
+    return found
+
+
+def _clock_lines(raw: dict[str, Any], env: dict[str, Any]) -> list[str]:
+    lines = ["", "Wall and CPU seconds of each timed call (median, lowest-highest; CPU: user + system of the "
+             "process and of the worker or command processes it waited for):", "",
+             "| benchmark | run | wall | CPU | CPU / wall |", "| --- | --- | ---: | ---: | ---: |"]
+    for suite, name, wall, cpu in clock(raw):
+        lines.append(f"| {suite} | {name} | {_time(wall.median)} ({_time(wall.low)}-{_time(wall.high)}) | "
+                     f"{_time(cpu.median)} ({_time(cpu.low)}-{_time(cpu.high)}) | "
+                     f"{cpu.median / wall.median if wall.median else 0:.2f} |")
+    lines += ["", f"The whole benchmark: {env['wall_seconds']:.1f} s wall, {env['cpu_seconds']:.1f} CPU seconds "
+              f"(itself and its children), load average {' '.join(map(str, env['load_average']))} at the start, "
+              f"{' '.join(map(str, env['load_average_end']))} at the end."]
+    return lines
+
+
+def markdown(rows: list[Row], cells: list[Cell], env: dict[str, Any], repeats: int, quick: bool,
+             raw: dict[str, Any] | None = None) -> str:
     lines = [f"Measured {env['date']} on {env['processor']} ({env['cpus']} CPUs, load average "
              f"{' '.join(map(str, env['load_average']))} at the start), Python {env['python']}, numpy "
              f"{env['numpy']} (BLAS threads {_blas_threads(env)}), torch {env['torch']} "
@@ -103,6 +128,8 @@ def markdown(rows: list[Row], cells: list[Cell], env: dict[str, Any], repeats: i
             lines.append(f"| {c.width} | {c.batch_size} | {c.updates} | {_time(c.per_update['torch'].median)} | "
                          f"{_time(c.per_update['numpy'].median)} | {_time(c.per_update['compare'].median)} | "
                          f"{_ratio(c.overhead)} | {_ratio(c.over_torch)} |")
+    if raw is not None and "wall_seconds" in env:
+        lines += _clock_lines(raw, env)
     return "\n".join(lines)
 
 
@@ -116,6 +143,8 @@ def as_json(rows: list[Row], cells: list[Cell], env: dict[str, Any], repeats: in
                      "seconds_per_update": {k: v.as_dict() for k, v in c.per_update.items()},
                      "overhead": c.overhead.as_dict(), "compare_over_torch": c.over_torch.as_dict()}
                     for c in cells],
+        "clock": [{"benchmark": suite, "run": name, "wall_seconds": wall.as_dict(), "cpu_seconds": cpu.as_dict()}
+                  for suite, name, wall, cpu in clock(raw)],
         "raw": raw,
         "argv": sys.argv[1:],
     }

@@ -1,6 +1,5 @@
-import sys
-
 from compare.cli.main import main
+from compare.exits import leave
 
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())

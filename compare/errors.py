@@ -4,7 +4,7 @@
 `ParityError` (exit 1): the implementations (or a user's file) disagree. It subclasses
 `AssertionError` so that pytest prints it well when a user's own test calls `compare.check`.
 `DivergenceError` (exit 3): NaN or inf on both sides alike: the run diverged, nobody is wrong.
-`Interrupted` (exit 130 / 143): our own SIGINT or SIGTERM arrived (`compare.exits` raises it). It is a
+`Interrupted` (exit 130 / 143 / 129): our own SIGINT, SIGTERM or SIGHUP arrived (`compare.exits` raises it). It is a
 `BaseException` of its own, so that a `KeyboardInterrupt` a user's file raises is never mistaken for ours.
 
 `compare.exits` is the one place that maps what happened to an exit status.

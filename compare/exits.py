@@ -7,11 +7,12 @@
          traceback ever reaches the user, anything we did not foresee: a `MemoryError`, a bug of ours;
          `COMPARE_TRACEBACK=1` prints that traceback)
     3    the training diverged (`DivergenceError`)
-    130  our process received SIGINT (Ctrl-C); 143: SIGTERM; wherever it lands, inside a user's code too
+    130  our process received SIGINT (Ctrl-C); 143: SIGTERM; 129: SIGHUP (its terminal went away); wherever
+         it lands, inside a user's code too, and with worker processes (`--jobs`) every one ends with us
     141  the reader of our stdout went away (`| head`)
 
-Our SIGINT and SIGTERM raise `compare.errors.Interrupted`, not `KeyboardInterrupt`: a user's file that raises
-`KeyboardInterrupt` (or `SystemExit`, `GeneratorExit`) itself is a user's error (exit 2), never taken for
+Our SIGINT, SIGTERM and SIGHUP raise `compare.errors.Interrupted`, not `KeyboardInterrupt`: a user's file that
+raises `KeyboardInterrupt` (or `SystemExit`, `GeneratorExit`) itself is a user's error (exit 2), never taken for
 ours. The handler also notes the signal, so that a user's `except BaseException: pass` cannot swallow it:
 `raise_pending` raises it again once the user's call returns, and a second signal while the user's code
 still runs ends the process at once.
@@ -25,14 +26,18 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 from compare.errors import NEEDS_TORCH, DivergenceError, ExperimentError, Interrupted, ParityError, UserStop
 from compare.files.text import one_line, printable
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# SIGHUP: a closed terminal or an ended ssh session, which would otherwise kill us without a word
+SIGNALS = tuple(s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None)
 WORDS = {signal.SIGINT: "interrupted (SIGINT)", signal.SIGTERM: "terminated (SIGTERM)"}
+if hasattr(signal, "SIGHUP"):
+    WORDS[signal.SIGHUP] = "hung up (SIGHUP)"  # not on Windows
 
 
 class _State:
@@ -58,7 +63,7 @@ def _main_thread() -> bool:
 
 @contextmanager
 def signals_as_exceptions() -> Iterator[None]:
-    """Within the block, SIGINT and SIGTERM raise `Interrupted` (exit 130 / 143)."""
+    """Within the block, SIGINT, SIGTERM and SIGHUP raise `Interrupted` (exit 130 / 143 / 129)."""
     if not _main_thread():
         yield
         return
@@ -104,8 +109,8 @@ def is_ours(exc: BaseException) -> bool:
 
 @contextmanager
 def deferred_signals() -> Iterator[None]:
-    """SIGINT and SIGTERM arriving within the block are held and delivered when it ends: for a few renames
-    that must happen all together or not at all."""
+    """SIGINT, SIGTERM and SIGHUP arriving within the block are held and delivered when it ends: for a few
+    renames that must happen all together or not at all."""
     if not _main_thread():
         yield
         return
@@ -137,6 +142,9 @@ def exit_status(exc: BaseException) -> tuple[int, str]:
         return 128 + signum, f"{WORDS.get(signum, f'signal {signum}')}: nothing half-written was left behind"
     if isinstance(exc, BrokenPipeError):
         return 141, ""
+    if isinstance(exc, BrokenProcessPool):
+        return 2, ("error: a worker process (--jobs) ended before its job was done (killed from outside, or out "
+                   "of memory); nothing was written; --jobs 1 runs every job in this process")
     if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] == "torch":
         return 2, f"error: {NEEDS_TORCH}"
     if isinstance(exc, MemoryError):
@@ -147,6 +155,21 @@ def exit_status(exc: BaseException) -> tuple[int, str]:
     place = f" at {os.path.basename(where[0].filename)}:{where[0].lineno}" if where else ""
     return 2, (f"error: unexpected {type(exc).__name__}{place}: {one_line(str(exc))[:200]} (a bug in compare, "
                "not in your input: please report it; COMPARE_TRACEBACK=1 shows the traceback)")
+
+
+def leave(code: int) -> NoReturn:
+    """`sys.exit(code)` for a command run as a program (its `__main__`). After our own signal (129, 130, 143)
+    at once, without the interpreter's teardown: everything of ours is already closed, renamed or removed by
+    then, and unloading torch alone takes a second or two on a busy machine, which a signal should not wait
+    for. Never from the Python API (it would end the caller's process)."""
+    if code in {128 + s for s in SIGNALS}:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):   # a closed or broken stream: nothing more to say on it
+                pass
+        os._exit(code)
+    sys.exit(code)
 
 
 def report(exc: BaseException) -> int:

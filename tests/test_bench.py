@@ -4,6 +4,7 @@ speed is asserted) and its bad input (exit 2, one line on stderr, nothing on std
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -61,3 +62,32 @@ def test_bad_input_exits_2_with_one_line(args, words, capsys):
 
 def test_suite_names_are_the_documented_ones():
     assert SUITES == ("exercise3", "mlp784", "scaling", "grading", "checksuite", "jobs")
+
+
+def test_cpu_seconds_count_this_process_and_the_children_it_waited_for():
+    from bench.timing import measure
+
+    def spin(seconds: float) -> None:
+        end = time.process_time() + seconds
+        while time.process_time() < end:
+            pass
+    wall, cpu = measure(lambda: spin(0.3))
+    assert 0.29 <= cpu <= wall + 0.05
+    child = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    wall, cpu = measure(lambda: subprocess.run([sys.executable, "-c", child], check=True))
+    assert 0.3 <= cpu <= wall + 0.05                          # the child's CPU second, not only our waiting
+    _, idle = measure(lambda: time.sleep(0.3))
+    assert idle < 0.05
+
+
+def test_json_gives_wall_and_cpu_seconds_of_every_timed_call():
+    proc = run("--quick", "--json", "checksuite")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    (entry,) = doc["clock"]
+    assert (entry["benchmark"], entry["run"]) == ("checksuite", "check")
+    assert 0 < entry["cpu_seconds"]["median"] and 0 < entry["wall_seconds"]["median"]
+    env = doc["environment"]
+    assert env["cpu_seconds"] >= entry["cpu_seconds"]["median"]
+    assert env["wall_seconds"] >= entry["wall_seconds"]["median"]
+    assert len(env["load_average"]) == len(env["load_average_end"]) == 3

@@ -5,6 +5,7 @@ with torch."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,10 @@ def test_the_notebook_executes_and_says_what_it_claims():
         "commit the notebook without outputs: the suite runs it"
     client = nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
                                      resources={"metadata": {"path": str(ROOT)}})
-    client.execute()          # raises CellExecutionError at the first failing cell (its asserts included)
+    # the kernel's own environment, without the caller's MPLBACKEND: a headless CI machine often sets
+    # MPLBACKEND=Agg, which the kernel would inherit and then draw no inline image
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    client.execute(env=env)   # raises CellExecutionError at the first failing cell (its asserts included)
     text = "\n".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
                      for output in cell.outputs)
     assert "a3 = [[0.5110783826]]" in text

@@ -35,7 +35,7 @@ DESCRIPTION = ("Answer the seed lesson's exercises with parity-checked runs of e
                "exercise1, exercise2 stochastic and batch, exercise3 batch, stochastic, mini-batch and the "
                "seed's own SGD over K seeds) and write DIR/index.html and DIR/solutions.md with plots. "
                "--handout writes the students' sheet instead (questions and template, no answers). "
-               "Exit: 0 done, 1 a disagreement (nothing written), 2 bad input, 3 diverged, 130/143 interrupted.")
+               "Exit: 0 done, 1 a disagreement (nothing written), 2 bad input, 3 diverged, 130/143/129 interrupted.")
 ANSWER_ONLY = ("seeds",)     # options that only the answers read: refused with --handout
 HANDOUT_DIGITS = 6           # a student-facing sheet: 0.985515, not 0.98551453752390453
 

@@ -21,7 +21,7 @@ SUBCOMMANDS = {
 DESCRIPTION = ("Train the experiment twice from identical weights, by hand-written NumPy backprop and by a "
                "torch nn.Module + SGD + DataLoader, and compare every weight and bias after every update. "
                f"Subcommands: {', '.join(SUBCOMMANDS)} (each with --help). "
-               "Exit: 0 parity, 1 disagreement, 2 bad input, 3 diverged, 130/143 interrupted.")
+               "Exit: 0 parity, 1 disagreement, 2 bad input, 3 diverged, 130/143/129 interrupted.")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,7 @@ from compare.files.atomic import (
 )
 from compare.files.text import printable
 from compare.running.loops import check_device, require_torch
-from compare.running.parallel import map_jobs, resolve_jobs
+from compare.running.parallel import map_jobs, one_thread_each, resolve_jobs
 from compare.running.progress import Progress
 from compare.running.progress import wanted as progress_wanted
 
@@ -134,9 +134,16 @@ def train_and_print(work: list[Job], *, jobs: int, prog: str, json_out: bool = F
                     out_dir: Path | None = None, save_path: Path | None = None) -> int:
     """Train every job (in parallel processes when `jobs` > 1 and there are several), print each run in the
     order given, write its plots and weights; the exit status. The first run that fails ends the output."""
-    talk = not (json_out or quiet)
     streamed = jobs == 1 or len(work) == 1
     outcomes = [] if streamed else map_jobs(run_job, work, jobs)
+    with one_thread_each(len(work) if streamed else 1):   # --jobs 1 computes what --jobs N does
+        return _print_runs(work, outcomes, streamed, prog=prog, json_out=json_out, quiet=quiet, out_dir=out_dir,
+                           save_path=save_path)
+
+
+def _print_runs(work: list[Job], outcomes: list[Outcome], streamed: bool, *, prog: str, json_out: bool,
+                quiet: bool, out_dir: Path | None, save_path: Path | None) -> int:
+    talk = not (json_out or quiet)
     results: list[dict[str, Any]] = []
     code = 0
     for k, job in enumerate(work):

@@ -14,7 +14,7 @@ import numpy as np
 
 from compare.experiment.definition import Experiment
 from compare.reporting.plan import Plan
-from compare.running.parallel import map_jobs
+from compare.running.parallel import map_jobs, one_thread_each
 from compare.running.progress import Progress
 
 
@@ -64,14 +64,15 @@ def run_all(plans: list[Plan], experiments: list[Experiment], *, progress: Progr
         progress.advance(sum(e.total_updates for e in experiments))
         return {plan.key: Result(plan, e, report) for plan, e, report in zip(plans, experiments, reports)}
     results: dict[str, Result] = {}
-    for plan, experiment in zip(plans, experiments):
-        progress.describe(plan.key)
+    with one_thread_each(len(plans)):          # the numbers --jobs N computes, one thread each
+        for plan, experiment in zip(plans, experiments):
+            progress.describe(plan.key)
 
-        def on_epoch(epoch: int, loss: float | None, step: int = experiment.updates_per_epoch) -> None:
-            progress.advance(step, loss=loss)      # counted in updates: the runs' epochs differ in cost
-        weights, biases = initial_parameters(experiment)
-        report = run_parity(experiment, weights, biases, on_epoch=on_epoch)
-        results[plan.key] = Result(plan, experiment, report)
+            def on_epoch(epoch: int, loss: float | None, step: int = experiment.updates_per_epoch) -> None:
+                progress.advance(step, loss=loss)      # counted in updates: the runs' epochs differ in cost
+            weights, biases = initial_parameters(experiment)
+            report = run_parity(experiment, weights, biases, on_epoch=on_epoch)
+            results[plan.key] = Result(plan, experiment, report)
     return results
 
 

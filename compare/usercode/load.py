@@ -19,8 +19,8 @@ Everything crosses the boundary checked and copied: the user's functions get cop
 our state), and what they return must be NumPy arrays of the right count and shapes, else a one-line
 `UserCodeError` (exit 2; `compare.usercode.gate` reads them, trusting nothing of the objects). Anything raised
 inside the user's code (`BaseException` included: `SystemExit`, `KeyboardInterrupt`, `GeneratorExit`) becomes
-a `UserCodeError` whose `user_traceback` holds the user's frames only, never ours; our own SIGINT / SIGTERM
-stay ours (exit 130 / 143), even when they land inside the user's code or it swallows them. NaN or inf in
+a `UserCodeError` whose `user_traceback` holds the user's frames only, never ours; our own SIGINT / SIGTERM / SIGHUP
+stay ours (exit 130 / 143 / 129), even when they land inside the user's code or it swallows them. NaN or inf in
 what they return is NOT an error here: it flows into the weights, and the harness reports it as a
 disagreement (exit 1) at that update, with the stage and layer named.
 """

@@ -2,11 +2,15 @@
 
     python -m compare.usercode.suite_record            # records every suite experiment with torch, rewrites
                                                        # compare/usercode/suite_data/<name>.npz
-    python -m compare.usercode.suite_record --verify   # exit 1 if a fresh recording differs from a shipped one
+    python -m compare.usercode.suite_record --verify   # fresh recordings against the shipped ones: each
+                                                       # quantity that differs, by how much; exit 1 beyond
+                                                       # the bound, 2 for a missing, damaged or foreign file
 
 Each file is an ordinary trace (`compare.usercode.trace`: a compressed plain `.npz`, no pickle) of one
 experiment of `compare.usercode.suite.SUITE`, torch's every stage of every update. The bytes are
-reproducible: the same torch records the same file.
+reproducible on one machine: the same torch with the same CPU kernels records the same file. On another CPU
+(or under another forced kernel) the last bits of the floats may differ: `compare.usercode.suite_compare`
+holds a fresh recording to the shipped one within a bound measured for that, and says why.
 """
 
 from __future__ import annotations
@@ -19,13 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from compare import exits
 from compare.errors import ExperimentError
 from compare.usercode.suite import RECORDED, Case
+from compare.usercode.suite_compare import BOUND_ULPS, Difference, compare_recordings
 from compare.usercode.trace import Trace
 
 REGENERATE = "python -m compare.usercode.suite_record"
-# the environment differs from machine to machine; everything else must be equal element for element
-NOT_COMPARED = ("environment",)
 
 
 def data_dir() -> Path:
@@ -78,48 +82,69 @@ def fresh_recording(case: Case) -> dict[str, np.ndarray]:
     return record(e, *initial_parameters(e))
 
 
-def differences(shipped: dict[str, np.ndarray], fresh: dict[str, np.ndarray]) -> list[str]:
-    """What differs between two recordings (keys, shapes, dtypes, any element), or nothing."""
-    out = []
-    for key in sorted(set(shipped) | set(fresh)):
-        if key in NOT_COMPARED:
-            continue
-        if key not in shipped or key not in fresh:
-            out.append(f"`{key}` only in the {'fresh' if key in fresh else 'shipped'} recording")
-            continue
-        a, b = shipped[key], fresh[key]
-        if key == "experiment":   # the same run, whatever keys at their defaults the text spells out
-            if _experiment_text(str(a[()])) != _experiment_text(str(b[()])):
-                out.append("`experiment` differs")
-        elif a.shape != b.shape or a.dtype != b.dtype or not np.array_equal(a, b):
-            out.append(f"`{key}` differs")
-    return out
+def differences(shipped: dict[str, np.ndarray], fresh: dict[str, np.ndarray]) -> list[Difference]:
+    """Every quantity that is not equal between two recordings, each saying by how much and whether that is
+    beyond the bound (`compare.usercode.suite_compare`)."""
+    return compare_recordings(shipped, fresh, same_experiment=lambda a, b: _experiment_text(a) == _experiment_text(b))
+
+
+def beyond_bound(shipped: dict[str, np.ndarray], fresh: dict[str, np.ndarray]) -> list[str]:
+    """What differs beyond the bound, one line each, or nothing: the recordings are the same run."""
+    return [str(d) for d in differences(shipped, fresh) if d.beyond]
+
+
+def read_arrays(case: Case) -> dict[str, np.ndarray]:
+    """The shipped file's arrays as they are, after `load_recording` has checked it whole and the suite's."""
+    load_recording(case)
+    with np.load(recording_path(case), allow_pickle=False) as npz:
+        return {k: npz[k] for k in npz.files}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m compare.usercode.suite_record",
                                      description="Record the check suite's torch trajectories (needs torch).")
     parser.add_argument("--verify", action="store_true",
-                        help="compare fresh recordings with the shipped ones instead of writing; exit 1 on a "
-                             "difference")
+                        help="compare fresh recordings with the shipped ones instead of writing: each quantity "
+                             "that differs, with its largest difference (absolute and relative to the "
+                             f"quantity's scale); exit 1 when one is beyond {BOUND_ULPS} ulps of its scale, 2 "
+                             "when a shipped recording is missing, damaged or another experiment's")
     args = parser.parse_args(argv)
+    with exits.signals_as_exceptions():
+        try:
+            return verify() if args.verify else regenerate()
+        except BaseException as exc:    # one line and a status, never a traceback (`compare.exits`)
+            return exits.report(exc)
+
+
+def verify() -> int:
+    shipped = {case.name: read_arrays(case) for case in RECORDED}   # every file checked before torch runs
+    bad = 0
+    for case in RECORDED:
+        found = differences(shipped[case.name], fresh_recording(case))
+        beyond = [d for d in found if d.beyond]
+        bad += bool(beyond)
+        if not found:
+            print(f"{case.name}: equal", flush=True)
+            continue
+        verdict = "DIFFERS beyond the bound" if beyond else f"within the bound ({BOUND_ULPS} ulps of each scale)"
+        print(f"{case.name}: {verdict}", flush=True)
+        for d in found:
+            print(f"  {d}{'  <- beyond' if d.beyond else ''}", flush=True)
+    print(f"{len(RECORDED) - bad} of {len(RECORDED)} recordings within the bound" +
+          (f"; regenerate them with `{REGENERATE}` if the change is meant" if bad else ""))
+    return 1 if bad else 0
+
+
+def regenerate() -> int:
     from compare.usercode.trace import save_trace
 
-    bad = 0
     for case in RECORDED:
         fresh = fresh_recording(case)
         path = recording_path(case)
-        if args.verify:
-            with np.load(path, allow_pickle=False) as npz:
-                shipped = {k: npz[k] for k in npz.files}
-            found = differences(shipped, fresh)
-            bad += bool(found)
-            print(f"{case.name}: {'differs: ' + ', '.join(found) if found else 'equal'}")
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            save_trace(path, fresh)
-            print(f"{case.name}: {int(fresh['epoch'].shape[0])} updates -> {path} ({path.stat().st_size} bytes)")
-    return 1 if bad else 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_trace(path, fresh)
+        print(f"{case.name}: {int(fresh['epoch'].shape[0])} updates -> {path} ({path.stat().st_size} bytes)")
+    return 0
 
 
 if __name__ == "__main__":
