@@ -11,7 +11,6 @@ wall clock also measures the neighbours).
 
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 import tempfile

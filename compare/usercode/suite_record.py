@@ -7,7 +7,7 @@
                                                        # the bound, 2 for a missing, damaged or foreign file
 
 Each file is an ordinary trace (`compare.usercode.trace`: a compressed plain `.npz`, no pickle) of one
-experiment of `compare.usercode.suite.SUITE`, torch's every stage of every update. The bytes are
+experiment of `compare.usercode.suite.RECORDED`, torch's every stage of every update. The bytes are
 reproducible on one machine: the same torch with the same CPU kernels records the same file. On another CPU
 (or under another forced kernel) the last bits of the floats may differ: `compare.usercode.suite_compare`
 holds a fresh recording to the shipped one within a bound measured for that, and says why.
