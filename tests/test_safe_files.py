@@ -171,6 +171,11 @@ def test_every_write_in_the_code_goes_through_atomic_write():
                 ok = not any(c in ast.unparse(node.args[1]) for c in "wax") or "tmp" in ast.unparse(node.args[0])
             else:
                 continue
-            if not ok:
+            if not ok and str(path).replace("\\", "/") not in SANDBOX_WRITERS:
                 offenders.append(f"{path}:{node.lineno}: {text[:90]}")
     assert offenders == []
+
+
+# Writes that need no atomic rename: the judge's child writes the submission's own files into the sandbox's
+# private temporary folder, which nothing but that child reads and which is removed with it.
+SANDBOX_WRITERS = {"compare/grading/child.py"}

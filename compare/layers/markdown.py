@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from compare.files.atomic import atomic_write
 from compare.layers.table import LAYERS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "layers.md"
@@ -45,7 +46,8 @@ def tables() -> str:
 
 def write(doc: Path = DOC) -> None:
     text = doc.read_text(encoding="utf-8")
-    doc.write_text(text[:text.index(MARKER)] + tables(), encoding="utf-8")
+    new = text[:text.index(MARKER)] + tables()
+    atomic_write(doc, lambda tmp: Path(tmp).write_text(new, encoding="utf-8"))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from compare.files.atomic import atomic_write
 from compare.layers.recorded import DATA, RECORD_BOUND
 from compare.layers.table.types import Layer
 
@@ -90,9 +91,14 @@ def main(argv: list[str] | None = None) -> int:
             bad += bool(found)
         else:
             args.out.mkdir(parents=True, exist_ok=True)
-            np.savez_compressed(path, **arrays)
+            atomic_write(path, lambda tmp: _savez(tmp, arrays))
             print(f"wrote {path} ({len(LAYERS[name].cases)} cases, {len(arrays)} arrays)")
     return 1 if bad else 0
+
+
+def _savez(tmp: str, arrays: dict) -> None:
+    with open(tmp, "wb") as handle:     # a handle: np.savez would append .npz to a bare name
+        np.savez_compressed(handle, **arrays)
 
 
 if __name__ == "__main__":
