@@ -91,16 +91,19 @@ def import_words(module: str, allowed: tuple[str, ...], *, folder: bool) -> str:
 
 def signature_keywords(sig: Any, shown: str, name: str, positional: int, names: str) -> tuple[str, ...] | None:
     """The experiment keywords a function of the submission takes, from the signature its process described
-    (`child._signature`); UserCodeError if it cannot take `positional` arguments; None if `sig` is not such
-    a description (the protocol was broken)."""
-    from compare.usercode.load import EXPERIMENT_KEYWORDS, UserCodeError
+    (`child._signature`), as `compare.usercode.load` finds them in-process: the experiment's keywords it
+    names (all of them through **kwargs) and the loss's conventions it names (never through **kwargs);
+    UserCodeError if it cannot take `positional` arguments; None if `sig` is not such a description (the
+    protocol was broken)."""
+    from compare.usercode.load import CONVENTION_KEYWORDS, EXPERIMENT_KEYWORDS, UserCodeError
 
     if not isinstance(sig, dict):
         return None
     if not sig.get("binds"):
         raise UserCodeError(f"{shown}: `{name}{str(sig.get('text', '(...)'))[:200]}` must accept "
                             f"{positional} positional arguments ({names})")
-    if sig.get("var_keyword"):
-        return EXPERIMENT_KEYWORDS
     given = sig.get("keywords") if isinstance(sig.get("keywords"), list) else []
-    return tuple(k for k in EXPERIMENT_KEYWORDS if k in given)
+    conventions = tuple(k for k in CONVENTION_KEYWORDS if k in given)
+    if sig.get("var_keyword"):
+        return EXPERIMENT_KEYWORDS + conventions
+    return tuple(k for k in EXPERIMENT_KEYWORDS if k in given) + conventions
