@@ -115,14 +115,43 @@ def suite_cases() -> tuple | None:
     return SUITE
 
 
-def default_rubric() -> Rubric:
+def default_rubric(submissions: list[Any] | None = None) -> Rubric:
     """What the template asks for: the suite's experiments a file without keywords can express, one point
-    each (drawn fresh); the built-in list where there is no suite."""
+    each (drawn fresh); the built-in list where there is no suite. A class of layer files (`submissions`:
+    more of them layer files than backward files) gets the layer files' default instead
+    (`compare.grading.layers.rubric.default_layer_checks`: each layer of the templates they fill in)."""
+    entries = _layer_entries(submissions or [])
+    if entries is not None:
+        from compare.grading.layers.rubric import default_layer_checks
+        return Rubric(tuple(Check(**c) for c in default_layer_checks(entries)),
+                      source="the layers of the course's templates the files fill in (1 point each)")
     cases = suite_cases()
     if cases is None:
         return Rubric(DEFAULT_CHECKS)
     return Rubric(tuple(Check(c.name, suite=c.name) for c in cases if not c.needs),
                   source="the check suite's experiments the template's interface can express")
+
+
+def _layer_entries(submissions: list[Any]) -> list[Path] | None:
+    """The layer files among `submissions` (a folder: its entry) when they outnumber the files defining
+    `backward` (those that are neither do not count); else None."""
+    from compare.layers.discover import defined_names, is_layer_submission, layer_entry
+    from compare.usercode.load import UserCodeError
+    layers, votes, backward = [], 0, 0
+    for sub in submissions:
+        path = getattr(sub, "path", None)
+        if path is None:
+            continue
+        if is_layer_submission(path):
+            votes += 1
+            try:
+                layers.append(layer_entry(path, sub.name) if path.is_dir() else path)
+            except UserCodeError:
+                pass     # several candidates: that submission's error, when it is graded
+        elif not path.is_dir() and "backward" in defined_names(path) or path.is_dir() and any(
+                "backward" in defined_names(p) for p in path.glob("*.py")):
+            backward += 1
+    return layers if votes > backward else None
 
 
 def suite_checks(choice: str) -> tuple[Check, ...]:

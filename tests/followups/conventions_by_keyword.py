@@ -3,8 +3,6 @@ conventions: `l2` (the loss gains l2/2 sum W^2, so dW gains l2 W) and `reduction
 losses added, no division by the batch). Right only when it receives them: `check FILE.py --l2 0.1
 --reduction sum` must pass them in-process and in an isolated process alike."""
 
-import numpy as np
-
 
 def backward(weights, biases, activations, targets, l2=0.0, reduction="mean"):
     B = targets.shape[0] if reduction == "mean" else 1
