@@ -22,6 +22,17 @@ def layer_file(path: str) -> bool:
     return is_layer_submission(path)
 
 
+def layers_beside_backward(path: str) -> str:
+    """The layer functions of a file that also defines `backward` (checked as a backward file), named for a
+    note (at most three, then "..."); "" for any other file."""
+    from compare.layers.discover import defined_names
+    from compare.layers.table import function_names
+
+    names = defined_names(path)
+    found = [fn for fn in function_names() if fn in names] if "backward" in names else []
+    return ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
+
+
 def _entry(path: str) -> str:
     """The file checked: `path`, or a folder's entry (UserCodeError, exit 2, naming the candidates)."""
     from pathlib import Path

@@ -86,7 +86,9 @@ def import_words(module: str, allowed: tuple[str, ...], *, folder: bool) -> str:
         return f"a submission may not import `{top}` here (it may import: {may})"
     where = "in your folder" if folder else "with it (submit a folder holding your file and its helper modules)"
     return (f"`{top}` is neither a module a submission may import here ({may}) nor a file of yours: if it is "
-            f"your own helper module, include {top}.py {where}")
+            f"your own helper module, include {top}.py {where}" + (
+                f" (`{module}`: `{top}` is a package, so include its folder {top}/ with its __init__.py)"
+                if "." in module else ""))
 
 
 def signature_keywords(sig: Any, shown: str, name: str, positional: int, names: str) -> tuple[str, ...] | None:
