@@ -17,6 +17,8 @@ A rubric is a TOML file:
     name = "two outputs"          # required, unique
     experiment = "exercise1"      # a preset name or a TOML path (relative to the rubric); default "hiring"
     # suite = "batches"           # or an experiment of the check suite, by name (instead of `experiment`)
+    # fallback = false            # batches, square, long: only in their own setting (default: in the closest
+                                  # one a file supports where it raises NotImplementedError, as `check` does)
     points = 2                    # >= 0; default 1
     epochs = 20                   # any experiment key of `[train]` / `[network]` as an override
     # fresh = true                # draw new weights and data (default); false: the experiment's own
@@ -53,7 +55,8 @@ from compare.files.bounded import TOML_BYTES, read_text
 FEEDBACK = ("hints", "location", "verdict")
 REFERENCES = ("auto", "torch", "numpy")
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
-CHECK_KEYS = {"name", "experiment", "suite", "points", "fresh", "sizes", "samples", "seed", "feedback", "visibility"}
+CHECK_KEYS = {"name", "experiment", "suite", "points", "fresh", "sizes", "samples", "seed", "feedback", "visibility",
+              "fallback"}
 TOP_KEYS = {"feedback", "reference", "seed", "check", "suite", "imports"}
 SUITE_CHOICES = ("all", "template")
 
@@ -76,6 +79,8 @@ class Check:
     layer: str | None = None      # a layer of the layer check (then the experiment keys are unused)
     points_per: str = "layer"     # a layer check: "layer" (all or nothing) or "gradient"
     optional: bool = False        # graded only when the submission's keywords can express it (`suite = "all"`)
+    fallback: bool = True         # a suite structure check: in another setting or depth where the file raises
+                                  # NotImplementedError on its own (`compare.grading.versions`)
 
 
 @dataclass(frozen=True)
@@ -242,11 +247,16 @@ def load_rubric(path: str | Path) -> Rubric:
             raise ExperimentError(f"{at}: fresh: expected true or false, found {fresh!r}")
         if not fresh and (sizes is not None or samples is not None):
             raise ExperimentError(f"{at}: sizes and samples apply to drawn experiments only (fresh = true)")
+        fallback = table.get("fallback", True)
+        if not isinstance(fallback, bool) or (suite is None and "fallback" in table):
+            raise ExperimentError(f"{at}: fallback: expected true or false, for a check naming a suite experiment "
+                                  f"(`suite = \"batches\"`), found {fallback!r}")
         overrides = {key: value for key, value in table.items() if key not in CHECK_KEYS}
         checks.append(Check(name, experiment, float(_number(table.get("points", 1), f"{at}: points")), overrides,
                             fresh, tuple(sizes) if sizes else None, samples, table.get("seed"),
                             _choice(table.get("feedback", feedback), FEEDBACK, f"{at}: feedback"),
-                            _choice(table.get("visibility", "visible"), VISIBILITY, f"{at}: visibility"), suite))
+                            _choice(table.get("visibility", "visible"), VISIBILITY, f"{at}: visibility"), suite,
+                            fallback=fallback))
     if len({c.layer is None for c in checks}) > 1:
         raise ExperimentError(f"{where}: layer checks and experiment checks in one rubric: a rubric grades "
                               "layer files or backward files")
