@@ -38,6 +38,7 @@ Without `--rubric`, the default rubric (`default_rubric`) is used: what the less
 (examples/backprop_template.py: no keywords, sigmoid and loss "sum") asks for, i.e. the check suite's
 experiments that a file without keywords can express (`compare.usercode.suite.CORE`: batches, square,
 long), 1 point each (a built-in list where the suite is not there); `suite = "all"` grades the rest too.
+A class of layer files gets each layer of the course templates its files fill in (`default_rubric`).
 Every check is resolved (experiment loaded, overrides validated) before anything is graded: a rubric that
 is not TOML, names an unknown experiment or key, or gives negative points is one line, exit 2.
 """
