@@ -132,3 +132,20 @@ def test_suite_all_does_not_count_what_a_file_says_it_does_not_support_and_fallb
     bad.write_text('[[check]]\nname = "b"\nexperiment = "hiring"\nfallback = false\n')
     done = _run("grade", str(STYLES / "minimal.py"), "--rubric", str(bad))
     assert done.returncode == 2 and "fallback" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_bce_outputs_in_a_rubric_applies_to_the_bce_versions_as_the_check_flag_does(tmp_path):
+    dlai = STYLES / "dlai_style.py"
+    assert _run("check", str(dlai), "--bce-outputs", "sum").returncode == 0     # torch, live: the reference
+    rubric = tmp_path / "bce.toml"
+    rubric.write_text('[[check]]\nname = "b"\nsuite = "batches"\nbce_outputs = "sum"\n')
+    grades = _grade(tmp_path, [dlai, STYLES / "minimal.py"], "--rubric", str(rubric), "--sandbox", "none")
+    g = grades["dlai_style"]
+    assert g["verdict"] == "pass" and g["checks"][0]["ran_as"] == "batches-relu-bce"
+    assert grades["minimal"]["verdict"] == "pass"      # its own setting has no BCE: the key does not apply
+    plain = _grade(tmp_path, [dlai], "--sandbox", "none")["dlai_style"]
+    assert plain["verdict"] == "fail"                  # averaged over the outputs, as torch's default
+    pinned = tmp_path / "pinned.toml"
+    pinned.write_text(rubric.read_text() + "fallback = false\n")
+    done = _run("grade", str(dlai), "--rubric", str(pinned))
+    assert done.returncode == 2 and 'uses loss "bce"' in done.stderr and "Traceback" not in done.stderr

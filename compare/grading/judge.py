@@ -96,6 +96,10 @@ def prepare(rubric: Rubric, seed: int, reference: str) -> list[Prepared]:
                 if check.overrides:
                     base = _overridden(base, check.overrides)
                 versions = prepare_versions(check, seed, k, reference, where, _overridden, Prepared)
+                if "bce_outputs" in check.overrides and all(x.loss != "bce" for x in
+                                                            [base] + [v.experiment for v in versions]):
+                    raise ExperimentError(f"{where}: bce_outputs: neither this experiment nor a version of it "
+                                          "uses loss \"bce\"")
             else:
                 base = load_experiment(check.experiment, check.overrides)
         except ExperimentError as exc:
@@ -106,8 +110,11 @@ def prepare(rubric: Rubric, seed: int, reference: str) -> list[Prepared]:
 
 
 def _overridden(e: Experiment, overrides: dict[str, Any]) -> Experiment:
-    """A suite experiment with a rubric's overrides, validated as any experiment file."""
+    """A suite experiment with a rubric's overrides, validated as any experiment file; `bce_outputs` applies
+    to the BCE ones only (as `check FILE.py --bce-outputs sum` applies it)."""
     import tomllib
+    if overrides.get("loss", e.loss) != "bce":
+        overrides = {k: v for k, v in overrides.items() if k != "bce_outputs"}
 
     from compare.experiment.show import to_toml
     from compare.experiment.sources import experiment_from_document
