@@ -36,6 +36,15 @@ def _grade(tmp_path: Path, paths: list[Path], *options: str) -> tuple[dict, dict
     return document, {Path(s["file"]).stem: s for s in document["submissions"]}
 
 
+def _sandboxes() -> list[str]:
+    from compare.errors import ExperimentError
+    from compare.sandbox.choose import resolve
+    try:
+        return ["none", resolve("bwrap", quiet=True)]
+    except ExperimentError:
+        return ["none"]
+
+
 def _check_statuses(path: Path) -> dict[str, str]:
     done = _run("check", str(path), "--json")
     return {r["layer"]: r["status"] for r in json.loads(done.stdout)["layers"]}
@@ -96,7 +105,7 @@ def test_a_folder_of_layer_files_in_grade_and_check(tmp_path):
     assert (grades["alice"]["score"], grades["alice"]["max_score"], grades["alice"]["verdict"]) == (8.0, 8.0, "pass")
     plain = _check_statuses(folder / "my_layers.py")
     assert set(plain.values()) == {"ok"}
-    for extra in ([], ["--isolate", "--sandbox", "none"]):
+    for extra in ([], *(["--isolate", "--sandbox", level] for level in _sandboxes())):
         done = _run("check", str(folder), "--json", *extra)
         assert done.returncode == 0, done.stderr
         assert {r["layer"]: r["status"] for r in json.loads(done.stdout)["layers"]} == plain
