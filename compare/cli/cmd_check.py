@@ -94,8 +94,16 @@ def _run(args: Any, talk: bool) -> tuple[int, list[dict[str, Any]]]:
     from compare.cli.cmd_check_layers import layer_file, run_layers
     if layer_file(args.file):   # cs231n-style layer functions and no `backward`: `compare.cli.cmd_check_layers`
         return run_layers(args, talk)
+    from compare.cli.cmd_check_layers import layers_beside_backward
+    mixed = layers_beside_backward(args.file)
     if args.layer is not None:
-        raise ExperimentError(f"--layer: {args.file} defines no layer function (affine_forward, ...)")
+        raise ExperimentError(f"--layer: {args.file} defines " + (
+            f"backward, so it is checked as a backward file (its layer functions {mixed} are not); put the layer "
+            "functions in a file of their own" if mixed else "no layer function (affine_forward, ...)"))
+    if mixed:   # checked as a backward file: said, never silently
+        print(f"note: {args.file} defines backward and layer functions ({mixed}): it is checked as a backward file "
+              "and its layer functions are not; to check them, put them in a file without backward "
+              "(`check LAYERS.py`)", file=sys.stderr)
     from compare.usercode.rules import rule_names
     rules = rule_names(args.file)
     if rules:   # a file of update rules (sgd_momentum, rmsprop, adam, ...): `compare.cli.cmd_rulecheck`

@@ -17,8 +17,28 @@ from compare.usercode.load import UserCodeError
 
 
 def layer_file(path: str) -> bool:
-    from compare.layers.discover import is_layer_file
-    return is_layer_file(path)
+    """A layer file, or a folder whose entry is one (`compare.layers.discover.layer_entry`)."""
+    from compare.layers.discover import is_layer_submission
+    return is_layer_submission(path)
+
+
+def layers_beside_backward(path: str) -> str:
+    """The layer functions of a file that also defines `backward` (checked as a backward file), named for a
+    note (at most three, then "..."); "" for any other file."""
+    from compare.layers.discover import defined_names
+    from compare.layers.table import function_names
+
+    names = defined_names(path)
+    found = [fn for fn in function_names() if fn in names] if "backward" in names else []
+    return ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
+
+
+def _entry(path: str) -> str:
+    """The file checked: `path`, or a folder's entry (UserCodeError, exit 2, naming the candidates)."""
+    from pathlib import Path
+
+    from compare.layers.discover import layer_entry
+    return str(layer_entry(Path(path), path)) if Path(path).is_dir() else path
 
 
 def run_layers(args: Any, talk: bool) -> tuple[int, Any]:
@@ -35,12 +55,13 @@ def run_layers(args: Any, talk: bool) -> tuple[int, Any]:
                               "--timeout, --isolate")
     if args.isolate:
         return _report(args, talk, _isolated(args))
+    entry = _entry(args.file)
     budget = Budget(args.timeout, args.file)
     try:
         from compare.layers.discover import load_module
         with budget.running("while importing"):
-            module = load_module(args.file)
-        results = check_file(args.file, args.layer, module=module, wrap=budget.wrap)
+            module = load_module(entry)
+        results = check_file(entry, args.layer, module=module, wrap=budget.wrap)
     except UserStopped as exc:
         raise UserCodeError(str(exc)) from None
     return _report(args, talk, results)
@@ -53,7 +74,8 @@ def _isolated(args: Any) -> list[Any]:
     from compare.layers.discover import defined_names, plan
     from compare.layers.run import check_file
 
-    layers = [layer for layer, _ in plan(defined_names(args.file), args.layer)]
+    entry = _entry(args.file)      # a folder is sent whole; its entry is the file checked
+    layers = [layer for layer, _ in plan(defined_names(entry), args.layer)]
     positional = {fn: (len(layer.forward_args) if fn == layer.forward else len(layer.upstream) + 1)
                   for layer in layers for fn in layer.functions}
     child = None
@@ -61,7 +83,7 @@ def _isolated(args: Any) -> list[Any]:
         from compare.sandbox.choose import resolve
         sandbox = resolve(getattr(args, "sandbox", None) or "auto")
         with IsolatedLayers(args.file, Limits(timeout=args.timeout, output_bytes=64_000, sandbox=sandbox)) as child:
-            return check_file(args.file, args.layer, remote=child.load_layers(sorted(positional), positional))
+            return check_file(entry, args.layer, remote=child.load_layers(sorted(positional), positional))
     except SubmissionEnded as exc:
         raise UserCodeError(f"{args.file}: {exc.reason}") from None
     finally:

@@ -98,7 +98,7 @@ def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     _check_args(args)
     submissions = find_submissions(args.paths, single=bool(args.gradescope))
-    rubric = load_rubric(args.rubric) if args.rubric else default_rubric()
+    rubric = load_rubric(args.rubric) if args.rubric else default_rubric(submissions)
     targets = {flag: ensure_output_file(path, flag) for flag, path in
                (("--csv", args.csv), ("--json", args.json), ("--gradescope", args.gradescope)) if path}
     if args.gradescope and len(submissions) != 1:

@@ -86,21 +86,26 @@ def import_words(module: str, allowed: tuple[str, ...], *, folder: bool) -> str:
         return f"a submission may not import `{top}` here (it may import: {may})"
     where = "in your folder" if folder else "with it (submit a folder holding your file and its helper modules)"
     return (f"`{top}` is neither a module a submission may import here ({may}) nor a file of yours: if it is "
-            f"your own helper module, include {top}.py {where}")
+            f"your own helper module, include {top}.py {where}" + (
+                f" (`{module}`: `{top}` is a package, so include its folder {top}/ with its __init__.py)"
+                if "." in module else ""))
 
 
 def signature_keywords(sig: Any, shown: str, name: str, positional: int, names: str) -> tuple[str, ...] | None:
     """The experiment keywords a function of the submission takes, from the signature its process described
-    (`child._signature`); UserCodeError if it cannot take `positional` arguments; None if `sig` is not such
-    a description (the protocol was broken)."""
-    from compare.usercode.load import EXPERIMENT_KEYWORDS, UserCodeError
+    (`child._signature`), as `compare.usercode.load` finds them in-process: the experiment's keywords it
+    names (all of them through **kwargs) and the loss's conventions it names (never through **kwargs);
+    UserCodeError if it cannot take `positional` arguments; None if `sig` is not such a description (the
+    protocol was broken)."""
+    from compare.usercode.load import CONVENTION_KEYWORDS, EXPERIMENT_KEYWORDS, UserCodeError
 
     if not isinstance(sig, dict):
         return None
     if not sig.get("binds"):
         raise UserCodeError(f"{shown}: `{name}{str(sig.get('text', '(...)'))[:200]}` must accept "
                             f"{positional} positional arguments ({names})")
-    if sig.get("var_keyword"):
-        return EXPERIMENT_KEYWORDS
     given = sig.get("keywords") if isinstance(sig.get("keywords"), list) else []
-    return tuple(k for k in EXPERIMENT_KEYWORDS if k in given)
+    conventions = tuple(k for k in CONVENTION_KEYWORDS if k in given)
+    if sig.get("var_keyword"):
+        return EXPERIMENT_KEYWORDS + conventions
+    return tuple(k for k in EXPERIMENT_KEYWORDS if k in given) + conventions

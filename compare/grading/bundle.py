@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from compare.usercode.load import UserCodeError, entry_point
@@ -96,13 +97,15 @@ def _walk(folder: Path, shown: str) -> list[tuple[str, Path]]:
     return found
 
 
-def read_submission(path: Path, shown: str) -> tuple[str, list[tuple[str, bytes]]]:
+def read_submission(path: Path, shown: str, find_entry: Callable[[Path, str], Path] = entry_point
+                    ) -> tuple[str, list[tuple[str, bytes]]]:
     """(entry's relative path, [(relative path, bytes)]) of a submission file or folder. UserCodeError (the
-    submission's error) for anything that cannot be sent: not a file, over a cap, no entry point."""
+    submission's error) for anything that cannot be sent: not a file, over a cap, no entry point.
+    `find_entry`: a folder's entry (a layer file's: `compare.layers.discover.layer_entry`)."""
     if os.path.islink(path) and not path.exists():
         raise UserCodeError(f"{shown}: a symbolic link that leads nowhere (or in a loop)")
     if path.is_dir():
-        entry = entry_point(path, shown)
+        entry = find_entry(path, shown)
         files, total = [], 0
         for rel, p in _walk(path, shown):
             data = _read(p, f"{shown}/{rel}", MAX_SOURCE, follow=False)

@@ -8,24 +8,21 @@ hints are exactly `check`'s. A check scores its points when every stage of every
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from compare.diagnosis.location import location_text
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment.definition import Experiment
 from compare.experiment.sources import load_experiment
-from compare.grading.draw import fresh
 from compare.grading.isolate import Isolated
 from compare.grading.limits import Limits, SubmissionEnded
-from compare.grading.reference import LABEL, numpy_trace
+from compare.grading.reference import LABEL
 from compare.grading.rubric import Check, Rubric
+from compare.grading.versions import NOT_IMPLEMENTED, drawn, fall_back
 from compare.usercode.load import UserCodeError
 from compare.usercode.trace import Trace
 
@@ -48,6 +45,9 @@ class Prepared:
     experiment: Experiment
     trace: Trace | None
     needs: tuple[str, ...] = ()
+    versions: tuple[Prepared, ...] = ()   # a structure check's other settings and depths (`compare.grading.versions`)
+    setting: str = ""                     # a suite check's setting and depth, in words
+    version: str = ""                     # a version's suite name (`batches-relu-softmax`)
 
 
 @dataclass(frozen=True)
@@ -86,39 +86,35 @@ def prepare(rubric: Rubric, seed: int, reference: str) -> list[Prepared]:
             out.append(Prepared(check, prepare_layer(check, seed, k, reference), None))  # type: ignore[arg-type]
             continue
         needs: tuple[str, ...] = ()
+        setting, versions = "", ()
         try:
             if check.suite is not None:
+                from compare.grading.versions import prepare_versions
                 from compare.usercode.suite import case
                 suite_case = case(check.suite)
-                base, needs = suite_case.experiment(), tuple(suite_case.needs)
+                base, needs, setting = suite_case.experiment(), tuple(suite_case.needs), suite_case.where()
                 if check.overrides:
                     base = _overridden(base, check.overrides)
+                versions = prepare_versions(check, seed, k, reference, where, _overridden, Prepared)
+                if "bce_outputs" in check.overrides and all(x.loss != "bce" for x in
+                                                            [base] + [v.experiment for v in versions]):
+                    raise ExperimentError(f"{where}: bce_outputs: neither this experiment nor a version of it "
+                                          "uses loss \"bce\"")
             else:
                 base = load_experiment(check.experiment, check.overrides)
         except ExperimentError as exc:
-            raise ExperimentError(f"{where}: {exc}") from None
-        for attempt in range(8):
-            draw_seed = check.seed if check.seed is not None else int(
-                np.random.SeedSequence([seed, k, attempt]).generate_state(1)[0] % 2**31)
-            e = fresh(base, draw_seed, sizes=check.sizes, samples=check.samples) if check.fresh else base
-            e = dataclasses.replace(e, name=check.name)
-            try:
-                trace = numpy_trace(e) if reference == "numpy" else None
-            except DivergenceError:
-                if check.seed is not None or not check.fresh:
-                    raise ExperimentError(f"{where}: the reference diverges on this experiment (seed "
-                                          f"{draw_seed}); pick a smaller lr or fewer epochs") from None
-                continue
-            out.append(Prepared(check, e, trace, needs))
-            break
-        else:
-            raise ExperimentError(f"{where}: the reference diverged on 8 draws; pick a smaller lr")
+            raise ExperimentError(exc if str(exc).startswith(where) else f"{where}: {exc}") from None
+        e, trace = drawn(check, base, where, [seed, k], reference)
+        out.append(Prepared(check, e, trace, needs, versions, setting))
     return out
 
 
 def _overridden(e: Experiment, overrides: dict[str, Any]) -> Experiment:
-    """A suite experiment with a rubric's overrides, validated as any experiment file."""
+    """A suite experiment with a rubric's overrides, validated as any experiment file; `bce_outputs` applies
+    to the BCE ones only (as `check FILE.py --bce-outputs sum` applies it)."""
     import tomllib
+    if overrides.get("loss", e.loss) != "bce":
+        overrides = {k: v for k, v in overrides.items() if k != "bce_outputs"}
 
     from compare.experiment.show import to_toml
     from compare.experiment.sources import experiment_from_document
@@ -176,11 +172,26 @@ def _one_check(code: Any, p: Prepared) -> dict[str, Any]:
                                else f"disagrees with the reference at update {f.get('update')}"))
     except UserCodeError as exc:
         text = str(exc)
+        result["not_implemented"] = NOT_IMPLEMENTED in text      # `_graded` may then try the check's versions
         if hints and exc.user_traceback.strip():
             text += "\n" + exc.user_traceback.rstrip("\n")
         result.update(verdict="error", message=text if hints else "error: " + text.split("\n")[0])
     except DivergenceError as exc:
         result.update(verdict="error", message=f"diverged: {exc}")
+    return result
+
+
+def _graded(code: Any, p: Prepared) -> dict[str, Any]:
+    """One check; a structure check the submission raises NotImplementedError on, in its closest version."""
+    result = _one_check(code, p)
+    if result.pop("not_implemented", False):
+        if p.versions:
+            return fall_back(code, p, result, _one_check, cannot_express)
+        if p.check.optional:   # `suite = "all"`: a setting the file says it does not support, as check says it
+            first = (result["message"].splitlines() or [""])[0]
+            result.update(verdict="skipped", max_score=0.0, message=f"not graded: the submission raised "
+                          f"NotImplementedError on it (suite = \"all\" grades the experiments a submission "
+                          f"supports): {first}")
     return result
 
 
@@ -213,7 +224,7 @@ def grade_submission(sub: Submission, checks: list[Prepared], limits: Limits) ->
                     not_run(reason, "error")
                 else:
                     for p in checks:
-                        results.append(_one_check(code, p))
+                        results.append(_graded(code, p))
             except SubmissionEnded as exc:
                 verdict, reason = exc.kind, f"{sub.name}: {exc.reason}"
                 if len(results) < len(checks):
@@ -230,6 +241,10 @@ def grade_submission(sub: Submission, checks: list[Prepared], limits: Limits) ->
         if bad:   # "error": no check could be judged at all; else some were, and some of those not passed
             verdict = "fail" if any(r["verdict"] in ("pass", "fail") for r in results) else "error"
             reason = f"{bad[0]['name']}: {bad[0]['message'].splitlines()[0] if bad[0]['message'] else ''}"
+    elsewhere = sorted({r["setting"] for r in results if r.get("ran_as")})
+    if verdict == "pass" and elsewhere:   # said in the table's row too, as check's table says it
+        reason = (f"{', '.join(r['name'] for r in results if r.get('ran_as'))} ran in {'; '.join(elsewhere)} (the "
+                  "closest setting the submission supports)")
     for r in results:
         r["message"] = bounded(r["message"], MAX_MESSAGE)
         if r.get("failure") and isinstance(r["failure"].get("hint"), str):

@@ -17,6 +17,8 @@ A rubric is a TOML file:
     name = "two outputs"          # required, unique
     experiment = "exercise1"      # a preset name or a TOML path (relative to the rubric); default "hiring"
     # suite = "batches"           # or an experiment of the check suite, by name (instead of `experiment`)
+    # fallback = false            # batches, square, long: only in their own setting (default: in the closest
+                                  # one a file supports where it raises NotImplementedError, as `check` does)
     points = 2                    # >= 0; default 1
     epochs = 20                   # any experiment key of `[train]` / `[network]` as an override
     # fresh = true                # draw new weights and data (default); false: the experiment's own
@@ -36,6 +38,7 @@ Without `--rubric`, the default rubric (`default_rubric`) is used: what the less
 (examples/backprop_template.py: no keywords, sigmoid and loss "sum") asks for, i.e. the check suite's
 experiments that a file without keywords can express (`compare.usercode.suite.CORE`: batches, square,
 long), 1 point each (a built-in list where the suite is not there); `suite = "all"` grades the rest too.
+A class of layer files gets each layer of the course templates its files fill in (`default_rubric`).
 Every check is resolved (experiment loaded, overrides validated) before anything is graded: a rubric that
 is not TOML, names an unknown experiment or key, or gives negative points is one line, exit 2.
 """
@@ -53,7 +56,8 @@ from compare.files.bounded import TOML_BYTES, read_text
 FEEDBACK = ("hints", "location", "verdict")
 REFERENCES = ("auto", "torch", "numpy")
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
-CHECK_KEYS = {"name", "experiment", "suite", "points", "fresh", "sizes", "samples", "seed", "feedback", "visibility"}
+CHECK_KEYS = {"name", "experiment", "suite", "points", "fresh", "sizes", "samples", "seed", "feedback", "visibility",
+              "fallback"}
 TOP_KEYS = {"feedback", "reference", "seed", "check", "suite", "imports"}
 SUITE_CHOICES = ("all", "template")
 
@@ -76,6 +80,8 @@ class Check:
     layer: str | None = None      # a layer of the layer check (then the experiment keys are unused)
     points_per: str = "layer"     # a layer check: "layer" (all or nothing) or "gradient"
     optional: bool = False        # graded only when the submission's keywords can express it (`suite = "all"`)
+    fallback: bool = True         # a suite structure check: in another setting or depth where the file raises
+                                  # NotImplementedError on its own (`compare.grading.versions`)
 
 
 @dataclass(frozen=True)
@@ -115,14 +121,43 @@ def suite_cases() -> tuple | None:
     return SUITE
 
 
-def default_rubric() -> Rubric:
+def default_rubric(submissions: list[Any] | None = None) -> Rubric:
     """What the template asks for: the suite's experiments a file without keywords can express, one point
-    each (drawn fresh); the built-in list where there is no suite."""
+    each (drawn fresh); the built-in list where there is no suite. A class of layer files (`submissions`:
+    more of them layer files than backward files) gets the layer files' default instead
+    (`compare.grading.layers.rubric.default_layer_checks`: each layer of the templates they fill in)."""
+    entries = _layer_entries(submissions or [])
+    if entries is not None:
+        from compare.grading.layers.rubric import default_layer_checks
+        return Rubric(tuple(Check(**c) for c in default_layer_checks(entries)),
+                      source="the layers of the course's templates the files fill in (1 point each)")
     cases = suite_cases()
     if cases is None:
         return Rubric(DEFAULT_CHECKS)
     return Rubric(tuple(Check(c.name, suite=c.name) for c in cases if not c.needs),
                   source="the check suite's experiments the template's interface can express")
+
+
+def _layer_entries(submissions: list[Any]) -> list[Path] | None:
+    """The layer files among `submissions` (a folder: its entry) when they outnumber the files defining
+    `backward` (those that are neither do not count); else None."""
+    from compare.layers.discover import defined_names, is_layer_submission, layer_entry
+    from compare.usercode.load import UserCodeError
+    layers, votes, backward = [], 0, 0
+    for sub in submissions:
+        path = getattr(sub, "path", None)
+        if path is None:
+            continue
+        if is_layer_submission(path):
+            votes += 1
+            try:
+                layers.append(layer_entry(path, sub.name) if path.is_dir() else path)
+            except UserCodeError:
+                pass     # several candidates: that submission's error, when it is graded
+        elif not path.is_dir() and "backward" in defined_names(path) or path.is_dir() and any(
+                "backward" in defined_names(p) for p in path.glob("*.py")):
+            backward += 1
+    return layers if votes > backward else None
 
 
 def suite_checks(choice: str) -> tuple[Check, ...]:
@@ -213,11 +248,16 @@ def load_rubric(path: str | Path) -> Rubric:
             raise ExperimentError(f"{at}: fresh: expected true or false, found {fresh!r}")
         if not fresh and (sizes is not None or samples is not None):
             raise ExperimentError(f"{at}: sizes and samples apply to drawn experiments only (fresh = true)")
+        fallback = table.get("fallback", True)
+        if not isinstance(fallback, bool) or (suite is None and "fallback" in table):
+            raise ExperimentError(f"{at}: fallback: expected true or false, for a check naming a suite experiment "
+                                  f"(`suite = \"batches\"`), found {fallback!r}")
         overrides = {key: value for key, value in table.items() if key not in CHECK_KEYS}
         checks.append(Check(name, experiment, float(_number(table.get("points", 1), f"{at}: points")), overrides,
                             fresh, tuple(sizes) if sizes else None, samples, table.get("seed"),
                             _choice(table.get("feedback", feedback), FEEDBACK, f"{at}: feedback"),
-                            _choice(table.get("visibility", "visible"), VISIBILITY, f"{at}: visibility"), suite))
+                            _choice(table.get("visibility", "visible"), VISIBILITY, f"{at}: visibility"), suite,
+                            fallback=fallback))
     if len({c.layer is None for c in checks}) > 1:
         raise ExperimentError(f"{where}: layer checks and experiment checks in one rubric: a rubric grades "
                               "layer files or backward files")

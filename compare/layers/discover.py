@@ -60,6 +60,46 @@ def is_layer_file(path: str | Path) -> bool:
     return "backward" not in names and bool(names & set(function_names()) or star_imported_layers(path))
 
 
+def defines_layers(path: str | Path) -> bool:
+    """True when the file itself defines (or imports by name) a function of the interface and no `backward`."""
+    names = defined_names(path)
+    return "backward" not in names and bool(names & set(function_names()))
+
+
+def layer_entry(folder: Path, shown: str) -> Path:
+    """A folder of layer files: its `submission.py`, else the one `.py` file at its top defining layer
+    functions (`defines_layers`). UserCodeError (exit 2, the submission's error) naming the candidates when
+    there is none, or more than one."""
+    files = sorted(p for p in folder.iterdir() if p.suffix == ".py" and not p.name.startswith(".")
+                   and p.is_file() and not p.is_symlink())
+    if any(p.name == "submission.py" for p in files):
+        return folder / "submission.py"
+    defining = [p for p in files if defines_layers(p)]
+    if len(defining) == 1:
+        return defining[0]
+    names = ", ".join(p.name for p in (defining or files)[:6]) + (", ..." if len(defining or files) > 6 else "")
+    if not defining:
+        found = f" (its .py files: {names})" if files else " (it has no .py file at its top)"
+        raise UserCodeError(f"{shown}: no file in this folder defines layer functions (affine_forward, ...){found}; "
+                            "a folder submission's entry is submission.py, else the one file defining them")
+    raise UserCodeError(f"{shown}: {len(defining)} files define layer functions ({names}); name the entry "
+                        "submission.py (importing the others' functions by name), or submit them one at a time")
+
+
+def is_layer_submission(path: str | Path) -> bool:
+    """A layer file, or a folder whose entry (`layer_entry`; `submission.py` included) is one."""
+    folder = Path(path)
+    if not folder.is_dir():
+        return is_layer_file(folder)
+    if (folder / "submission.py").is_file():
+        return is_layer_file(folder / "submission.py")
+    try:
+        files = [p for p in folder.iterdir() if p.suffix == ".py" and p.is_file() and not p.name.startswith(".")]
+    except OSError:
+        return False
+    return any(defines_layers(p) for p in files) and not any("backward" in defined_names(p) for p in files)
+
+
 def plan(names: set[str], only: str | None = None) -> list[tuple[Layer, str]]:
     """(layer, why it is not checked, or "") for every layer the file defines any function of, in the
     table's order; `only`: that layer alone (ExperimentError if unknown or not in the file)."""

@@ -176,10 +176,41 @@ def _not_brought(exc: BaseException, file: Path) -> str:
     top = exc.name.split(".")[0]
     if (file.parent / f"{top}.py").exists() or (file.parent / top).is_dir():
         return ""
+    inside = next((f for f in file.parents if f.name == top), None)
+    if inside is not None:   # cs231n/classifiers/fc_net.py importing cs231n: the package it is part of
+        return (f": it imports `{top}`, the package it is itself inside ({inside}/); Python finds that package "
+                f"from the folder holding {top}/ ({inside.parent.name or inside.parent}/), never from inside it: "
+                f"check a file placed beside the folder {top}/ that imports what it needs from it, or give that "
+                f"folder ({inside.parent.name or inside.parent}/, its entry submission.py) as the submission")
+    sub = _submodule(file, top)
+    if sub:   # `from cs231n.layers import ...`: cs231n is a package, a folder, never a cs231n.py
+        return (f": it imports `{top}.{sub}`, from a package `{top}` that is not beside it (no folder {top}/ in "
+                f"{file.parent.name or file.parent}/) and not installed here. A submission must bring every module "
+                f"of its own that it imports: put the folder {top}/ (its __init__.py and {sub.replace('.', '/')}.py) "
+                f"in the same folder as {file.name}; if `{top}` is a library, only the standard library and numpy "
+                "can be counted on")
     return (f": it imports `{top}`, which is not beside it (no {top}.py in {file.parent.name or file.parent}/) and "
             f"not installed here. A submission must bring every module of its own that it imports: put {top}.py "
             f"in the same folder as {file.name}; if `{top}` is a library, only the standard library and numpy "
             "can be counted on")
+
+
+def _submodule(file: Path, top: str) -> str:
+    """The first module the file imports from inside package `top` (`layers` for `from top.layers import x`,
+    `import top.layers`), or ""."""
+    import ast
+
+    try:
+        tree = ast.parse(file.read_bytes())
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return ""
+    for node in ast.walk(tree):
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                 [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+        for name in names:
+            if name.startswith(top + "."):
+                return name[len(top) + 1:]
+    return ""
 
 
 def load_user_code(path: str | Path) -> UserCode:

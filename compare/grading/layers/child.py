@@ -4,7 +4,8 @@ The same process as `compare/grading/child.py` (loaded by path: the same limits,
 framing, `wire.py`), answering the layer check's requests. A layer's cache never leaves this process: it is
 kept here and named by a handle.
 
-    {"op": "load", "source", "filename", "names": [...], "positional": {name: n}}
+    {"op": "load", "source", "filename", "names": [...], "positional": {name: n}}   (a folder: "files", "entry",
+        "allowed" as child.py's, + one uint8 array per file, instead of "source" and "filename")
         -> {"ok": true, "functions": {name: {"callable", "type", "binds", "text"}}}
     {"op": "layer_call", "fn": name, "args": [tree, ...]} + arrays       tree: {"a": i} an array, {"d": {k: tree}}
         -> {"ok": true, "kind": "tuple" | "list" | "single", "items": [item, ...],   a dict, {"v": x} a number,
@@ -100,12 +101,16 @@ def _serve(fd_in, fd_out):
         if op == "exit":
             return
         if op == "load":
-            filename = request["filename"]
-            module = types.ModuleType("submission")
-            module.__file__ = filename
-            sys.modules["submission"] = module
             try:
-                exec(compile(request["source"], filename, "exec"), module.__dict__)
+                if "files" in request:    # a folder: written under submission/, its entry imported from there
+                    filename = os.path.join(os.getcwd(), "submission") + os.sep
+                    module = child._load(request, arrays, filename.rstrip(os.sep))
+                else:
+                    filename = request["filename"]
+                    module = types.ModuleType("submission")
+                    module.__file__ = filename
+                    sys.modules["submission"] = module
+                    exec(compile(request["source"], filename, "exec"), module.__dict__)
                 functions = {}
                 for name in request["names"]:
                     fn = getattr(module, name, None)

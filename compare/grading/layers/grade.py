@@ -15,11 +15,13 @@ from typing import Any
 import numpy as np
 
 from compare.errors import ExperimentError
+from compare.grading.layers.rubric import template_of, touched
 from compare.grading.limits import Limits, SubmissionEnded
-from compare.layers.discover import defined_names, plan
+from compare.layers.discover import defined_names, layer_entry, plan
 from compare.layers.recorded import Recorded, cases_from_arrays, load_cases
 from compare.layers.results import LayerResult
 from compare.layers.table import layer_named
+from compare.layers.unwritten import unwritten_functions
 from compare.layers.verdict import explanation
 from compare.usercode.load import UserCodeError
 
@@ -71,15 +73,28 @@ def grade_layer_submission(sub: Any, checks: list[Any], limits: Limits) -> dict[
                 names = sorted({fn for layer in layers for fn in layer.functions})
                 positional = {fn: (len(layer.forward_args) if fn == layer.forward else len(layer.upstream) + 1)
                               for layer in layers for fn in layer.functions}
-                defined = defined_names(sub.path)
                 try:
+                    entry = layer_entry(sub.path, sub.name) if sub.path.is_dir() else sub.path
+                    defined, unwritten = defined_names(entry), unwritten_functions(entry)
                     functions = child.load_layers(names, positional)
                 except UserCodeError as exc:
                     verdict, reason = "error", str(exc).split("\n")[0]
                     results = [_entry(p, 0.0, "error", f"not run: {reason}") for p in checks]
                 else:
+                    fills = touched(defined)
                     for p, layer in zip(checks, layers):
-                        results.append(_one_layer(p, layer, defined, functions))
+                        template = template_of(layer.name)[0]
+                        if p.check.optional and template not in fills:   # the default rubric: whole templates
+                            results.append(_entry(p, 0.0, "skipped", f"not graded: the file fills in nothing of "
+                                                  f"{template} (the default rubric grades each template a file "
+                                                  "fills in)"))
+                            results[-1]["max_score"] = 0.0
+                        else:
+                            results.append(_one_layer(p, layer, defined, functions, unwritten))
+                    if results and all(r["verdict"] == "skipped" for r in results):
+                        verdict = "error"
+                        reason = (f"{sub.name}: defines no layer function of the interface (affine_forward, "
+                                  "conv_forward_naive, ...; a file that imports them must be given with them)")
             except SubmissionEnded as exc:
                 verdict, reason = exc.kind, f"{sub.name}: {exc.reason}"
                 results += [_entry(p, 0.0, exc.kind, reason) for p in checks[len(results):]]
@@ -87,12 +102,14 @@ def grade_layer_submission(sub: Any, checks: list[Any], limits: Limits) -> dict[
                 child.close()
                 output, strays = child.output, child.strays
     if verdict == "pass":
-        bad = [r for r in results if r["verdict"] != "pass"]
+        bad = [r for r in results if r["verdict"] not in ("pass", "skipped")]
         if bad:
             verdict = "fail" if any(r["verdict"] in ("pass", "fail") for r in results) else "error"
             reason = f"{bad[0]['name']}: {bad[0]['message'].splitlines()[0] if bad[0]['message'] else ''}"
     return {"file": sub.name, "path": None if sub.path is None else str(sub.path),
-            "score": float(sum(r["score"] for r in results)), "max_score": max_score, "verdict": verdict,
+            "score": float(sum(r["score"] for r in results)),
+            "max_score": max_score - sum(p.check.points for p, r in zip(checks, results) if r["verdict"] == "skipped"),
+            "verdict": verdict,
             "reason": reason, "checks": results, "output": output, "processes_ended": strays}
 
 
@@ -102,7 +119,8 @@ def _entry(p: Any, score: float, verdict: str, message: str, failure: Any = None
             "visibility": p.check.visibility}
 
 
-def _one_layer(p: Any, layer: Any, defined: set[str], functions: dict[str, Any]) -> dict[str, Any]:
+def _one_layer(p: Any, layer: Any, defined: set[str], functions: dict[str, Any],
+               unwritten: frozenset[str] = frozenset()) -> dict[str, Any]:
     from compare.layers.check import check_layer
 
     try:
@@ -115,12 +133,15 @@ def _one_layer(p: Any, layer: Any, defined: set[str], functions: dict[str, Any])
     if problems:
         return _entry(p, 0.0, "error", f"{problems[0]}; expected {layer.forward_signature()} and "
                                        f"{layer.backward_signature() if layer.backward else 'no backward'}")
-    result = check_layer(layer, {fn: functions[fn] for fn in layer.functions}, list(p.experiment.cases))
+    result = check_layer(layer, {fn: functions[fn] for fn in layer.functions}, list(p.experiment.cases),
+                         unwritten=unwritten)
     return _scored(p, layer, result)
 
 
 def _scored(p: Any, layer: Any, r: LayerResult) -> dict[str, Any]:
-    verdict = {"ok": "pass", "failed": "fail"}.get(r.status, "error")
+    # "not checked": a function not written yet (the template's body, or NotImplementedError): 0 points, as
+    # a layer the file does not define; "error" is a layer that cannot be used as it is
+    verdict = {"ok": "pass", "failed": "fail", "not checked": "fail"}.get(r.status, "error")
     if p.check.points_per == "gradient":
         expected = [i for i in layer.items if i not in layer.state or any(i in c.ref for c in p.experiment.cases)]
         good = sum(1 for i in r.items if i.ok and i.name in expected)
@@ -130,6 +151,8 @@ def _scored(p: Any, layer: Any, r: LayerResult) -> dict[str, Any]:
     if verdict == "pass":
         worst = r.max_rel_diff
         message = f"agrees with torch everywhere (largest relative difference {worst:.2g}; {p.experiment.describe()})"
+    elif r.status == "not checked":
+        message = f"not checked: {r.failure.message if r.failure else 'not written yet'}"
     elif p.check.feedback == "verdict":
         message = "disagrees with torch" if verdict == "fail" else "error: cannot be used as it is"
     elif p.check.feedback == "hints":

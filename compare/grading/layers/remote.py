@@ -23,7 +23,8 @@ import numpy as np
 from compare.errors import ExperimentError
 from compare.files.bounded import read_bytes
 from compare.grading import wire
-from compare.grading.bundle import MAX_SOURCE
+from compare.grading.answers import import_words
+from compare.grading.bundle import MAX_SOURCE, read_submission
 from compare.grading.isolate import Isolated
 from compare.layers.returns import Opaque
 from compare.usercode.load import UserCodeError
@@ -43,23 +44,42 @@ class IsolatedLayers(Isolated):
 
     def load_layers(self, names: list[str], positional: dict[str, int]) -> dict[str, Any]:
         """Import the file in the child; {name: a proxy function, or a string saying why it cannot be one}.
-        UserCodeError for a file that is not UTF-8 or does not import."""
+        UserCodeError for a file that is not UTF-8 or does not import. A folder is sent whole, its entry
+        `compare.layers.discover.layer_entry` (its helper modules import beside it)."""
+        if self.path.is_dir():
+            from compare.layers.discover import layer_entry
+            entry, files = read_submission(self.path, self.name, layer_entry)
+            allowed = None
+            if self._jail is None:   # no sandbox: the rubric's imports, checked by the child
+                from compare.sandbox.modules import visible_names
+                allowed = sorted(visible_names(self.limits.imports))
+            self._send({"op": "load", "files": [[rel, k] for k, (rel, _) in enumerate(files)], "entry": entry,
+                        "allowed": allowed, "names": names, "positional": positional},
+                       [np.frombuffer(data, dtype=np.uint8) for _, data in files], "importing")
+            return self._functions(names)
         try:
             source = read_bytes(self.path, self.name, MAX_SOURCE).decode("utf-8")
         except ExperimentError as exc:
-            raise UserCodeError(f"{exc}; a submission is one Python file") from None
+            raise UserCodeError(f"{exc}; a submission is one Python file, or a folder") from None
         except UnicodeDecodeError:
             raise UserCodeError(f"{self.name}: is not UTF-8 text") from None
         self._send({"op": "load", "source": source, "filename": str(self.path.resolve()), "names": names,
                     "positional": positional}, [], "importing")
+        return self._functions(names)
+
+    def _functions(self, names: list[str]) -> dict[str, Any]:
+        """The child's answer to "load": {name: a proxy, or why it cannot be one}."""
         reply, _ = self._receive("while importing")
         if not reply.get("ok"):
             exc = self._failed(reply.get("error"), "while importing")
             if not isinstance(exc, Exception):
                 raise exc
             first = (str(reply["error"].get("message", "")).strip().splitlines() or [""])[0]
-            raise UserCodeError(f"{self.name}: does not import ({type(exc).__name__}: {first})",
-                                str(reply["error"].get("traceback", "")))
+            text = f"{type(exc).__name__}: {first}"
+            module = reply["error"].get("module")
+            if isinstance(module, str) and module and type(exc).__name__ == "ModuleNotFoundError":
+                text += "; " + import_words(module, self.limits.imports, folder=self.path.is_dir())
+            raise UserCodeError(f"{self.name}: does not import ({text})", str(reply["error"].get("traceback", "")))
         found = reply.get("functions")
         if not isinstance(found, dict):
             raise self._end("error", "broke the grader's protocol while importing")
