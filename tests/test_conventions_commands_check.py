@@ -168,8 +168,6 @@ def test_check_rules_json_carries_them(capsys):
     assert code == 0 and results and all(r["conventions"]["l2"] == 0.1 for r in results)
 
 
-@pytest.mark.xfail(strict=True, reason="compare/grading/isolate.py passes only EXPERIMENT_KEYWORDS to an isolated "
-                   "file, not the conventions (its `_keywords`); remove this mark with that fix")
 def test_check_isolate_tells_an_isolated_file_the_conventions(capsys):
     code, _, err = cli(capsys, check_main, RIGHT, *RUN, "--l2", "0.1", "--reduction", "sum", "--isolate", "--quiet")
     assert code == 0, err

@@ -119,7 +119,8 @@ def test_verify_prints_each_difference_and_exits_1_beyond_the_bound(tmp_path, mo
     assert line.endswith("<- beyond") and " absolute, " in line and " relative to its scale " in line
     relative = float(line.split(" absolute, ")[1].split(" ")[0])
     assert relative == pytest.approx(PERTURBED, rel=0.05)
-    assert out[-1].startswith(f"{len(SUITE) - 1} of {len(SUITE)} recordings within the bound; regenerate them with `python -m ")
+    assert out[-1].startswith(f"{len(SUITE) - 1} of {len(SUITE)} recordings within the bound; "
+                              "regenerate them with `python -m ")
 
 
 @pytest.mark.parametrize("damage", ["missing", "truncated", "not a trace", "another experiment"])
