@@ -3,7 +3,7 @@
     python -m compare check backprop_template.py            # 检查套件（约一秒）
     python -m compare check backprop_template.py exercise3 --mode all     # 只运行一个实验，边训练边对照
 
-（在存放本文件的文件夹中运行。讲义旁的这份文件名为 backprop_template.py；
+（在存放本文件的文件夹中运行。练习页旁的这份文件名为 backprop_template.py；
 在项目仓库中它是 examples/backprop_template_zh.py，命令里的文件名要相应替换。）
 
 检查套件的结论会说明它覆盖了哪些 batch size、输出个数、层数、激活函数和损失，以及哪些没有覆盖

@@ -74,6 +74,7 @@ def test_the_zh_handout_writes_the_chinese_template_beside_itself(tmp_path):
     assert cmd_report.main(["--handout", "--lang", "zh", "--out", str(out)]) == 0
     zh = ZH.read_text(encoding="utf-8")
     assert (out / "backprop_template.py").read_text(encoding="utf-8") == zh
+    assert "python -m compare check backprop_template.py" in zh      # its commands name it as it lies there
     md = (out / "handout.md").read_text(encoding="utf-8")
     assert zh.strip() in md and EN.read_text(encoding="utf-8").strip() not in md
     # the English handout keeps the English template
