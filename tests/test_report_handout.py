@@ -35,7 +35,8 @@ def test_questions_template_and_check_without_answers(tmp_path, en_report, capsy
         assert text[key] in md
     assert text["hiring_q"].format(epochs=10000, every=1000) in md
     assert text["ex3_q"] in md and text["ex1_q"] in md
-    template = (ROOT / "examples" / "backprop_template.py").read_text(encoding="utf-8")
+    template = (ROOT / "examples" / {"en": "backprop_template.py", "zh": "backprop_template_zh.py"}[lang]).read_text(
+        encoding="utf-8")
     assert (out / "backprop_template.py").read_text(encoding="utf-8") == template
     assert template.strip() in md and "python -m compare check backprop_template.py" in md
     # no answer: no answer heading or text, no verdict, no figure, no program, no number of any run
@@ -94,10 +95,10 @@ def test_a_language_without_a_template_is_refused(tmp_path, capsys, monkeypatch)
     """A language the pages are written in, but whose template this installation lacks: one line, exit 2,
     nothing written (a handout that asks students to fill in a file that is not there is no handout)."""
     from compare.reporting import handout as module
-    monkeypatch.setitem(module.TEMPLATES, "zh", "backprop_template_zh.py")
+    monkeypatch.setitem(module.TEMPLATES, "zh", "backprop_template_missing.py")
     assert handout(tmp_path / "handout", "--lang", "zh") == 2
     out, err = capsys.readouterr()
-    assert out == "" and len(err.splitlines()) == 1 and "--lang zh" in err and "backprop_template_zh.py" in err
+    assert out == "" and len(err.splitlines()) == 1 and "--lang zh" in err and "backprop_template_missing.py" in err
     assert listing(tmp_path) == []
 
 

@@ -2,9 +2,10 @@
 template to fill in, and how to check it. It holds no answer, no result and no verdict: nothing is trained.
 
 The questions are the report's own (`content.question_blocks`), stated with the same epochs and loss
-interval; the template is the package's `examples/backprop_template.py` (installed as compare/examples/),
-also written beside the page. A language without a template is refused (`template_text` returns None):
-a handout is never written without the file it asks students to fill in.
+interval; the template is the package's `examples/backprop_template.py` (`backprop_template_zh.py` in Chinese;
+installed as compare/examples/), written beside the page as backprop_template.py in either language. A language
+without a template is refused (`template_text` returns None): a handout is never written without the file it
+asks students to fill in.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from compare.reporting.text_en import TEXT as EN
 from compare.reporting.text_zh import TEXT as ZH
 
 TEMPLATE = "backprop_template.py"           # its name beside the handout
-TEMPLATES = {"en": "backprop_template.py", "zh": "backprop_template.py"}   # per language, in examples/
+TEMPLATES = {"en": "backprop_template.py", "zh": "backprop_template_zh.py"}   # per language, in examples/
 TEXTS = {"en": EN, "zh": ZH}
 
 
