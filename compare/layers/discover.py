@@ -17,7 +17,7 @@ from typing import Any
 from compare.errors import ExperimentError
 from compare.files.bounded import read_bytes
 from compare.layers.table import LAYERS, Layer, function_names, layer_named
-from compare.usercode.load import UserCodeError, import_user_file
+from compare.usercode.load import UserCodeError, entry_point, import_user_file
 
 SOURCE_BYTES = 16 << 20
 
@@ -70,20 +70,8 @@ def layer_entry(folder: Path, shown: str) -> Path:
     """A folder of layer files: its `submission.py`, else the one `.py` file at its top defining layer
     functions (`defines_layers`). UserCodeError (exit 2, the submission's error) naming the candidates when
     there is none, or more than one."""
-    files = sorted(p for p in folder.iterdir() if p.suffix == ".py" and not p.name.startswith(".")
-                   and p.is_file() and not p.is_symlink())
-    if any(p.name == "submission.py" for p in files):
-        return folder / "submission.py"
-    defining = [p for p in files if defines_layers(p)]
-    if len(defining) == 1:
-        return defining[0]
-    names = ", ".join(p.name for p in (defining or files)[:6]) + (", ..." if len(defining or files) > 6 else "")
-    if not defining:
-        found = f" (its .py files: {names})" if files else " (it has no .py file at its top)"
-        raise UserCodeError(f"{shown}: no file in this folder defines layer functions (affine_forward, ...){found}; "
-                            "a folder submission's entry is submission.py, else the one file defining them")
-    raise UserCodeError(f"{shown}: {len(defining)} files define layer functions ({names}); name the entry "
-                        "submission.py (importing the others' functions by name), or submit them one at a time")
+    return entry_point(folder, shown, defines_layers, "layer functions",
+                       "submit them one at a time (a submission.py may import the others' functions by name)")
 
 
 def is_layer_submission(path: str | Path) -> bool:

@@ -142,23 +142,26 @@ def _defines_backward(file: Path) -> bool:
     return False
 
 
-def entry_point(folder: Path, shown: str) -> Path:
-    """A submission folder's entry: its `submission.py`, else the one `.py` file at its top that defines
-    `backward`. UserCodeError (exit 2) naming the candidates when there is none, or more than one."""
+def entry_point(folder: Path, shown: str, defines: Callable[[Path], bool] | None = None,
+                what: str = "backward", several: str = "keep backward in one file") -> Path:
+    """A submission folder's entry: its `submission.py`, else the one `.py` file at its top for which
+    `defines` holds (default: it defines `backward`; `what` names that in messages). UserCodeError (exit 2)
+    naming the candidates when there is none, or more than one (`several`: what to do then)."""
+    defines = defines or _defines_backward
     files = sorted(p for p in folder.iterdir() if p.suffix == ".py" and not p.name.startswith(".")
                    and p.is_file() and not p.is_symlink())
     if any(p.name == "submission.py" for p in files):
         return folder / "submission.py"
-    defining = [p for p in files if _defines_backward(p)]
+    defining = [p for p in files if defines(p)]
     if len(defining) == 1:
         return defining[0]
     names = ", ".join(p.name for p in (defining or files)[:6]) + (", ..." if len(defining or files) > 6 else "")
     if not defining:
         found = f" (its .py files: {names})" if files else " (it has no .py file at its top)"
-        raise UserCodeError(f"{shown}: no file in this folder defines backward{found}; a folder submission's "
-                            "entry is submission.py, else the one file defining backward")
-    raise UserCodeError(f"{shown}: {len(defining)} files define backward ({names}); name the entry "
-                        "submission.py, or keep backward in one file")
+        raise UserCodeError(f"{shown}: no file in this folder defines {what}{found}; a folder submission's "
+                            f"entry is submission.py, else the one file defining {what}")
+    raise UserCodeError(f"{shown}: {len(defining)} files define {what} ({names}); name the entry "
+                        f"submission.py, or {several}")
 
 
 def _forget_siblings(before: set[str], folder: Path) -> None:
