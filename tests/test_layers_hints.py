@@ -29,7 +29,7 @@ def examples():
                 yield pytest.param(layer.name, m.id, id=f"{layer.name}-{m.id}")
 
 
-@pytest.mark.parametrize("name, mistake", examples())
+@pytest.mark.parametrize("name, mistake", list(examples()))
 def test_a_mistakes_numbers_get_its_hint(name, mistake):
     layer = LAYERS[name]
     m = layer.mistake(mistake)
