@@ -33,6 +33,9 @@ def run_suite_command(args: Any, code: UserCode, talk: bool) -> tuple[int, Any]:
     failed, error = report.first_failure, report.first_error
     if failed is None and error is not None:
         raise UserCodeError(f"{error.message} (check suite, experiment `{error.name}`)", error.user_traceback)
+    if failed is None and not report.ran:
+        from compare.usercode.suite_verdict import nothing_ran
+        raise UserCodeError(nothing_ran(report))
     if talk:
         against = "torch, live" if report.live else "the shipped torch recordings (torch not needed)"
         what = "your forward and backward" if code.forward else "your backward"
