@@ -1,0 +1,110 @@
+"""The README's caps on what we read ("Read", the security section), in their units, at the boundary: a
+file of exactly the cap is read, one byte more is refused with one line naming the cap; a file that grows
+past its cap after its size was checked is refused, never silently cut; an archive of more than 10,000
+members is refused.
+
+The caps come from the README's table, parsed here, not from `compare.files.bounded`.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from compare.errors import ExperimentError
+from compare.experiment.sources import read_csv, read_toml
+from compare.files import bounded
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+MiB = 1 << 20
+
+
+def cap(row_start: str) -> str:
+    """The cap cell of the README's "Read" table row that starts with `row_start`."""
+    for line in README.splitlines():
+        if line.startswith("| " + row_start):
+            return line.rstrip(" |").rsplit("|", 1)[1].strip()
+    raise AssertionError(f"the README's table has no row for {row_start!r}")
+
+
+def mib(text: str) -> int:
+    found = re.match(r"(\d+) MiB", text)
+    assert found, text
+    return int(found.group(1)) * MiB
+
+
+def test_the_readme_caps_parse():
+    assert mib(cap("experiment TOML")) == 16 * MiB
+    assert cap("CSV").startswith("64 MiB, and 2,000,000 numbers")
+
+
+def test_a_toml_file_of_exactly_the_cap_is_read_and_one_byte_more_is_refused(tmp_path):
+    limit = mib(cap("experiment TOML"))
+    body = b'name = "x"\n'
+    path = tmp_path / "e.toml"
+    path.write_bytes(body + b"#" * (limit - len(body) - 1) + b"\n")
+    assert path.stat().st_size == limit
+    assert read_toml(path) == {"name": "x"}
+    path.write_bytes(body + b"#" * (limit - len(body)) + b"\n")
+    with pytest.raises(ExperimentError, match=r"16 MiB"):
+        read_toml(path)
+
+
+def test_a_file_that_grows_past_its_cap_after_the_size_check_is_refused_not_cut(tmp_path, monkeypatch):
+    path = tmp_path / "grows.toml"
+    path.write_bytes(b"a = 1\n")
+    real = bounded.open_regular
+
+    def open_then_grow(p, what, limit):
+        handle = real(p, what, limit)                 # the size check passed: 6 bytes
+        with open(p, "ab") as more:                    # then someone appends past the cap
+            more.write(b"#" * limit)
+        return handle
+
+    monkeypatch.setattr(bounded, "open_regular", open_then_grow)
+    with pytest.raises(ExperimentError, match="more than 1 KiB"):
+        bounded.read_bytes(path, "grows.toml", 1024)
+    # grown to exactly the cap: still whole, still read
+    path.write_bytes(b"a = 1\n")
+    monkeypatch.setattr(bounded, "open_regular", lambda p, what, limit: _grow_to(real, p, what, limit))
+    assert len(bounded.read_bytes(path, "grows.toml", 1024)) == 1024
+
+
+def _grow_to(real, p, what, limit):
+    handle = real(p, what, limit)
+    with open(p, "ab") as more:
+        more.write(b"#" * (limit - 6))
+    return handle
+
+
+def _where(key: str) -> str:
+    return key
+
+
+def test_a_csv_one_byte_over_its_cap_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "d.csv"
+    with path.open("wb") as f:          # sparse: nothing written, the size alone is over the cap
+        f.truncate(mib(cap("CSV").split(",")[0]) + 1)
+    with pytest.raises(ExperimentError, match="64 MiB"):
+        read_csv(path, ["x"], ["t"], _where)
+
+
+def test_an_archive_of_more_than_ten_thousand_members_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "many.npz"
+    one = tmp_path / "one.npy"
+    np.save(one, np.zeros(1))
+    with zipfile.ZipFile(path, "w") as z:
+        for k in range(10_001):
+            z.write(one, f"m{k}.npy")
+    with pytest.raises(ExperimentError, match="10,001 members"):
+        bounded.Archive(path, "many.npz", 64 * MiB, 64 * MiB)
+    with zipfile.ZipFile(path, "w") as z:
+        for k in range(10_000):
+            z.write(one, f"m{k}.npy")
+    with bounded.Archive(path, "many.npz", 64 * MiB, 64 * MiB) as archive:
+        assert len(archive.members) == 10_000
