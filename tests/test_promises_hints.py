@@ -1,0 +1,86 @@
+"""Hints name a mistake only when its numbers fit, to rounding: a factor of exactly 3 on a batch of 3 is the
+batch size, 3.002 is not; a step that differs from torch's by drift alone (a ratio of 1 to rounding) gets no
+"x 1" factor; a correct Adam step off by 3e-7 is not blamed on eps inside the square root, while a step
+computed with eps inside it (by hand here) is. References: hand computations and torch.optim.Adam.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from compare.diagnosis.hints import Setting, constant_factor, factor_hints
+
+RNG = np.random.default_rng(3)
+THEIRS = RNG.normal(size=(4, 3))
+
+
+@pytest.mark.parametrize("factor, named", [(3.0, True), (3.002, False), (2.9999, False), (1 / 3, True),
+                                           (0.3334, False)])
+def test_the_batch_size_is_named_only_for_a_factor_that_is_exactly_it(factor, named):
+    hints = factor_hints(factor * THEIRS, THEIRS, Setting(batch_size=3, n_outputs=5), "dW1")
+    text = " ".join(hints)
+    assert ("B = 3" in text) == named, text
+    assert hints, "a constant factor always gets a sentence"
+    assert f"x {factor:.6g} at every element of dW1" in hints[0]
+
+
+@pytest.mark.parametrize("factor, words", [(5.0, "number of outputs K = 5"), (2.0, "MSE instead of MSE/2"),
+                                           (0.5, "a factor 1/2"), (0.2, "a factor 1/K, K = 5"),
+                                           (-1.0, "exact negative"), (0.25, "divided by 4 where this batch has")])
+def test_each_known_factor_is_named(factor, words):
+    hints = factor_hints(factor * THEIRS, THEIRS, Setting(batch_size=3, n_outputs=5), "dW1")
+    assert hints and words in hints[0], hints
+
+
+def test_a_factor_none_explains_is_given_as_a_number_with_what_it_is_not():
+    hints = factor_hints(7.0 * THEIRS, THEIRS, Setting(batch_size=3, n_outputs=5), "dW1")
+    assert hints == ["yours = torch's x 7 at every element of dW1: a constant factor missing or extra (not the "
+                     "batch size 3, the number of outputs 5 or 2)"]
+
+
+@pytest.mark.parametrize("relative", [1e-9, 1e-7, -3e-8])
+def test_drift_is_no_factor(relative):
+    """A step that differs from torch's by rounding or grown drift only: its ratio is 1, and no sentence
+    claims "x 1"."""
+    ours = THEIRS * (1 + relative)
+    assert factor_hints(ours, THEIRS, Setting(batch_size=3, n_outputs=5), "the step of W1") == []
+    noisy = THEIRS + relative * RNG.normal(size=THEIRS.shape) * np.abs(THEIRS).max()
+    assert factor_hints(noisy, THEIRS, Setting(batch_size=3, n_outputs=5), "the step of W1") == []
+
+
+def test_constant_factor_reads_the_ratio_and_refuses_a_pattern_that_is_not_one():
+    assert constant_factor(2.5 * THEIRS, THEIRS) == pytest.approx(2.5, rel=1e-12)
+    bent = 2.5 * THEIRS
+    bent[0, 0] *= 1.01
+    assert constant_factor(bent, THEIRS) is None
+    assert constant_factor(np.zeros((2, 2)), np.zeros((2, 2))) is None
+
+
+def _adam_first_step_by_hand(p, g, lr, b1, b2, eps, inside: bool) -> np.ndarray:
+    m, v = (1 - b1) * g, (1 - b2) * g * g
+    m_hat, v_hat = m / (1 - b1), v / (1 - b2)
+    denom = np.sqrt(v_hat + eps) if inside else np.sqrt(v_hat) + eps
+    return p - lr * m_hat / denom
+
+
+def test_adam_rule_hints_name_eps_inside_only_when_it_fits():
+    torch = pytest.importorskip("torch")
+    from compare.usercode.rule_hints import rule_hints
+
+    p = RNG.normal(size=(3, 2))
+    g = RNG.normal(size=(3, 2))
+    options = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0}
+    state = {"step": 0.0, "exp_avg": np.zeros_like(p), "exp_avg_sq": np.zeros_like(p)}
+    w = torch.tensor(p.copy(), requires_grad=True)
+    w.grad = torch.tensor(g.copy())
+    torch.optim.Adam([w], lr=1e-3, foreach=False).step()
+    correct = w.detach().numpy()
+    # (consulted only on a disagreement: with eps = 1e-8 the eps-inside step is within 1e-11 of the right one)
+    assert rule_hints("adam", p, g, state, options, correct + 3e-7) == []
+    big = dict(options, eps=1e-2)
+    inside = _adam_first_step_by_hand(p, g, 1e-3, 0.9, 0.999, 1e-2, inside=True)
+    named = rule_hints("adam", p, g, state, big, inside)
+    assert any(h.startswith("eps inside the square root") for h in named), named
+    outside = _adam_first_step_by_hand(p, g, 1e-3, 0.9, 0.999, 1e-2, inside=False)
+    assert rule_hints("adam", p, g, state, big, outside) == []
