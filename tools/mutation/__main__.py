@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.mutation.targets import EXCLUDED_OPERATORS, MODULES
+from tools.mutation.targets import EXCLUDED_OPERATORS, FUNCTIONS, MODULES
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -72,7 +72,7 @@ def config(module: str, timeout: float) -> str:
             f'[cosmic-ray.filters.operators-filter]\nexclude-operators = [{excluded}]\n')
 
 
-def run_module(module: str, work: Path, survivors_only: bool) -> list[Mutant]:
+def run_module(module: str, work: Path, survivors_only: bool, resume: bool = False) -> list[Mutant]:
     """Every mutant of `module` (or only last run's survivors), run in the scratch copy `work`."""
     STATE.mkdir(exist_ok=True)
     slug = module.replace("/", ".")
@@ -94,11 +94,11 @@ def run_module(module: str, work: Path, survivors_only: bool) -> list[Mutant]:
     else:
         keep = None
     cr = [sys.executable, "-m", "cosmic_ray.cli"]
-    subprocess.run([*cr, "init", str(cfg), str(session)], cwd=work, env=env, check=True, capture_output=True)
-    subprocess.run([sys.executable, "-m", "cosmic_ray.tools.filters.operators_filter", str(session), str(cfg)],
-                   cwd=work, env=env, check=True, capture_output=True)
-    if keep is not None:
-        _skip_all_but(session, keep)
+    if not (resume and session.exists()):     # else: the mutants the last, interrupted run did not reach
+        subprocess.run([*cr, "init", str(cfg), str(session)], cwd=work, env=env, check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "cosmic_ray.tools.filters.operators_filter", str(session), str(cfg)],
+                       cwd=work, env=env, check=True, capture_output=True)
+        _skip_all_but(session, keep, FUNCTIONS.get(module))
     pending = _count_pending(session)
     print(f"{module}: {pending} mutants, tests {' '.join(MODULES[module])} ({baseline:.1f} s each at most)",
           flush=True)
@@ -112,14 +112,18 @@ def run_module(module: str, work: Path, survivors_only: bool) -> list[Mutant]:
     return mutants
 
 
-def _skip_all_but(session: Path, keep: set[tuple[str, int]]) -> None:
+def _skip_all_but(session: Path, keep: set[tuple[str, int]] | None, functions: tuple[str, ...] | None) -> None:
+    """Mark as skipped every pending mutant outside `keep` (when given) or outside `functions` (when given)."""
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
+    if keep is None and functions is None:
+        return
     with use_db(str(session), WorkDB.Mode.open) as db:
         for item in list(db.pending_work_items):
             m = item.mutations[0]
-            if (m.operator_name, m.occurrence) not in keep:
+            if (keep is not None and (m.operator_name, m.occurrence) not in keep) or (
+                    functions is not None and m.definition_name not in functions):
                 db.set_result(item.job_id, WorkResult(output="not rerun", worker_outcome=WorkerOutcome.SKIPPED))
 
 
@@ -165,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.mutation", description=__doc__)
     parser.add_argument("modules", nargs="*", help="modules to mutate (default: every module in targets.py)")
     parser.add_argument("--survivors", action="store_true", help="rerun only the last run's surviving mutants")
+    parser.add_argument("--resume", action="store_true",
+                        help="go on with an interrupted run's remaining mutants (the source must be unchanged)")
     parser.add_argument("--list", action="store_true", help="print the modules and their tests, and stop")
     parser.add_argument("--target", type=float, default=90.0, help="the score each module must reach (percent)")
     args = parser.parse_args(argv)
@@ -187,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     worst = 100.0
     try:
         for module in args.modules or list(MODULES):
-            mutants = run_module(module, work, args.survivors)
+            mutants = run_module(module, work, args.survivors, args.resume)
             killed, counted, percent = score(mutants)
             worst = min(worst, percent)
             n_eq = sum(m.outcome == "equivalent" for m in mutants)

@@ -3,29 +3,39 @@ each mutant of a module runs: the few fast tests that pin that module's promises
 
 from __future__ import annotations
 
-# module -> test files (run with -x: the first failure kills the mutant). Order: highest risk first.
+# module -> test files (run with -x: the first failure kills the mutant). Order: highest risk first, fastest
+# tests first within a module.
 MODULES: dict[str, tuple[str, ...]] = {
-    "compare/running/tolerances.py": ("tests/test_mutants_tolerances.py",),
-    "compare/lockstep/harness.py": ("tests/test_mutants_lockstep.py", "tests/test_parity.py"),
-    "compare/lockstep/pair.py": ("tests/test_mutants_lockstep.py", "tests/test_parity.py"),
-    "compare/usercode/check.py": ("tests/test_promises_check.py", "tests/test_check_zoo.py"),
-    "compare/usercode/suite_run.py": ("tests/test_promises_check.py", "tests/test_check_suite.py"),
-    "compare/usercode/suite_verdict.py": ("tests/test_promises_check.py", "tests/test_check_suite.py"),
-    "compare/exits.py": ("tests/test_edges_exits.py",),
-    "numpy_impl/optimizer.py": ("tests/test_mutants_optimizers.py",),
     "numpy_impl/adam.py": ("tests/test_mutants_optimizers.py",),
+    "numpy_impl/optimizer.py": ("tests/test_mutants_optimizers.py",),
     "numpy_impl/rmsprop.py": ("tests/test_mutants_optimizers.py",),
     "numpy_impl/adagrad.py": ("tests/test_mutants_optimizers.py",),
+    "numpy_impl/param_groups.py": ("tests/test_mutants_optimizers.py", "tests/test_optimizer_options.py"),
     "numpy_impl/optimizers.py": ("tests/test_mutants_optimizers.py",),
     "torch_impl/optimizers.py": ("tests/test_mutants_optimizers.py",),
-    "compare/grading/results.py": ("tests/test_promises_grading.py",),
-    "compare/grading/rubric.py": ("tests/test_promises_grading.py", "tests/test_grading_isolation.py"),
-    "compare/files/bounded.py": ("tests/test_promises_bounded.py", "tests/test_edges_input.py"),
+    "compare/running/tolerances.py": ("tests/test_mutants_tolerances.py",),
+    "compare/lockstep/harness.py": ("tests/test_mutants_tolerances.py", "tests/test_mutants_lockstep.py"),
+    "compare/lockstep/pair.py": ("tests/test_mutants_tolerances.py", "tests/test_mutants_lockstep.py"),
+    "compare/lockstep/replay.py": ("tests/test_mutants_lockstep.py",),
+    "compare/usercode/check.py": ("tests/test_promises_check.py",),
+    "compare/usercode/suite_run.py": ("tests/test_promises_check.py", "tests/test_check_suite.py"),
+    "compare/usercode/suite_verdict.py": ("tests/test_promises_check.py", "tests/test_check_suite.py"),
     "compare/diagnosis/hints.py": ("tests/test_promises_hints.py", "tests/test_hints.py", "tests/test_hints_more.py"),
     "compare/diagnosis/mistakes.py": ("tests/test_promises_hints.py", "tests/test_hints.py",
                                       "tests/test_hints_more.py"),
-    "compare/reporting/answers.py": ("tests/test_promises_report.py",),
+    "compare/grading/results.py": ("tests/test_promises_grading.py",),
+    "compare/grading/rubric.py": ("tests/test_promises_grading.py", "tests/test_mutants_rubric.py"),
+    "compare/grading/grade.py": ("tests/test_promises_grading.py",),
+    "compare/files/bounded.py": ("tests/test_promises_bounded.py", "tests/test_edges_input.py"),
+    "compare/exits.py": ("tests/test_edges_exits.py",),
+    "compare/reporting/sections.py": ("tests/test_promises_report.py",),
     "compare/reporting/runs.py": ("tests/test_promises_report.py",),
+}
+
+# Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
+# module -> the names cosmic-ray reports as the mutant's enclosing definition.
+FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "compare/reporting/sections.py": ("exercise2", "seeds_summary", "proof"),
 }
 
 # cosmic-ray's operators that are not a realistic one-line bug here, or that only restate another mutant:

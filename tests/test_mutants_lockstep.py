@@ -1,0 +1,137 @@
+"""The lockstep harness's promises on short runs, against hand counts and deliberate disagreements: every
+update compared, the last included; a disagreement at update k named at update k (its epoch, batch and
+samples), at the stage where it was made; identical starting weights checked before anything runs; the loss
+logged at the epochs asked for; the per-update record as long as the run.
+
+The seed's exercise 3 has 4 samples: stochastic mode is 4 updates an epoch, batch mode 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+from compare.errors import DivergenceError, ParityError  # noqa: E402
+from compare.experiment.sources import load_experiment  # noqa: E402
+from compare.lockstep.harness import run_parity  # noqa: E402
+from numpy_impl.trainer import NumpyTrainer  # noqa: E402
+
+EPOCHS = 3
+
+
+def _experiment(mode: str = "stochastic", **extra):
+    return load_experiment("exercise3", {"epochs": EPOCHS, "mode": mode, "report_every": 1, **extra}, None)
+
+
+def _wrong_at(update: int, *, index: int = 0, delta: float = 1e-6):
+    """A NumPy side that is right except at update `update`: its weight `index` moved by `delta` after that
+    update."""
+    def make(e, weights, biases):
+        trainer = NumpyTrainer(e, weights, biases)
+        step, count = trainer.step, []
+
+        def stepped(samples):
+            count.append(1)
+            out = step(samples)
+            if len(count) == update:
+                trainer.theta[index] += delta
+            return out
+        trainer.step = stepped
+        return trainer
+    return make
+
+
+def test_every_update_is_compared_and_recorded():
+    e = _experiment()
+    seen = []
+    report = run_parity(e, on_epoch=lambda epoch, loss: seen.append((epoch, loss)))
+    assert report.ok and report.updates_checked == EPOCHS * 4
+    assert len(report.per_update) == EPOCHS * 4
+    assert 0 <= report.max_abs_diff == float(report.per_update.max()) < 1e-14
+    assert [epoch for epoch, _ in seen] == list(range(EPOCHS))
+    assert [epoch for epoch, _ in report.numpy.loss_log] == list(range(EPOCHS))
+    assert [loss for _, loss in seen] == [loss for _, loss in report.numpy.loss_log]
+    assert [epoch for epoch, _ in report.max_abs_diff_log] == list(range(EPOCHS))
+    for (_, ours), (_, theirs) in zip(report.numpy.loss_log, report.torch.loss_log):
+        assert ours == pytest.approx(theirs, rel=1e-12)
+    assert report.numpy.updates == report.torch.updates == EPOCHS * 4
+
+
+def test_the_loss_is_logged_at_every_report_every_epochs_and_the_last():
+    e = load_experiment("exercise3", {"epochs": 7, "mode": "batch", "report_every": 3}, None)
+    seen = []
+    report = run_parity(e, on_epoch=lambda epoch, loss: seen.append((epoch, loss is None)))
+    assert [epoch for epoch, _ in report.numpy.loss_log] == [0, 3, 6]
+    assert seen == [(k, k % 3 != 0) for k in range(7)]
+    assert [epoch for epoch, _ in report.max_abs_diff_log] == [0, 3, 6]
+
+
+@pytest.mark.parametrize("update, epoch, batch", [(1, 0, 0), (6, 1, 1), (EPOCHS * 4, EPOCHS - 1, 3)])
+def test_a_disagreement_is_named_at_its_update(update, epoch, batch):
+    e = _experiment()
+    with pytest.raises(ParityError) as caught:
+        run_parity(e, numpy_factory=_wrong_at(update))
+    failure = caught.value.failure
+    assert (failure.update, failure.epoch, failure.batch) == (update, epoch, batch)
+    assert f"update {update} (epoch {epoch}, batch {batch}" in str(caught.value)
+    assert caught.value.report.updates_checked == update
+    assert len(failure.samples) == 1
+
+
+def test_a_disagreement_just_inside_the_fast_paths_atol_is_still_judged_by_the_rule():
+    """A difference above atol but within atol + rtol |torch| passes (the exact rule), far above it fails."""
+    e = _experiment()
+    clean = run_parity(e)
+    w = abs(float(clean.torch.final_weights[0].ravel()[0]))
+    run_parity(e, numpy_factory=_wrong_at(EPOCHS * 4, delta=0.5 * (1e-12 + 1e-9 * w)))
+
+
+def test_starting_weights_that_differ_are_refused_before_the_first_update():
+    def make(e, weights, biases):
+        trainer = NumpyTrainer(e, weights, biases)
+        trainer.theta[3] += 1e-15
+        return trainer
+    with pytest.raises(ParityError, match="initial weights differ before the first update"):
+        run_parity(_experiment(), numpy_factory=make)
+
+
+def test_a_diverging_run_is_a_divergence_not_a_disagreement():
+    e = load_experiment("exercise3", {"epochs": 200, "mode": "batch", "lr": 1e6, "hidden_activation": "identity",
+                                      "output_activation": "identity"}, None)
+    with pytest.raises(DivergenceError, match="training diverged"):
+        run_parity(e)
+
+
+def test_resync_measures_each_update_alone():
+    e = _experiment()
+    free = run_parity(e)
+    synced = run_parity(e, resync=True)
+    assert synced.resync and not free.resync
+    assert synced.updates_checked == free.updates_checked == EPOCHS * 4
+    # a disagreement made once is carried by a free run and wiped by the next resync
+    with pytest.raises(ParityError):
+        run_parity(e, numpy_factory=_wrong_at(2))
+    with pytest.raises(ParityError) as caught:
+        run_parity(e, numpy_factory=_wrong_at(2), resync=True)
+    assert caught.value.failure.update == 2
+
+
+def test_the_replay_names_the_gradient_stage():
+    """A backward wrong at update 6 only: the replay finds the forward right and names the gradient."""
+    def make(e, weights, biases):
+        from numpy_impl.network import backward
+        calls = []
+
+        def wrong_backward(W, Zs, activations, T, workspace=None):
+            calls.append(1)
+            dW, db = backward(W, Zs, activations, T, workspace=workspace)
+            if len(calls) == 6:
+                dW = [dW[0] * 1.5] + list(dW[1:])
+            return dW, db
+        return NumpyTrainer(e, weights, biases, backward_fn=wrong_backward)
+    with pytest.raises(ParityError) as caught:
+        run_parity(_experiment(), numpy_factory=make)
+    failure = caught.value.failure
+    assert failure.update == 6 and failure.stage == "gradient" and failure.parameter == "W1"
