@@ -8,7 +8,6 @@ The seed's exercise 3 has 4 samples: stochastic mode is 4 updates an epoch, batc
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 pytest.importorskip("torch")
