@@ -101,20 +101,32 @@ def test_the_absolute_part_alone_on_a_weight_near_zero(dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_the_optimizer_state_is_held_to_its_promised_tolerance(dtype):
+@pytest.mark.parametrize("optimizer, options, state", [
+    ("adam", {}, "exp_avg"),                                          # a small state: atol decides
+    ("adagrad", {"initial_accumulator_value": 100.0}, "sum"),        # a state of 100: rtol decides
+])
+def test_the_optimizer_state_is_held_to_its_promised_tolerance(dtype, optimizer, options, state):
     """docs/optimizers.md: the state uses the parameters' tolerance in float64, atol 1e-4 + rtol 1e-4 in
-    float32. Adam's first moment nudged after the first update by half of that passes, by twice fails."""
+    float32. A state element nudged after the first update by half of that passes, by twice fails."""
     atol, rtol = promised("float64") if dtype == "float64" else promised_state_float32()
-    e = _experiment(dtype, optimizer="adam")
+    e = _experiment(dtype, optimizer=optimizer, **options)
     clean = run_parity(e)
     probe = NumpyTrainer(e, *_initial(e))
     probe.step(np.arange(e.n_samples))
-    value = abs(float(probe.optimizer.flat_state["exp_avg"][0]))
+    value = abs(float(probe.optimizer.flat_state[state][0]))
     bound = atol + rtol * value
     assert clean.ok
-    run_parity(e, numpy_factory=_nudged(0, 0.5 * bound, state="exp_avg"))
+    run_parity(e, numpy_factory=_nudged(0, 0.5 * bound, state=state))
     with pytest.raises(ParityError, match="optimizer state"):
-        run_parity(e, numpy_factory=_nudged(0, 2.0 * bound, state="exp_avg"))
+        run_parity(e, numpy_factory=_nudged(0, 2.0 * bound, state=state))
+
+
+def test_a_tolerance_is_frozen():
+    from dataclasses import FrozenInstanceError
+
+    from compare.running.tolerances import tolerance_for
+    with pytest.raises(FrozenInstanceError):
+        tolerance_for("float64").atol = 1.0
 
 
 def _initial(e):

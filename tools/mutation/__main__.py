@@ -65,10 +65,10 @@ def test_command(module: str) -> str:
             f"--no-header -W ignore {tests}")
 
 
-def config(module: str, timeout: float) -> str:
+def config(module: str, timeout: float, command: str) -> str:
     excluded = ", ".join(json.dumps(e) for e in EXCLUDED_OPERATORS)
     return (f'[cosmic-ray]\nmodule-path = "{module}"\ntimeout = {timeout:.0f}\nexcluded-modules = []\n'
-            f'test-command = "{test_command(module)}"\n\n[cosmic-ray.distributor]\nname = "local"\n\n'
+            f'test-command = "{command}"\n\n[cosmic-ray.distributor]\nname = "local"\n\n'
             f'[cosmic-ray.filters.operators-filter]\nexclude-operators = [{excluded}]\n')
 
 
@@ -79,14 +79,29 @@ def run_module(module: str, work: Path, survivors_only: bool, resume: bool = Fal
     session = STATE / f"{slug}.sqlite"
     env = {**os.environ, "PYTHONPATH": str(work), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    sock = Path(tempfile.mkdtemp(prefix="warm-")) / "s"
+    server = subprocess.Popen([sys.executable, "-m", "tools.mutation.warm", "serve", str(sock), "120",
+                               *MODULES[module]], cwd=work, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        return _run_module(module, work, env, slug, session, sock, survivors_only, resume)
+    finally:
+        server.kill()
+        server.wait()
+        shutil.rmtree(sock.parent, ignore_errors=True)
+
+
+def _run_module(module: str, work: Path, env: dict[str, str], slug: str, session: Path, sock: Path,
+                survivors_only: bool, resume: bool) -> list[Mutant]:
+    command = f"{sys.executable} -m tools.mutation.warm run {sock}"
     started = time.monotonic()
-    base = subprocess.run(test_command(module).split(), cwd=work, env=env, capture_output=True, text=True)
+    base = subprocess.run(command.split(), cwd=work, env=env, capture_output=True, text=True)
     if base.returncode != 0:
-        tail = (base.stdout + base.stderr).strip().splitlines()[-3:]
-        raise SystemExit(f"{module}: its tests fail before any mutation ({' / '.join(tail)}); fix them first")
+        raise SystemExit(f"{module}: its tests fail before any mutation (exit {base.returncode}: "
+                         f"{test_command(module)}); fix them first")
     baseline = time.monotonic() - started
     cfg = work / f".mutation-{slug}.toml"
-    cfg.write_text(config(module, max(30.0, 5 * baseline)), encoding="utf-8")
+    cfg.write_text(config(module, 180.0, command), encoding="utf-8")
     last = STATE / f"{slug}.json"
     if survivors_only and last.exists():
         previous = json.loads(last.read_text(encoding="utf-8"))
@@ -95,6 +110,7 @@ def run_module(module: str, work: Path, survivors_only: bool, resume: bool = Fal
         keep = None
     cr = [sys.executable, "-m", "cosmic_ray.cli"]
     if not (resume and session.exists()):     # else: the mutants the last, interrupted run did not reach
+        session.unlink(missing_ok=True)
         subprocess.run([*cr, "init", str(cfg), str(session)], cwd=work, env=env, check=True, capture_output=True)
         subprocess.run([sys.executable, "-m", "cosmic_ray.tools.filters.operators_filter", str(session), str(cfg)],
                        cwd=work, env=env, check=True, capture_output=True)
@@ -207,7 +223,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if worst >= args.target else 1
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)       # through the `finally`s: the scratch copy and the server go too
+
+
 if __name__ == "__main__":
+    import signal
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         sys.exit(main())
     except KeyboardInterrupt:
