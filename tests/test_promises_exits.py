@@ -76,3 +76,34 @@ def test_check_mode_all_fails_when_one_mode_fails(tmp_path, wrong_at):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "check FAILED at update 1" in result.stderr
     assert f"samples [{', '.join(['0', '1', '2', '3'][:wrong_at])}" in result.stderr or wrong_at == 1
+
+
+def test_divergence_is_exit_3_with_one_line_and_no_verdict():
+    """docs/exit-codes.md: exit 3, the output so far on stdout (nothing with --json), one line on stderr."""
+    pytest.importorskip("torch")
+    args = ("exercise3", "--mode", "batch", "--epochs", "200", "--lr", "1e6", "--activation", "identity")
+    for extra in ([], ["--json"]):
+        result = _compare(*args, *extra)
+        assert result.returncode == 3, result.stderr
+        assert "parity" not in result.stdout and (result.stdout == "" if extra else "epoch" in result.stdout)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "diverged at update" in lines[0]
+
+
+@pytest.mark.parametrize("args", [["exercise3", "--lr", "-1"], ["no-such-preset"], ["exercise3", "--epochs", "0"]])
+def test_bad_input_is_exit_2_with_one_error_line_and_nothing_on_stdout(args):
+    result = _compare(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "Traceback" not in result.stderr
+
+
+def test_a_reader_that_goes_away_early_ends_the_command_quietly_with_141():
+    process = subprocess.Popen([sys.executable, "-m", "compare", "hiring", "--epochs", "3000"], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()                   # the reader is gone before the first line is written
+    err = process.stderr.read()
+    assert process.wait(timeout=120) == 141
+    assert err == b""
