@@ -22,6 +22,10 @@ STATE = ROOT / ".mutation"            # sessions and the last results, per modul
 INSTALL = "pip install -r requirements-dev.txt"
 
 
+class Unrunnable(Exception):
+    """A module whose tests fail unmutated: reported, and the next module runs."""
+
+
 @dataclass(frozen=True)
 class Mutant:
     module: str
@@ -97,7 +101,7 @@ def _run_module(module: str, work: Path, env: dict[str, str], slug: str, session
     started = time.monotonic()
     base = subprocess.run(command.split(), cwd=work, env=env, capture_output=True, text=True)
     if base.returncode != 0:
-        raise SystemExit(f"{module}: its tests fail before any mutation (exit {base.returncode}: "
+        raise Unrunnable(f"{module}: its tests fail before any mutation (exit {base.returncode}: "
                          f"{test_command(module)}); fix them first")
     baseline = time.monotonic() - started
     cfg = work / f".mutation-{slug}.toml"
@@ -209,7 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     worst = 100.0
     try:
         for module in args.modules or list(MODULES):
-            mutants = run_module(module, work, args.survivors, args.resume)
+            try:
+                mutants = run_module(module, work, args.survivors, args.resume)
+            except Unrunnable as exc:
+                print(exc, flush=True)
+                worst = 0.0
+                continue
             killed, counted, percent = score(mutants)
             worst = min(worst, percent)
             n_eq = sum(m.outcome == "equivalent" for m in mutants)
