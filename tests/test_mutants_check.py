@@ -211,3 +211,46 @@ def test_an_unknown_shape_is_an_error_with_the_expected_shape():
         return [np.zeros((2, 2))] + dW[1:], db
     with pytest.raises(UserCodeError, match=r"dW\[0\] \(the gradient of W1\) has shape \(2, 2\); expected \(3, 5\)"):
         check_against_trace(user_code_from_functions(backward), load_recording(case("batches")))
+
+
+def test_the_reason_an_experiment_was_not_run_quotes_the_files_own_words():
+    def backward(weights, biases, activations, targets, loss="sum"):
+        if loss != "sum":
+            raise NotImplementedError("only sum: for now")
+        return seed_backward(weights, biases, activations, targets)
+    r = run_suite(user_code_from_functions(backward), jobs=1)
+    reason = next(x.reason for x in r.results if x.status == "unsupported")
+    assert reason.startswith("your file raised on it: backward is not implemented yet (NotImplementedError: only "
+                             "sum: for now at "), reason
+
+
+def test_a_forward_without_a_keyword_its_backward_takes_cannot_express_that_experiment():
+    from tests.seed_oracle import sigmoid
+
+    def forward(weights, biases, X):
+        activations = [X]
+        for W, b in zip(weights, biases):
+            activations.append(sigmoid(activations[-1] @ W + b))
+        return activations
+
+    def backward(weights, biases, activations, targets, hidden_activation="sigmoid"):
+        return seed_backward(weights, biases, activations, targets)
+    r = run_suite(user_code_from_functions(backward, forward), jobs=1)
+    reasons = {x.name: x.reason for x in r.results}
+    assert reasons["hidden-tanh"] == "your forward takes no `hidden_activation`"
+    assert reasons["loss-mean"] == "your backward takes no `loss`"
+    assert {x.name for x in r.results if x.status == "ok"} == set(TEMPLATE_LIKE)
+
+
+def test_the_exit_status_of_every_kind_of_report():
+    from compare.usercode.suite_run import CaseResult, SuiteReport
+
+    def report(*statuses):
+        return SuiteReport("x.py", False, [CaseResult(f"c{k}", s, 3, 3) for k, s in enumerate(statuses)])
+    assert (report("ok", "skipped", "unsupported").ok, report("ok", "skipped").exit_code) == (True, 0)
+    assert (report("unsupported", "skipped").ok, report("unsupported", "skipped").exit_code) == (False, 2)
+    assert (report("ok", "error").ok, report("ok", "error").exit_code) == (False, 2)
+    assert (report("ok", "failed", "error").ok, report("ok", "failed", "error").exit_code) == (False, 1)
+    assert report("error", "failed").first_failure.name == "c1"
+    assert report("ok", "error", "error").first_error.name == "c1"
+    assert report().exit_code == 2 and not report().ok
