@@ -254,3 +254,35 @@ def test_the_exit_status_of_every_kind_of_report():
     assert report("error", "failed").first_failure.name == "c1"
     assert report("ok", "error", "error").first_error.name == "c1"
     assert report().exit_code == 2 and not report().ok
+
+
+def test_not_run_rows_carry_no_numbers_and_a_long_reason_is_cut_at_120_characters():
+    words = "x" * 300
+
+    def backward(weights, biases, activations, targets, loss="sum"):
+        if loss != "sum":
+            raise ValueError(words)
+        return seed_backward(weights, biases, activations, targets)
+    r = run_suite(user_code_from_functions(backward), jobs=1)
+    for x in r.results:
+        if x.status in ("skipped", "unsupported"):
+            assert (x.updates_checked, x.max_abs_diff, x.history, x.failure) == (0, 0.0, None, None), x.name
+        if x.status == "skipped":
+            assert x.total_updates == 0
+    reason = next(x.reason for x in r.results if x.status == "unsupported")
+    said = "backward raised ValueError: " + words
+    assert reason == "your file raised on it: " + said[:120]
+
+
+def test_parallel_jobs_give_the_same_verdict_and_a_worker_that_dies_is_one_error():
+    import os
+
+    serial = run_suite(user_code_from_functions(seed_backward), jobs=1)
+    parallel = run_suite(user_code_from_functions(seed_backward), jobs=2)
+    assert [(x.name, x.status, x.updates_checked) for x in parallel.results] == [
+        (x.name, x.status, x.updates_checked) for x in serial.results]
+
+    def dies(weights, biases, activations, targets):
+        os._exit(3)
+    with pytest.raises(UserCodeError, match="process ended while running your code"):
+        run_suite(user_code_from_functions(dies), jobs=2)
