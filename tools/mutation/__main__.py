@@ -37,15 +37,16 @@ class Mutant:
 
 
 def equivalents() -> dict[tuple[str, str, str], str]:
-    """`equivalent.txt`: (module, operator, source line) -> why no test can tell the mutant apart."""
+    """`equivalent.txt`: (module, operator, source line) -> why no test can tell the mutant apart (fields
+    separated by ` || `, which no line of Python holds)."""
     found = {}
     for number, raw in enumerate((HERE / "equivalent.txt").read_text(encoding="utf-8").splitlines(), 1):
         if not raw.strip() or raw.startswith("#"):
             continue
-        parts = [p.strip() for p in raw.split(" | ")]
+        parts = [p.strip() for p in raw.split(" || ")]
         if len(parts) != 4:
-            raise SystemExit(f"tools/mutation/equivalent.txt line {number}: expected 'module | operator | source "
-                             f"line | why', found {raw!r}")
+            raise SystemExit(f"tools/mutation/equivalent.txt line {number}: expected 'module || operator || source "
+                             f"line || why', found {raw!r}")
         found[tuple(parts[:3])] = parts[3]
     return found
 
