@@ -108,3 +108,71 @@ def test_an_archive_of_more_than_ten_thousand_members_is_refused_before_parsing(
             z.write(one, f"m{k}.npy")
     with bounded.Archive(path, "many.npz", 64 * MiB, 64 * MiB) as archive:
         assert len(archive.members) == 10_000
+
+
+def test_only_regular_files_are_read_each_refusal_named(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    regular = ", expected a regular file"
+    cases = [(fifo, "is a FIFO (named pipe)" + regular), (tmp_path, "is a directory" + regular),
+             (Path("/dev/null"), "is a character device" + regular), (tmp_path / "missing.toml", "no such file")]
+    for path, words in cases:
+        with pytest.raises(ExperimentError) as caught:
+            bounded.read_bytes(path, "f", 1024)
+        assert str(caught.value) == f"f: {words}"
+
+
+def test_text_is_utf8_with_a_byte_order_mark_dropped(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"\xef\xbb\xbfa,b\n")
+    assert bounded.read_text(path, "t.csv", 1024) == "a,b\n"
+    path.write_bytes(b"ab\xff")
+    with pytest.raises(ExperimentError, match=r"^t.csv: not UTF-8 \(byte 2\)$"):
+        bounded.read_text(path, "t.csv", 1024)
+    path.write_bytes(b"x" * 1025)
+    with pytest.raises(ExperimentError, match="^t.csv: 1,025 bytes; files of this kind are read up to 1 KiB$"):
+        bounded.read_text(path, "t.csv", 1024)
+
+
+def test_sizes_are_written_in_their_unit():
+    assert bounded._size(1024) == "1 KiB"
+    assert bounded._size(512) == "0.5 KiB"
+    assert bounded._size(3 * MiB // 2) == "1.5 MiB"
+    assert bounded._size(MiB) == "1 MiB"
+
+
+def _npz(path: Path, **arrays) -> Path:
+    np.savez(path, **arrays)
+    return path
+
+
+def test_an_archive_member_is_refused_past_its_cap_by_its_header_and_the_total_counts_every_load(tmp_path):
+    path = _npz(tmp_path / "a.npz", a=np.zeros((3, 4)), b=np.zeros(4))
+    with bounded.Archive(path, "a.npz", MiB, total_cap=MiB, member_cap=96) as archive:
+        assert archive.members["a"].nbytes == 96 and archive.members["b"].nbytes == 32
+        assert archive.load("a").shape == (3, 4)                 # exactly the member cap
+    with bounded.Archive(path, "a.npz", MiB, total_cap=MiB, member_cap=95) as archive:
+        with pytest.raises(ExperimentError, match=r"member `a` declares 96 bytes \(3x4 float64\)"):
+            archive.load("a")
+    with bounded.Archive(path, "a.npz", MiB, total_cap=128) as archive:
+        archive.load("a")
+        archive.load("b")                                         # 96 + 32: exactly the total cap
+    with pytest.raises(ExperimentError, match="members declare 128 bytes in all"):
+        bounded.Archive(path, "a.npz", MiB, total_cap=127)
+    with bounded.Archive(path, "a.npz", MiB, total_cap=MiB, member_cap=200) as archive:
+        seen = []
+        archive.load("a", check=lambda m: seen.append((m.name, m.shape, str(m.dtype))))
+        assert seen == [("a", (3, 4), "float64")]
+
+
+def test_what_is_not_a_whole_npz_is_refused_in_one_line(tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a zip at all")
+    with pytest.raises(ExperimentError, match="not an .npz archive \\(not a zip file"):
+        bounded.Archive(bad, "bad.npz", MiB, MiB)
+    whole = _npz(tmp_path / "w.npz", a=np.zeros(3)).read_bytes()
+    bad.write_bytes(whole[:-10])                                   # the end record cut
+    with pytest.raises(ExperimentError, match="no zip directory at its end"):
+        bounded.Archive(bad, "bad.npz", MiB, MiB)
