@@ -286,3 +286,42 @@ def test_parallel_jobs_give_the_same_verdict_and_a_worker_that_dies_is_one_error
         os._exit(3)
     with pytest.raises(UserCodeError, match="process ended while running your code"):
         run_suite(user_code_from_functions(dies), jobs=2)
+
+
+def _report(*rows):
+    from compare.usercode.suite_run import CaseResult, SuiteReport
+    return SuiteReport("x.py", False, [CaseResult(*row) for row in rows])
+
+
+def test_coverage_names_a_partial_batch_and_a_leaky_slope_only_when_they_ran():
+    covered, _ = coverage(_report(("square", "ok", 3, 3), ("long", "ok", 120, 120)))
+    assert covered[:2] == ["2 experiments, 123 updates", "batch sizes 1, 5"]
+    covered, _ = coverage(_report(("batches", "ok", 6, 6), ("hidden-leaky_relu", "ok", 3, 3)))
+    assert covered[1] == "batch sizes 1, 3 (a last partial batch included)"
+    assert "a leaky_relu slope other than 0.01" not in covered
+    covered, _ = coverage(_report(("leaky-slope", "ok", 3, 3)))
+    assert covered[-1] == "a leaky_relu slope other than 0.01"
+
+
+def test_the_verdict_ends_with_the_ok_line_or_why_nothing_ran(solution_report):
+    assert verdict(solution_report).splitlines()[-1] == ok_line(solution_report)
+    nothing = _report(("loss-mean", "unsupported", 0, 0, 0.0, "your file raised on it: no"),
+                      ("long", "skipped", 0, 0, 0.0, "your backward takes no `x`"))
+    from compare.usercode.suite_verdict import nothing_ran
+    assert nothing_ran(nothing) == ('x.py: no experiment of the check suite ran: loss "mean" (your file raised on '
+                                    'it: no);  (your backward takes no `x`)')   # `long` changes no setting
+    assert verdict(nothing).splitlines()[-1] == nothing_ran(nothing)
+    assert nothing_ran(_report()) == "x.py: no experiment of the check suite ran: none to run"
+
+
+def test_each_kind_of_row_in_the_table():
+    from compare.usercode.suite_verdict import table
+    long_line = "A" * 200
+    text = table(_report(("batches", "error", 0, 6, 0.0, "", long_line + "\nsecond line"),
+                         ("loss-mean", "unsupported", 0, 3, 0.0, "your file raised on it: no"),
+                         ("long", "skipped", 0, 0, 0.0, "your backward takes no `x`")))
+    rows = [re.split(r"\s{2,}", line.strip()) for line in text.splitlines()]
+    assert rows[0] == ["experiment", "network", "batches", "result"]
+    assert rows[1][-1] == "ERROR: " + "A" * 160
+    assert rows[2][-1] == "not run: your file raised on it: no"
+    assert rows[3][-1] == "not run: your backward takes no `x`"
