@@ -325,3 +325,43 @@ def test_each_kind_of_row_in_the_table():
     assert rows[1][-1] == "ERROR: " + "A" * 160
     assert rows[2][-1] == "not run: your file raised on it: no"
     assert rows[3][-1] == "not run: your backward takes no `x`"
+
+
+def test_a_recording_asked_for_with_other_data_or_weights_is_refused():
+    from dataclasses import replace
+
+    from compare.usercode.check import requested_experiment
+    trace = load_recording(case("batches"))
+    e = trace.experiment
+    with pytest.raises(ExperimentError, match="asks for other data"):
+        updates_to_check(trace, replace(e, inputs=np.asarray(e.inputs) + 1))
+    moved = [np.array(w) for w in e.init_weights]
+    moved[1][0, 0] += 0.5
+    with pytest.raises(ExperimentError, match=r"recorded from other initial weights than .* \(array 2\)"):
+        updates_to_check(trace, replace(e, init_weights=tuple(moved)))
+    assert requested_experiment(trace, None, {}) is None
+    shorter = requested_experiment(trace, None, {"epochs": 1})
+    assert shorter.epochs == 1 and updates_to_check(trace, shorter) == 3
+
+
+def test_notes_name_each_setting_the_file_cannot_express_and_only_those():
+    from compare.usercode.check import cannot_express
+    seed_only = user_code_from_functions(seed_backward)
+    assert cannot_express(seed_only, case("batches").experiment()) == []
+    notes = cannot_express(seed_only, case("leaky-slope").experiment())
+    assert [n.split(",")[0] for n in notes] == ["your backward takes no `hidden_activation`",
+                                                "your backward takes no `leaky_slope`"]
+    assert "hidden_activation = 'leaky_relu' (without it, it can only be right for 'sigmoid')" in notes[0]
+
+    def backward(weights, biases, activations, targets, hidden_activation="sigmoid", leaky_slope=0.01):
+        return seed_backward(weights, biases, activations, targets)
+
+    def forward(weights, biases, X, hidden_activation="sigmoid"):
+        return [X]
+    both = user_code_from_functions(backward, forward)
+    notes = cannot_express(both, case("leaky-slope").experiment())
+    assert [n.split(",")[0] for n in notes] == ["your forward takes no `leaky_slope`"]
+    # a slope other than 0.01 means nothing without a leaky_relu layer: no note
+    from dataclasses import replace
+    plain = replace(case("batches").experiment(), leaky_slope=0.3)
+    assert cannot_express(seed_only, plain) == []
