@@ -58,13 +58,17 @@ def test_every_update_is_compared_and_recorded():
     assert report.numpy.updates == report.torch.updates == EPOCHS * 4
 
 
-def test_the_loss_is_logged_at_every_report_every_epochs_and_the_last():
-    e = load_experiment("exercise3", {"epochs": 7, "mode": "batch", "report_every": 3}, None)
+def test_the_loss_is_logged_at_every_report_every_epochs_and_the_deviation_per_interval():
+    e = load_experiment("exercise3", {"epochs": 8, "mode": "stochastic", "report_every": 3}, None)
     seen = []
     report = run_parity(e, on_epoch=lambda epoch, loss: seen.append((epoch, loss is None)))
     assert [epoch for epoch, _ in report.numpy.loss_log] == [0, 3, 6]
-    assert seen == [(k, k % 3 != 0) for k in range(7)]
-    assert [epoch for epoch, _ in report.max_abs_diff_log] == [0, 3, 6]
+    assert seen == [(k, k % 3 != 0) for k in range(8)]
+    # the largest deviation since the previous entry: epochs 0 | 1-3 | 4-6 | 7 (the last), 4 updates an epoch
+    per_update = report.per_update
+    intervals = [(0, 1), (1, 4), (4, 7), (7, 8)]
+    assert report.max_abs_diff_log == [(end - 1, float(per_update[4 * start:4 * end].max()))
+                                       for start, end in intervals]
 
 
 @pytest.mark.parametrize("update, epoch, batch", [(1, 0, 0), (6, 1, 1), (EPOCHS * 4, EPOCHS - 1, 3)])
@@ -134,3 +138,34 @@ def test_the_replay_names_the_gradient_stage():
         run_parity(_experiment(), numpy_factory=make)
     failure = caught.value.failure
     assert failure.update == 6 and failure.stage == "gradient" and failure.parameter == "W1"
+
+
+def test_a_wide_network_is_compared_layer_by_layer_and_a_disagreement_named_by_position():
+    """2-64-64-1: 4,417 parameters (the per-layer comparison). Flat position 2*64 + 64 + 5*64 + 7 is
+    W2[5, 7] in the seed layout (W1, b1, W2, b2, W3, b3, each row-major)."""
+    e = load_experiment("exercise3", {"epochs": 2, "mode": "batch", "sizes": [2, 64, 64, 1]}, None)
+    assert run_parity(e).ok
+    position = 2 * 64 + 64 + 5 * 64 + 7
+    with pytest.raises(ParityError) as caught:
+        run_parity(e, numpy_factory=_wrong_at(1, index=position, delta=1e-3))
+    assert "W2[5, 7]" in str(caught.value)
+
+
+def test_the_optimizers_step_count_must_be_equal():
+    e = _experiment(optimizer="adam")
+
+    def make(ex, weights, biases):
+        trainer = NumpyTrainer(ex, weights, biases)
+        step = trainer.step
+
+        def stepped(samples):
+            out = step(samples)
+            trainer.optimizer.state[0]["step"] += 1      # W1's count one ahead
+            return out
+        trainer.step = stepped
+        return trainer
+    with pytest.raises(ParityError, match=r"stage optimizer state: layer 1, t_W1\[0, 0\]: numpy 2.0, torch 1.0") \
+            as caught:
+        run_parity(e, numpy_factory=make)
+    assert caught.value.failure.update == 1
+    assert run_parity(e, resync=True).ok
