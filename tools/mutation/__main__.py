@@ -186,15 +186,39 @@ def score(mutants: list[Mutant]) -> tuple[int, int, float]:
     return killed, len(counted), 100.0 * killed / len(counted) if counted else 100.0
 
 
+def summary() -> str:
+    """The last run's score of every module in `targets.MODULES` (a Markdown table; "not run" where none)."""
+    rows = ["| module | killed / counted | score | equivalent (listed) |", "| --- | ---: | ---: | ---: |"]
+    for module in MODULES:
+        last = STATE / f"{module.replace('/', '.')}.json"
+        if not last.exists():
+            rows.append(f"| `{module}` | not run | | |")
+            continue
+        known = equivalents()          # read again: a mutant listed since the run counts as equivalent now
+        mutants = [Mutant(**{**m, "outcome": ("equivalent" if (m["module"], m["operator"], m["text"]) in known
+                                              else "survived") if m["outcome"] in ("survived", "equivalent")
+                             else m["outcome"]})
+                   for m in json.loads(last.read_text(encoding="utf-8"))["mutants"]]
+        killed, counted, percent = score(mutants)
+        n_eq = sum(m.outcome == "equivalent" for m in mutants)
+        rows.append(f"| `{module}` | {killed} / {counted} | {percent:.1f}% | {n_eq} |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.mutation", description=__doc__)
     parser.add_argument("modules", nargs="*", help="modules to mutate (default: every module in targets.py)")
     parser.add_argument("--survivors", action="store_true", help="rerun only the last run's surviving mutants")
     parser.add_argument("--resume", action="store_true",
                         help="go on with an interrupted run's remaining mutants (the source must be unchanged)")
+    parser.add_argument("--summary", action="store_true",
+                        help="print the last results of every module as a Markdown table, and stop")
     parser.add_argument("--list", action="store_true", help="print the modules and their tests, and stop")
     parser.add_argument("--target", type=float, default=90.0, help="the score each module must reach (percent)")
     args = parser.parse_args(argv)
+    if args.summary:
+        print(summary())
+        return 0
     if args.list:
         for module, tests in MODULES.items():
             print(f"{module}: {' '.join(tests)}")
