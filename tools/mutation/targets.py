@@ -23,7 +23,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/diagnosis/hints.py": ("tests/test_promises_hints.py", "tests/test_hints.py", "tests/test_hints_more.py"),
     "compare/diagnosis/mistakes.py": ("tests/test_promises_hints.py", "tests/test_hints.py",
                                       "tests/test_hints_more.py"),
-    "compare/grading/results.py": ("tests/test_promises_grading.py",),
+    "compare/grading/results.py": ("tests/test_mutants_results.py", "tests/test_promises_grading.py"),
     "compare/grading/rubric.py": ("tests/test_mutants_rubric.py", "tests/test_promises_grading.py"),
     "compare/grading/grade.py": ("tests/test_promises_grading.py",),
     "compare/files/bounded.py": ("tests/test_promises_bounded.py", "tests/test_edges_input.py"),
