@@ -107,3 +107,13 @@ def test_a_reader_that_goes_away_early_ends_the_command_quietly_with_141():
     err = process.stderr.read()
     assert process.wait(timeout=120) == 141
     assert err == b""
+
+
+@pytest.mark.parametrize("args", [["--seeds", "0"], ["--seeds", "101"], ["--lang", "fr"], ["--jobs", "0"]])
+def test_report_bad_input_is_exit_2_and_nothing_written(tmp_path, args):
+    """`report --help`: "--seeds K ... 1 <= K <= 100"; exit 2 for bad input, nothing written."""
+    out = tmp_path / "r"
+    result = _compare("report", "--out", str(out), "--epochs", "2", *args)
+    assert result.returncode == 2, result.stderr
+    assert not out.exists()
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
