@@ -179,6 +179,15 @@ def test_the_torch_free_check_reads_the_recording_to_its_last_update():
     with pytest.raises(ParityError) as caught:
         check_against_trace(user_code_from_functions(wrong_at_call(120, (3, 4))), trace)
     assert caught.value.failure.update == 120 and caught.value.report.updates_checked == 120
+    assert 0 <= caught.value.failure.drift < 1e-14        # 119 right updates: the two started it together
+    none = check_against_trace(code, trace, updates=0)
+    assert (none.updates_checked, none.max_abs_diff, none.history.loss_log) == (0, 0.0, [])
+    # the outputs of the trained network, by hand from its final weights
+    from tests.seed_oracle import sigmoid
+    A = np.asarray(trace.experiment.inputs)
+    for W, b in zip(full.history.final_weights, full.history.final_biases):
+        A = sigmoid(A @ W + b)
+    np.testing.assert_allclose(full.history.outputs, A, rtol=1e-13)
     assert "yours" in str(caught.value) and "torch" in str(caught.value)
 
 
@@ -200,9 +209,18 @@ def test_a_check_naming_a_setting_the_file_cannot_express_says_so_first():
     e = case("loss-mean").experiment()
     with pytest.raises(ParityError) as caught:
         check_with_torch(user_code_from_functions(seed_backward), e)
-    message = str(caught.value)
-    assert "note: your backward takes no `loss`, so it cannot express this experiment's loss = 'mean'" in message
-    assert caught.value.failure.notes
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("check FAILED at update 1 (epoch 0, batch 0, samples [0, 1, 5]), stage gradient")
+    assert lines[1].startswith("  the forward pass agrees at every layer")
+    assert lines[2].startswith("  note: your backward takes no `loss`, so it cannot express this experiment's "
+                               "loss = 'mean'")
+    assert lines[3].startswith("  hint: yours = torch's x 2 at every element of dW3")
+    assert not any(line.startswith("  hint: the layers above") for line in lines)
+    failure = caught.value.failure
+    assert failure.notes == (lines[2].removeprefix("  note: "),)
+    assert failure.hints == tuple(line.removeprefix("  hint: ") for line in lines if line.startswith("  hint: "))
+    report = caught.value.report
+    assert report is not None and report.updates_checked == 1 and report.failure is failure
 
 
 def test_an_unknown_shape_is_an_error_with_the_expected_shape():
@@ -340,6 +358,12 @@ def test_a_recording_asked_for_with_other_data_or_weights_is_refused():
     with pytest.raises(ExperimentError, match=r"recorded from other initial weights than .* \(array 2\)"):
         updates_to_check(trace, replace(e, init_weights=tuple(moved)))
     assert requested_experiment(trace, None, {}) is None
+    assert requested_experiment(trace, "exercise3", {}).name == "exercise3"
+    assert updates_to_check(trace, replace(e, epochs=e.epochs)) == 6          # all its epochs: allowed
+    with pytest.raises(ExperimentError) as caught:
+        updates_to_check(trace, replace(e, inputs=np.asarray(e.inputs) + 1))
+    assert ("the trace records `suite-batches` with inputs = the trace's data, but this run (`suite-batches`) "
+            "asks for other data") in str(caught.value)
     shorter = requested_experiment(trace, None, {"epochs": 1})
     assert shorter.epochs == 1 and updates_to_check(trace, shorter) == 3
 
