@@ -84,3 +84,65 @@ def test_adam_rule_hints_name_eps_inside_only_when_it_fits():
     assert any(h.startswith("eps inside the square root") for h in named), named
     outside = _adam_first_step_by_hand(p, g, 1e-3, 0.9, 0.999, 1e-2, inside=False)
     assert rule_hints("adam", p, g, state, big, outside) == []
+
+
+def test_same_is_equality_to_rounding_relative_to_the_larger_scale():
+    from compare.diagnosis.hints import same
+    a = np.array([[1.0, -2.0]])
+    assert same(a, a * (1 + 5e-7)) and not same(a, a * (1 + 5e-6))
+    assert same(a, a + np.array([[1.5e-6, 0.0]]))              # within 1e-6 of the scale 2
+    assert not same(a, a + np.array([[2.5e-6, 0.0]]))
+    assert not same(a, a.T) and not same(a, np.array([[np.nan, -2.0]])) and not same(np.array([[np.inf]]),
+                                                                                    np.array([[np.inf]]))
+    assert same(np.zeros((2, 2)), np.zeros((2, 2)))
+    assert same(a, a * 1.01, rtol=0.02) and not same(a, a * 1.01, rtol=0.005)
+
+
+def test_constant_factor_ignores_the_tiny_elements_when_reading_the_ratio():
+    theirs = np.array([[1.0, 2.0, 1e-5]])
+    ours = 3.0 * theirs
+    ours[0, 2] = 3.0 * 1e-5 + 1e-12                  # a tiny element, off to rounding
+    assert constant_factor(ours, theirs) == pytest.approx(3.0, rel=1e-12)
+    assert constant_factor(ours, theirs.T) is None
+    assert constant_factor(np.array([[np.nan, 1.0]]), np.array([[1.0, 1.0]])) is None
+    assert constant_factor(np.zeros((1, 2)), np.array([[1.0, 2.0]])) is None
+
+
+@pytest.mark.parametrize("B, K, words", [(1, 1, "(not 2)"), (4, 1, "(not the batch size 4 or 2)"),
+                                         (2, 3, "(not the batch size 2 or the number of outputs 3)"),
+                                         (1, 2, "(not the number of outputs 2)"),
+                                         (3, 4, "(not the batch size 3, the number of outputs 4 or 2)")])
+def test_what_a_generic_factor_hint_rules_out(B, K, words):
+    hints = factor_hints(7.0 * THEIRS, THEIRS, Setting(batch_size=B, n_outputs=K), "dW1")
+    assert hints[0].endswith(words), hints
+
+
+def test_a_negative_factor_and_a_single_element():
+    hints = factor_hints(-3.0 * THEIRS, THEIRS, Setting(batch_size=3, n_outputs=5), "dW1")
+    assert hints[0].startswith("yours = torch's x -3 at every element of dW1; the sign is flipped (deltas built "
+                               "from T - A")
+    assert "B = 3" in hints[0]
+    one = np.zeros((2, 2))
+    one[0, 0] = 1.0
+    assert factor_hints(7.0 * one, one, Setting(batch_size=3, n_outputs=5), "db1") == []   # one number: any factor
+    assert "B = 3" in factor_hints(3.0 * one, one, Setting(batch_size=3, n_outputs=5), "db1")[0]
+    assert factor_hints(7.0 * THEIRS, THEIRS, Setting(batch_size=3, n_outputs=5), "dW1", generic=False) == []
+    right = factor_hints(-1.0 * THEIRS, THEIRS, Setting(batch_size=3, n_outputs=5), "dW1", delta_right=True)
+    assert right == ["yours is the exact negative of torch's at every element of dW1: the sign in its own formula "
+                     "(the other gradient of this layer agrees, so delta is right)"]
+    both = factor_hints(2.0 * THEIRS, THEIRS, Setting(batch_size=2, n_outputs=5), "dW1", delta_right=True)
+    assert "MSE" not in both[0] and "B = 2" in both[0]
+
+
+def test_transposed_and_zero_hints():
+    from compare.diagnosis.hints import transposed_hint, zero_hint
+    theirs = np.arange(6.0).reshape(2, 3) + 1
+    assert transposed_hint(theirs.T, theirs, Setting(3, 2), "dW1")[0].startswith("yours is torch's dW1 transposed")
+    square = np.arange(4.0).reshape(2, 2)
+    assert transposed_hint(square.T, square, Setting(3, 2), "dW1")[0].startswith("yours is torch's dW1 transposed")
+    symmetric = np.array([[1.0, 2.0], [2.0, 1.0]])
+    assert transposed_hint(symmetric, symmetric, Setting(3, 2), "dW1") == []
+    assert transposed_hint(theirs, theirs, Setting(3, 2), "dW1") == []
+    assert zero_hint(np.zeros((2, 3)), theirs, "dW1")[0].startswith("your dW1 is all zeros where torch's is not")
+    assert zero_hint(np.zeros((2, 3)), np.zeros((2, 3)), "dW1") == []
+    assert zero_hint(theirs, theirs, "dW1") == []
