@@ -8,6 +8,8 @@ The seed's exercise 3 has 4 samples: stochastic mode is 4 updates an epoch, batc
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytest.importorskip("torch")
@@ -169,3 +171,63 @@ def test_the_optimizers_step_count_must_be_equal():
         run_parity(e, numpy_factory=make)
     assert caught.value.failure.update == 1
     assert run_parity(e, resync=True).ok
+
+
+def test_starting_weights_that_differ_name_the_first_differing_parameter():
+    def make(e, weights, biases):
+        trainer = NumpyTrainer(e, weights, biases)
+        trainer.theta[3] += 1e-15           # exercise 3 is 2-2-2-1: flat 3 is W1[1, 1], flat 8 is W2[0, 1]
+        trainer.theta[8] += 1e-15
+        return trainer
+    with pytest.raises(ParityError, match=r"initial weights differ before the first update: W1\[1, 1\]$"):
+        run_parity(_experiment(), numpy_factory=make)
+
+
+def test_a_non_finite_loss_on_one_side_is_a_divergence_named_with_both_losses():
+    def make(e, weights, biases):
+        trainer = NumpyTrainer(e, weights, biases)
+        trainer.log_loss = lambda: float("nan")
+        return trainer
+    with pytest.raises(DivergenceError, match=r"at epoch 0 \(update 4\): the loss is nan \(numpy\), 0\.\d+ \(torch\)"):
+        run_parity(_experiment(), numpy_factory=make)
+
+
+def test_a_non_finite_weight_on_the_numpy_side_alone_is_a_disagreement():
+    import numpy as np
+
+    with pytest.raises(ParityError) as caught:
+        run_parity(_experiment(), numpy_factory=_wrong_at(2, index=1, delta=np.nan))
+    assert caught.value.failure.update == 2
+
+
+def test_a_divergence_names_the_first_non_finite_parameter_of_each_side():
+    e = load_experiment("exercise3", {"epochs": 200, "mode": "batch", "lr": 1e6, "hidden_activation": "identity",
+                                      "output_activation": "identity"}, None)
+    with pytest.raises(DivergenceError) as caught:
+        run_parity(e)
+    assert re.search(r"diverged at update \d+ \(epoch \d+, batch 0, samples \[0, 1, 2, 3\]\): numpy [Wb]\d\[\d, \d\] = "
+                     r"-?(inf|nan), torch (finite \(but huge\)|[Wb]\d\[\d, \d\] = -?(inf|nan))", str(caught.value))
+
+
+def test_outputs_are_the_trained_networks_by_hand_and_resync_wipes_a_small_difference():
+    import numpy as np
+
+    from tests.seed_oracle import sigmoid
+    e = _experiment()
+    report = run_parity(e)
+    A = np.asarray(e.inputs)
+    for W, b in zip(report.numpy.final_weights, report.numpy.final_biases):
+        A = sigmoid(A @ W + b)
+    np.testing.assert_allclose(report.numpy.outputs, A, rtol=1e-13)
+    np.testing.assert_allclose(report.torch.outputs, A, rtol=1e-12)
+    free = run_parity(e, numpy_factory=_wrong_at(1, delta=5e-13))           # inside the tolerance: carried
+    synced = run_parity(e, numpy_factory=_wrong_at(1, delta=5e-13), resync=True)
+    assert free.per_update[1] > 4e-13 and synced.per_update[1] < 1e-14
+
+
+def test_a_report_of_no_update_has_no_deviation():
+    import numpy as np
+
+    from compare.lockstep.harness import ParityReport
+    report = ParityReport(None, None, None, None, 0, np.ones(3))
+    assert report.max_abs_diff == 0.0 and report.ok and not report.resync
