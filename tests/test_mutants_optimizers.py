@@ -29,6 +29,7 @@ CASES = [
     ("sgd", {"lr": 0.1, "momentum": 0.5, "weight_decay": 0.05}),
     ("adam", {}),
     ("adam", {"lr": 0.01, "betas": (0.8, 0.9), "eps": 1e-3}),
+    ("adam", {"lr": 0.01, "betas": (0.3, 0.6)}),              # 1 - beta1 = 0.7: torch's lerp from the other end
     ("adam", {"lr": 0.01, "weight_decay": 0.1}),
     ("adam", {"lr": 0.01, "amsgrad": True}),
     ("adam", {"lr": 0.01, "maximize": True, "weight_decay": 0.1}),
@@ -38,6 +39,7 @@ CASES = [
     ("rmsprop", {}),
     ("rmsprop", {"lr": 0.01, "alpha": 0.7, "eps": 1e-3}),
     ("rmsprop", {"lr": 0.01, "centered": True}),
+    ("rmsprop", {"lr": 0.01, "centered": True, "alpha": 0.3}),   # lerp with weight 0.7
     ("rmsprop", {"lr": 0.01, "momentum": 0.8}),
     ("rmsprop", {"lr": 0.01, "momentum": 0.8, "centered": True, "weight_decay": 0.1, "maximize": True}),
     ("adagrad", {}),
@@ -141,3 +143,13 @@ def test_values_torch_refuses_are_refused_in_torchs_words(name, options):
 def test_boundary_values_torch_accepts_are_accepted(name, options):
     torch_optimizer(name, [torch.zeros(2, requires_grad=True)], **options)
     numpy_optimizer(name, [np.zeros(2)], **options)
+
+
+@pytest.mark.parametrize("betas", [(0.9, 0), (0, 0.9)])
+def test_betas_that_are_not_both_floats_are_refused_as_torch_refuses_them(betas):
+    from numpy_impl.adam import Adam
+    with pytest.raises(ValueError) as theirs:
+        torch.optim.Adam([torch.zeros(2, requires_grad=True)], betas=betas)
+    with pytest.raises(ValueError) as ours:
+        Adam([np.zeros(2)], betas=betas)
+    assert str(ours.value) == str(theirs.value)
