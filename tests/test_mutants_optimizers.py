@@ -153,3 +153,26 @@ def test_betas_that_are_not_both_floats_are_refused_as_torch_refuses_them(betas)
     with pytest.raises(ValueError) as ours:
         Adam([np.zeros(2)], betas=betas)
     assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("name, options", [("sgd", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.2}),
+                                           ("adam", {"lr": 0.01, "weight_decay": 0.2}),
+                                           ("adamw", {"lr": 0.01, "weight_decay": 0.2}),
+                                           ("rmsprop", {"lr": 0.01, "weight_decay": 0.2}),
+                                           ("adagrad", {"lr": 0.1, "weight_decay": 0.2})])
+def test_parameter_groups_leave_weight_decay_off_the_biases_as_torch_does(name, options):
+    rng = np.random.default_rng(11)
+    params = [rng.normal(size=s) for s in SHAPES]
+    ours = [p.copy() for p in params]
+    theirs = [torch.tensor(p.copy(), requires_grad=True) for p in params]
+    n_opt = numpy_optimizer(name, [{"params": ours[0::2]}, {"params": ours[1::2], "weight_decay": 0.0}], **options)
+    t_opt = torch_optimizer(name, [{"params": theirs[0::2]}, {"params": theirs[1::2], "weight_decay": 0.0}],
+                            **options)
+    for _ in range(3):
+        grads = [rng.normal(size=s) for s in SHAPES]
+        n_opt.step([g.copy() for g in grads[0::2] + grads[1::2]])     # in the groups' order
+        for t, g in zip(theirs, grads):
+            t.grad = torch.tensor(g.copy())
+        t_opt.step()
+    for mine, t in zip(ours, theirs):
+        np.testing.assert_allclose(mine, t.detach().numpy(), rtol=RTOL, atol=ATOL)
