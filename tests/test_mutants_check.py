@@ -389,3 +389,24 @@ def test_notes_name_each_setting_the_file_cannot_express_and_only_those():
     from dataclasses import replace
     plain = replace(case("batches").experiment(), leaky_slope=0.3)
     assert cannot_express(seed_only, plain) == []
+
+
+def test_notes_go_after_the_two_headline_lines_and_generic_hints_give_way():
+    import dataclasses
+
+    from compare.usercode.check import _with_notes
+    trace = load_recording(case("batches"))
+    with pytest.raises(ParityError) as caught:
+        check_against_trace(user_code_from_functions(wrong_at_call(1)), trace)
+    base = caught.value.failure
+    plain = dataclasses.replace(base, hints=(), message="h0\nh1\nTABLE")
+    out = _with_notes(ParityError(plain.message, plain, None), ["n1", "n2"])
+    assert str(out) == "h0\nh1\n  note: n1\n  note: n2\nTABLE"
+    hinted = dataclasses.replace(base, hints=("the layers above layer 2 agree", "yours = torch's x 2"),
+                                 message="h0\nh1\n  hint: the layers above layer 2 agree\n  hint: yours = torch's x 2"
+                                         "\nTABLE")
+    out = _with_notes(ParityError(hinted.message, hinted, None), ["n1"])
+    assert str(out) == "h0\nh1\n  note: n1\n  hint: yours = torch's x 2\nTABLE"
+    assert out.failure.hints == ("yours = torch's x 2",) and out.failure.notes == ("n1",)
+    same = ParityError(hinted.message, hinted, None)
+    assert _with_notes(same, []) is same
