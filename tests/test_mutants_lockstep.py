@@ -231,3 +231,32 @@ def test_a_report_of_no_update_has_no_deviation():
     from compare.lockstep.harness import ParityReport
     report = ParityReport(None, None, None, None, 0, np.ones(3))
     assert report.max_abs_diff == 0.0 and report.ok and not report.resync
+
+
+def test_the_largest_state_difference_is_kept_per_quantity():
+    e = _experiment(optimizer="adam")
+    clean = run_parity(e)
+    assert set(clean.state_max_abs_diff) == {"exp_avg", "exp_avg_sq", "step"}
+    assert clean.state_max_abs_diff["step"] == 0.0
+    assert all(0.0 <= v < 1e-15 for v in clean.state_max_abs_diff.values())
+
+    def make(ex, weights, biases):
+        trainer = NumpyTrainer(ex, weights, biases)
+        step, count = trainer.step, []
+
+        def stepped(samples):
+            count.append(1)
+            out = step(samples)
+            if len(count) == 1:
+                trainer.optimizer.flat_state["exp_avg_sq"][2] += 5e-13      # inside the tolerance
+            return out
+        trainer.step = stepped
+        return trainer
+    one = load_experiment("exercise3", {"epochs": 1, "mode": "batch", "optimizer": "adam"}, None)
+    nudged = run_parity(one, numpy_factory=make)             # one update: the nudge is what is compared
+    assert 4e-13 < nudged.state_max_abs_diff["exp_avg_sq"] < 6e-13
+    assert nudged.state_max_abs_diff["exp_avg"] < 1e-15
+    assert run_parity(e, resync=True).ok
+    sgd = run_parity(_experiment(optimizer="sgd", momentum=0.9, nesterov=True))
+    assert set(sgd.state_max_abs_diff) == {"momentum_buffer"} and sgd.state_max_abs_diff["momentum_buffer"] < 1e-15
+    assert run_parity(_experiment()).state_max_abs_diff == {}
