@@ -35,6 +35,8 @@ CASES = [
     ("adam", {"lr": 0.01, "maximize": True, "weight_decay": 0.1}),
     ("adamw", {}),
     ("adamw", {"lr": 0.01, "weight_decay": 0.3}),
+    ("adamw", {"lr": 0.01, "weight_decay": 1.0}),
+    ("adam", {"lr": 0.01, "weight_decay": 1.0}),
     ("adamw", {"lr": 0.01, "amsgrad": True, "maximize": True}),
     ("rmsprop", {}),
     ("rmsprop", {"lr": 0.01, "alpha": 0.7, "eps": 1e-3}),

@@ -83,3 +83,34 @@ def test_each_mistake_is_one_line(tmp_path, body, words):
 def test_a_suite_check_and_zero_boundaries_are_accepted(tmp_path):
     r = rubric(tmp_path, '[[check]]\nname = "a"\nsuite = "batches"\nseed = 0\nsizes = [1, 1]\n')
     assert r.checks[0].suite == "batches" and r.checks[0].seed == 0 and r.checks[0].sizes == (1, 1)
+
+
+def test_checks_draw_fresh_by_default_and_rubrics_are_frozen():
+    from dataclasses import FrozenInstanceError
+
+    from compare.grading.rubric import Check, Rubric
+    assert Check("x").fresh is True and Check("x").points == 1.0 and Check("x").experiment == "hiring"
+    with pytest.raises(FrozenInstanceError):
+        Check("x").points = 5
+    with pytest.raises(FrozenInstanceError):
+        Rubric(()).seed = 3
+
+
+def test_a_check_list_of_non_tables_is_one_line(tmp_path):
+    with pytest.raises(ExperimentError, match="no checks: expected one or more"):
+        rubric(tmp_path, "check = [1, 2]\n")
+
+
+def test_the_fallback_rubric_without_the_suite():
+    """README: "seven checks of the seed's setting instead (hiring, exercise1, exercise2 in batch and stochastic
+    mode, exercise3 in mini-batches, a 2-3-3 and a 3-5-4-2 network)", short runs, drawn fresh; written out."""
+    from compare.grading.rubric import DEFAULT_CHECKS
+    assert [(c.name, c.experiment, c.overrides, c.sizes, c.samples, c.points, c.fresh) for c in DEFAULT_CHECKS] == [
+        ("hiring", "hiring", {"mode": "stochastic", "epochs": 20}, None, None, 1.0, True),
+        ("several outputs", "exercise1", {"epochs": 20}, None, None, 1.0, True),
+        ("batch", "exercise2", {"mode": "batch", "epochs": 20}, None, None, 1.0, True),
+        ("stochastic", "exercise2", {"mode": "stochastic", "epochs": 10}, None, None, 1.0, True),
+        ("minibatch", "exercise3", {"mode": "minibatch", "batch_size": 3, "epochs": 10}, None, None, 1.0, True),
+        ("three outputs", "exercise1", {"mode": "batch", "epochs": 10}, (2, 3, 3), 3, 1.0, True),
+        ("wider and deeper", "exercise3", {"mode": "minibatch", "batch_size": 4, "epochs": 5}, (3, 5, 4, 2), 10,
+         1.0, True)]
