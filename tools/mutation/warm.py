@@ -18,7 +18,17 @@ import sys
 import time
 
 
+def _die_with_parent() -> None:
+    """Linux: this server ends when `python -m tools.mutation` does, however it ends (PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
 def serve(path: str, timeout: float, tests: list[str]) -> None:
+    _die_with_parent()
     sys.dont_write_bytecode = True          # no .pyc of a mutant, ever: the next one has the same mtime second
     import numpy  # noqa: F401
     import pytest
@@ -44,6 +54,7 @@ def serve(path: str, timeout: float, tests: list[str]) -> None:
 def _one(pytest: object, tests: list[str], timeout: float) -> int:
     child = os.fork()
     if child == 0:
+        _die_with_parent()
         os.setpgid(0, 0)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
