@@ -331,3 +331,53 @@ def test_resync_copies_the_optimizer_state_too():
     with pytest.raises(ParityError):
         run_parity(e, numpy_factory=make)                    # carried: the next step differs
     assert run_parity(e, numpy_factory=make, resync=True).ok  # torch's state copied before update 2
+
+
+def test_the_state_check_names_the_first_of_several_and_the_last_layers_count():
+    from compare.diagnosis.stagecheck import UpdateSite
+    run, np = _one_adam_update()
+    where = UpdateSite(1, 0, 0, [0, 1, 2, 3])
+    run.numpy.optimizer.state[5]["step"] += 2                 # b3, the last parameter of 2-2-2-1
+    failure = run.state_failure(where)
+    assert "step count t (step) of b3: numpy 3.0, torch 1.0, |diff| 2 >" in failure.message
+    assert (failure.layer, failure.parameter) == (3, "b3")
+    run.numpy.optimizer.state[5]["step"] -= 2
+    run.numpy.optimizer.flat_state["exp_avg"][[5, 7]] = np.nan     # b1[0, 1] and W2[0, 1]: the first is named
+    failure = run.state_failure(where)
+    assert "first moment" in failure.message or "exp_avg" in failure.message
+    assert "b1[0, 1]" in failure.message and failure.element == (0, 1)
+
+
+def test_sgds_momentum_buffers_are_compared_although_sgd_counts_no_steps():
+    e = load_experiment("exercise3", {"epochs": 1, "mode": "batch", "optimizer": "sgd", "momentum": 0.9}, None)
+
+    def make(ex, weights, biases):
+        trainer = NumpyTrainer(ex, weights, biases)
+        step = trainer.step
+
+        def stepped(samples):
+            out = step(samples)
+            trainer.optimizer.buffers[0][0, 0] += 1e-6
+            return out
+        trainer.step = stepped
+        return trainer
+    with pytest.raises(ParityError, match="stage optimizer state"):
+        run_parity(e, numpy_factory=make)
+
+
+def test_every_state_quantity_is_checked_after_one_that_passes_by_the_relative_rule():
+    """Adagrad's sum starts at 100: a nudge of 5e-8 is above atol but within rtol x 100; the step count after
+    it is still compared."""
+    from compare.diagnosis.stagecheck import UpdateSite
+    from compare.lockstep.pair import Lockstep
+    e = load_experiment("exercise3", {"epochs": 1, "mode": "batch", "optimizer": "adagrad",
+                                      "initial_accumulator_value": 100.0}, None)
+    run = Lockstep(e)
+    X, T, indices = next(iter(run.torch.loader))
+    run.torch.step(X, T)
+    run.numpy.step(indices.numpy())
+    run.max_abs_diff()
+    run.numpy.optimizer.flat_state["sum"][0] += 5e-8
+    assert run.state_failure(UpdateSite(1, 0, 0, [0])) is None
+    run.numpy.optimizer.state[0]["step"] += 1
+    assert "step count" in run.state_failure(UpdateSite(1, 0, 0, [0])).message
