@@ -27,6 +27,7 @@ CASES = [
     ("sgd", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
     ("sgd", {"lr": 0.1, "weight_decay": 0.05, "maximize": True}),
     ("sgd", {"lr": 0.1, "momentum": 0.5, "weight_decay": 0.05}),
+    ("sgd", {"lr": 0.1, "weight_decay": 1.0}),
     ("adam", {}),
     ("adam", {"lr": 0.01, "betas": (0.8, 0.9), "eps": 1e-3}),
     ("adam", {"lr": 0.01, "betas": (0.3, 0.6)}),              # 1 - beta1 = 0.7: torch's lerp from the other end
@@ -117,7 +118,7 @@ def test_adamw_with_defaults_decays_the_weights_by_torchs_default():
 
 
 @pytest.mark.parametrize("name, options", [
-    ("sgd", {"lr": -0.1}), ("sgd", {"lr": 0.1, "momentum": -0.5}), ("sgd", {"lr": 0.1, "weight_decay": -1.0}),
+    ("sgd", {"lr": -0.1}), ("sgd", {"lr": 0.1, "momentum": -0.5}), ("sgd", {"lr": 0.1, "weight_decay": -0.5}),
     ("sgd", {"lr": 0.1, "nesterov": True}), ("sgd", {"lr": 0.1, "momentum": 0.9, "dampening": 0.1, "nesterov": True}),
     ("adam", {"lr": -1e-3}), ("adam", {"eps": -1e-8}), ("adam", {"betas": (1.0, 0.999)}),
     ("adam", {"betas": (0.9, 1.0)}), ("adam", {"betas": (-0.1, 0.999)}), ("adam", {"betas": (0.9, -0.1)}),
@@ -178,3 +179,8 @@ def test_parameter_groups_leave_weight_decay_off_the_biases_as_torch_does(name, 
         t_opt.step()
     for mine, t in zip(ours, theirs):
         np.testing.assert_allclose(mine, t.detach().numpy(), rtol=RTOL, atol=ATOL)
+
+
+def test_a_negative_weight_decay_in_a_parameter_group_is_refused():
+    with pytest.raises(ValueError, match="Invalid weight_decay value: -0.5"):
+        numpy_optimizer("sgd", [{"params": [np.zeros(2)]}, {"params": [np.zeros(1)], "weight_decay": -0.5}], lr=0.1)
