@@ -61,14 +61,14 @@ def test_the_default_rubric_is_the_suite_one_point_each():
     ('[[check]]\nname = "a"\n[[check]]\nname = "a"\n', "two checks have this name"),
     ('[[check]]\nname = ""\n', "`name` is required"),
     ('[[check]]\npoints = 1\n', "check 1: `name` is required"),
-    ('[[check]]\nname = "a"\nsuite = "nope"\n', "unknown check 'nope'"),
+    ('[[check]]\nname = "a"\nsuite = "nope"\n', "unknown check 'nope' (the suite has batches, square, long, "),
     ('[[check]]\nname = "a"\nsuite = "batches"\nexperiment = "hiring"\n', "give `experiment` or `suite`"),
     ('[[check]]\nname = "a"\nexperiment = 3\n', "experiment: expected a preset name"),
     ('[[check]]\nname = "a"\nfeedback = "all"\n', "feedback: expected one of hints, verdict"),
     ('[[check]]\nname = "a"\nvisibility = "public"\n', "visibility: expected one of visible, hidden"),
     ('feedback = "loud"\n[[check]]\nname = "a"\n', "feedback: expected one of"),
     ('reference = "jax"\n[[check]]\nname = "a"\n', "reference: expected one of auto, torch, numpy"),
-    ('extra = 1\n[[check]]\nname = "a"\n', "unknown key 'extra'"),
+    ('zzz = 1\naaa = 1\n[[check]]\nname = "a"\n', "unknown key 'aaa' (known: check, feedback, reference, seed)"),
     ('feedback = "hints"\n', "no checks"),
     ('check = 3\n', "no checks"),
     ('[[check\n', "not valid TOML"),
@@ -114,3 +114,9 @@ def test_the_fallback_rubric_without_the_suite():
         ("three outputs", "exercise1", {"mode": "batch", "epochs": 10}, (2, 3, 3), 3, 1.0, True),
         ("wider and deeper", "exercise3", {"mode": "minibatch", "batch_size": 4, "epochs": 5}, (3, 5, 4, 2), 10,
          1.0, True)]
+
+
+def test_an_experiment_file_name_alone_is_relative_to_the_rubric(tmp_path):
+    r = rubric(tmp_path, '[[check]]\nname = "a"\nexperiment = "mine.toml"\n[[check]]\nname = "b"\n'
+                         'experiment = "exercise3"\n')
+    assert [c.experiment for c in r.checks] == [str(tmp_path / "mine.toml"), "exercise3"]
