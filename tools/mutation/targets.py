@@ -20,7 +20,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/usercode/check.py": ("tests/test_mutants_check.py",),
     "compare/usercode/suite_run.py": ("tests/test_mutants_check.py",),
     "compare/usercode/suite_verdict.py": ("tests/test_mutants_check.py",),
-    "compare/diagnosis/hints.py": ("tests/test_promises_hints.py", "tests/test_hints.py", "tests/test_hints_more.py"),
+    "compare/diagnosis/hints.py": ("tests/test_promises_hints.py",),
     "compare/diagnosis/mistakes.py": ("tests/test_promises_hints.py", "tests/test_hints.py",
                                       "tests/test_hints_more.py"),
     "compare/grading/results.py": ("tests/test_mutants_results.py", "tests/test_promises_grading.py"),
