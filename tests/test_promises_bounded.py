@@ -176,3 +176,75 @@ def test_what_is_not_a_whole_npz_is_refused_in_one_line(tmp_path):
     bad.write_bytes(whole[:-10])                                   # the end record cut
     with pytest.raises(ExperimentError, match="no zip directory at its end"):
         bounded.Archive(bad, "bad.npz", MiB, MiB)
+
+
+def _npz_bytes(tmp_path: Path, comment: bytes = b"") -> bytes:
+    path = tmp_path / "src.npz"
+    np.savez(path, a=np.arange(3.0))
+    if comment:
+        with zipfile.ZipFile(path, "a") as z:
+            z.comment = comment
+    return path.read_bytes()
+
+
+def _with_zip64(body: bytes, entries: int) -> bytes:
+    """`body` (a zip without its end record) + a zip64 end record declaring `entries` + its locator + an end
+    record whose count says "see zip64" (0xFFFF), as a zip64 archive lays them out."""
+    import struct
+    record = b"PK\x06\x06" + bytes(28) + struct.pack("<QQ", entries, 100) + bytes(8)         # 56 bytes
+    locator = b"PK\x06\x07" + bytes(4) + struct.pack("<Q", len(body)) + bytes(4)           # 20 bytes
+    end = b"PK\x05\x06" + bytes(6) + struct.pack("<HII", 0xFFFF, 100, 0) + bytes(2)         # 22 bytes
+    return body + record + locator + end
+
+
+def test_a_zip64_archive_is_counted_from_its_zip64_record(tmp_path):
+    whole = _npz_bytes(tmp_path)
+    body = whole[:whole.rfind(b"PK\x05\x06")]
+    path = tmp_path / "z.npz"
+    path.write_bytes(_with_zip64(body, 20_000))
+    with pytest.raises(ExperimentError, match="20,000 members; an archive is read with at most 10,000"):
+        bounded.Archive(path, "z.npz", MiB, MiB)
+    damaged = _with_zip64(body, 20_000)
+    path.write_bytes(damaged[:-98] + b"XX" + damaged[-96:])          # the zip64 record's signature broken
+    with pytest.raises(ExperimentError, match="damaged zip64 directory"):
+        bounded.Archive(path, "z.npz", MiB, MiB)
+    path.write_bytes(damaged[:-42] + b"XX" + damaged[-40:])          # the locator's signature broken
+    with pytest.raises(ExperimentError, match="damaged zip64 directory"):
+        bounded.Archive(path, "z.npz", MiB, MiB)
+
+
+@pytest.mark.parametrize("field, value", [(10, b"\xff\xff"), (12, b"\xff\xff\xff\xff")])
+def test_an_end_record_pointing_to_a_missing_zip64_record_is_damaged(tmp_path, field, value):
+    whole = bytearray(_npz_bytes(tmp_path))
+    at = whole.rfind(b"PK\x05\x06")
+    whole[at + field:at + field + len(value)] = value
+    path = tmp_path / "z.npz"
+    path.write_bytes(bytes(whole))
+    with pytest.raises(ExperimentError, match="damaged zip64 directory"):
+        bounded.Archive(path, "z.npz", MiB, MiB)
+
+
+def test_an_archive_with_a_comment_is_read_and_one_cut_by_a_byte_is_not(tmp_path):
+    path = tmp_path / "c.npz"
+    path.write_bytes(_npz_bytes(tmp_path, comment=b"made by hand"))
+    with bounded.Archive(path, "c.npz", MiB, MiB) as archive:
+        np.testing.assert_array_equal(archive.load("a"), np.arange(3.0))
+    path.write_bytes(_npz_bytes(tmp_path)[:-1])
+    with pytest.raises(ExperimentError, match="no zip directory at its end"):
+        bounded.Archive(path, "c.npz", MiB, MiB)
+
+
+def test_the_total_cap_counts_a_member_loaded_twice(tmp_path):
+    path = _npz(tmp_path / "a.npz", a=np.zeros((3, 4)))
+    with bounded.Archive(path, "a.npz", MiB, total_cap=150) as archive:
+        archive.load("a")
+        with pytest.raises(ExperimentError, match="member `a` declares 96 bytes"):
+            archive.load("a")                      # 96 + 96 > 150
+
+
+def test_a_name_that_is_no_file_name_and_a_path_through_a_file(tmp_path):
+    with pytest.raises(ExperimentError, match="^f: not a valid file name$"):
+        bounded.read_bytes("a\0b", "f", 10)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ExperimentError, match=r"^f: cannot read \(Not a directory\)$"):
+        bounded.read_bytes(tmp_path / "file" / "x", "f", 10)
