@@ -146,3 +146,41 @@ def test_transposed_and_zero_hints():
     assert zero_hint(np.zeros((2, 3)), theirs, "dW1")[0].startswith("your dW1 is all zeros where torch's is not")
     assert zero_hint(np.zeros((2, 3)), np.zeros((2, 3)), "dW1") == []
     assert zero_hint(theirs, theirs, "dW1") == []
+
+
+def _hint(factor, B=3, K=5, loss="sum", theirs=THEIRS):
+    return factor_hints(factor * theirs, theirs, Setting(batch_size=B, n_outputs=K, loss=loss), "dW1")
+
+
+def test_how_near_a_factor_must_be_to_be_named():
+    """`_near`: within 10 x rtol (1e-6) of the factor, relative: 3 (1 + 9.5e-6) is the batch size, 3 (1 + 1.05e-5)
+    is not."""
+    assert "B = 3" in _hint(3 * (1 + 9.5e-6))[0]
+    assert "B = 3" not in _hint(3 * (1 + 1.05e-5))[0]
+
+
+def test_every_explanation_that_fits_is_named_and_counted():
+    half = _hint(0.5, B=2, K=2)[0]
+    assert "3 explanations fit this factor" in half
+    assert "a factor 1/B, B = 2" in half and "a factor 1/K, K = 2" in half and "a factor 1/2:" in half
+    assert "the sign is flipped" not in half
+    fixed = _hint(0.5, B=3, K=5)[0]
+    assert "2 explanations fit" in fixed and "divided by 2 where this batch has B = 3 samples" in fixed
+    assert "explanations fit" not in _hint(3.0)[0]
+    one = _hint(0.25, B=1, K=5)[0]
+    assert "divided by 4 where this batch has B = 1 sample: a batch size" in one
+    assert "sign" not in _hint(0.7)[0]
+
+
+def test_the_loss_convention_sentences_follow_the_experiments_loss():
+    assert 'the other loss convention: yours is the gradient of loss "sum"' in _hint(5.0, loss="mean")[0]
+    assert "an extra factor K" in _hint(5.0, loss="sum")[0]
+    assert 'yours is the gradient of loss "mean"' in _hint(0.2, loss="sum")[0]
+    assert "divided by K once too often" in _hint(0.2, loss="mean")[0]
+
+
+def test_small_numbers_are_compared_at_their_own_scale():
+    from compare.diagnosis.hints import same
+    small = 1e-3 * THEIRS
+    assert not same(small, small * (1 + 5e-6))
+    assert constant_factor(3.0 * 1e-4 * THEIRS, 1e-4 * THEIRS) == pytest.approx(3.0)
