@@ -248,3 +248,27 @@ def test_a_name_that_is_no_file_name_and_a_path_through_a_file(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ExperimentError, match=r"^f: cannot read \(Not a directory\)$"):
         bounded.read_bytes(tmp_path / "file" / "x", "f", 10)
+
+
+def test_a_read_error_is_one_line(tmp_path, monkeypatch):
+    import io as _io
+
+    class Failing(_io.BytesIO):
+        def read(self, *args):
+            raise OSError(5, "Input/output error")
+    monkeypatch.setattr(bounded, "open_regular", lambda p, what, limit: Failing(b""))
+    with pytest.raises(ExperimentError, match=r"^f: cannot read \(Input/output error\)$"):
+        bounded.read_bytes(tmp_path / "x", "f", 10)
+
+
+@pytest.mark.parametrize("error", [ValueError, EOFError, OSError, __import__("zlib").error, zipfile.BadZipFile,
+                                   NotImplementedError])
+def test_a_member_that_cannot_be_inflated_is_one_line_naming_it(tmp_path, monkeypatch, error):
+    path = _npz(tmp_path / "a.npz", a=np.zeros(3))
+
+    def broken(*args, **kwargs):
+        raise error("broken")
+    with bounded.Archive(path, "a.npz", MiB, MiB) as archive:
+        monkeypatch.setattr(np.lib.format, "read_array", broken)
+        with pytest.raises(ExperimentError, match=f"a.npz: member `a` is damaged or truncated \\({error.__name__}\\)"):
+            archive.load("a")
