@@ -184,3 +184,8 @@ def test_small_numbers_are_compared_at_their_own_scale():
     small = 1e-3 * THEIRS
     assert not same(small, small * (1 + 5e-6))
     assert constant_factor(3.0 * 1e-4 * THEIRS, 1e-4 * THEIRS) == pytest.approx(3.0)
+
+
+def test_a_negative_factor_between_minus_one_and_zero_is_called_a_flipped_sign():
+    assert "the sign is flipped" in _hint(-0.5, B=2)[0]
+    assert _hint(-0.7)[0].endswith("; the sign is flipped too")
