@@ -43,6 +43,9 @@ def run_suite_command(args: Any, code: UserCode, talk: bool,
             from compare.usercode.suite_probe import suggestion
             message += suggestion(code, args.file)
         raise UserCodeError(message, error.user_traceback)
+    if failed is None and not report.anything_ran:
+        from compare.usercode.suite_verdict import nothing_ran
+        raise UserCodeError(nothing_ran(report))
     if talk:
         against = "torch, live" if report.live else "the shipped torch recordings (torch not needed)"
         what = "your forward and backward" if code.forward else "your backward"

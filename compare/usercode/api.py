@@ -78,4 +78,7 @@ def _suite(code: UserCode, live: bool, jobs: int | None, conventions: dict[str, 
         raise ParityError(verdict(report), failed.failure, report)
     if error is not None:
         raise UserCodeError(f"{error.message} (check suite, experiment `{error.name}`)", error.user_traceback)
+    if not report.anything_ran:
+        from compare.usercode.suite_verdict import nothing_ran
+        raise UserCodeError(nothing_ran(report))
     return report

@@ -76,7 +76,13 @@ class SuiteReport:
 
     @property
     def ok(self) -> bool:
-        return not self.not_implemented and all(r.status in ("ok", "skipped", "unsupported") for r in self.results)
+        """Every experiment run agreed, and at least one ran: nothing run is never a pass."""
+        return (self.anything_ran and not self.not_implemented
+                and all(r.status in ("ok", "skipped", "unsupported") for r in self.results))
+
+    @property
+    def anything_ran(self) -> bool:
+        return any(r.status == "ok" for r in self.results)
 
     @property
     def first_failure(self) -> CaseResult | None:
@@ -92,7 +98,7 @@ class SuiteReport:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.first_failure else 2 if self.first_error else 0
+        return 1 if self.first_failure else 2 if self.first_error or not self.anything_ran else 0
 
     def __str__(self) -> str:
         from compare.usercode.suite_verdict import verdict

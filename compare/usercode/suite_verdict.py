@@ -101,6 +101,12 @@ def ok_line(report: SuiteReport) -> str:
     return text
 
 
+def nothing_ran(report: SuiteReport) -> str:
+    """Why no experiment of the suite ran (exit 2): never an OK."""
+    _, not_covered = coverage(report)
+    return f"{report.file}: no experiment of the check suite ran: " + ("; ".join(not_covered) or "none to run")
+
+
 def verdict(report: SuiteReport) -> str:
     """The table, then the first disagreement (exit 1), the first error (exit 2) or the OK line (exit 0)."""
     lines = [f"check suite: {report.file}, {len(SUITE)} experiments, against "
@@ -113,6 +119,8 @@ def verdict(report: SuiteReport) -> str:
         lines.append(failed.message)
     elif error is not None:
         lines.append(f"error in experiment `{error.name}`: {error.message}")
+    elif not report.anything_ran:
+        lines.append(nothing_ran(report))
     else:
         lines.append(ok_line(report))
     return "\n".join(lines)
