@@ -59,7 +59,9 @@ import numpy as np
 
 def backward(weights, biases, activations, targets):
     held = np.empty({mb} << 20, dtype=np.uint8)     # address space, never touched
-    time.sleep({sleep})
+    until = time.process_time() + {sleep}      # CPU time: the sandbox's limit counts it, not sleep
+    while time.process_time() < until:
+        pass
     B = targets.shape[0]
     A = activations[-1]
     delta = (A - targets) * A * (1 - A)
@@ -136,7 +138,7 @@ def test_the_table_shows_score_over_max(graded):
 
 def test_the_time_limit_counts_every_call_of_a_submission_in_total(graded):
     s = graded["by"]["sleepy.py"]
-    assert s["verdict"] == "timeout" and "time limit (2 s)" in s["reason"] + json.dumps(s["checks"])
+    assert s["verdict"] == "timeout" and "time limit (2 s" in s["reason"] + json.dumps(s["checks"])
 
 
 def test_the_memory_limit_is_in_megabytes(graded):
