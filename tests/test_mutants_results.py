@@ -80,8 +80,10 @@ def test_gradescope_for_one_submission():
     doc = results.gradescope(BOB, 1.23456)
     assert doc["score"] == 3.0 and doc["execution_time"] == 1.235
     assert doc["tests"] == [
-        {"name": "one", "score": 3.0, "max_score": 3.0, "output": "pass", "visibility": "visible"},
-        {"name": "two", "score": 0.0, "max_score": 7.0, "output": "disagrees at update 2", "visibility": "hidden"}]
+        {"name": "one", "score": 3.0, "max_score": 3.0, "output": "pass", "output_format": "text",
+         "visibility": "visible"},
+        {"name": "two", "score": 0.0, "max_score": 7.0, "output": "disagrees at update 2",
+         "output_format": "text", "visibility": "hidden"}]
     assert doc["output"] == "fail: 3/10\n\nyour program's output (truncated):\nprinted 1\n"
     timeout = results.gradescope(CAROL, 0.0)
     assert timeout["score"] == 0.0 and timeout["output"] == "timeout: 0/10\nran past its time limit (2 s)"

@@ -127,8 +127,10 @@ def test_the_spread_is_over_the_mean_on_losses_that_differ_widely():
     runs = {f"exercise3/{v}/seed{s}": result(s, loss, [s % 2]) for v in ("stochastic", "minibatch", "seed_sgd")
             for s, loss in enumerate(losses)}
     tables = []
-    writer = SimpleNamespace(t=TEXT, r=runs, seeds=3, f=lambda v: repr(float(v)),
-                             vec=lambda vs: ", ".join(repr(float(v)) for v in np.ravel(vs)), table=lambda head, rows, align: tables.append(rows),
+    writer = SimpleNamespace(t=TEXT, r=runs, seeds=3,
+                             f=lambda v: repr(float(v)),
+                             vec=lambda vs: ", ".join(repr(float(v)) for v in np.ravel(vs)),
+                             table=lambda head, rows, align: tables.append(rows),
                              add=lambda block: None)
     seeds_summary(writer, 9)
     for row in tables[0]:
