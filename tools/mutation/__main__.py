@@ -223,15 +223,15 @@ def main(argv: list[str] | None = None) -> int:
         for module, tests in MODULES.items():
             print(f"{module}: {' '.join(tests)}")
         return 0
+    unknown = [m for m in args.modules if m not in MODULES]    # bad input first, tool or no tool
+    if unknown:
+        print(f"unknown module {unknown[0]!r}: expected one of {', '.join(MODULES)} (tools/mutation/targets.py)",
+              file=sys.stderr)
+        return 2
     try:
         import cosmic_ray  # noqa: F401
     except ImportError:
         print(f"mutation testing needs cosmic-ray, which is not installed: {INSTALL}", file=sys.stderr)
-        return 2
-    unknown = [m for m in args.modules if m not in MODULES]
-    if unknown:
-        print(f"unknown module {unknown[0]!r}: expected one of {', '.join(MODULES)} (tools/mutation/targets.py)",
-              file=sys.stderr)
         return 2
     equivalents()    # a malformed list is bad input, before anything runs
     work = scratch_copy()
