@@ -50,6 +50,13 @@ def kinds_of(hints: list[str]) -> list[str]:
     return found
 
 
+def kind_text(failure: dict[str, Any]) -> str:
+    """The kind of mistake alone, for the one-cell summaries (the class table, CSV, JSON's `failure.hint`):
+    "the kind of mistake: a sign", or "" when the pattern matches none; never a hint's sentence."""
+    kinds = kinds_of(list(failure.get("hints") or []))
+    return "the kind of mistake: " + " or ".join(kinds) if kinds else ""
+
+
 def location_text(failure: dict[str, Any], reference: str = "the reference") -> str:
     """One line: where `failure` (a `Failure.as_json()` object) is, and the kind of mistake, no formula."""
     where = (f"disagrees with {reference} at update {failure.get('update')}, stage {failure.get('stage')}, "

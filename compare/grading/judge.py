@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compare.diagnosis.location import location_text
+from compare.diagnosis.location import kind_text, location_text
 from compare.errors import DivergenceError, ExperimentError, ParityError
 from compare.experiment.definition import Experiment
 from compare.experiment.sources import load_experiment
@@ -163,7 +163,9 @@ def _one_check(code: Any, p: Prepared) -> dict[str, Any]:
                               f"({report.updates_checked} updates; {p.experiment.describe()})")
     except ParityError as exc:
         f = exc.failure.as_json() if exc.failure is not None else {}
-        hint = _words((f.get("hints") or [""])[0], p)
+        # the one-cell summary (table, CSV, JSON) says no more than the rubric's feedback level lets the student see
+        hint = (_words((f.get("hints") or [""])[0], p) if hints
+                else kind_text(f) if p.check.feedback == "location" else "")
         result.update(verdict="fail", updates_checked=max(0, int(f.get("update", 1)) - 1),
                       failure={"update": f.get("update"), "stage": f.get("stage"), "layer": f.get("layer"),
                                "parameter": f.get("array", f.get("parameter")), "hint": hint},

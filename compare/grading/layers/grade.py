@@ -18,6 +18,7 @@ from compare.errors import ExperimentError
 from compare.grading.layers.rubric import template_of, touched
 from compare.grading.limits import Limits, SubmissionEnded
 from compare.layers.discover import defined_names, layer_entry, plan
+from compare.layers.location import layer_location
 from compare.layers.recorded import Recorded, cases_from_arrays, load_cases
 from compare.layers.results import LayerResult
 from compare.layers.table import layer_named
@@ -157,8 +158,8 @@ def _scored(p: Any, layer: Any, r: LayerResult) -> dict[str, Any]:
         message = "disagrees with torch" if verdict == "fail" else "error: cannot be used as it is"
     elif p.check.feedback == "hints":
         message = explanation(r) + ("\n" + r.user_traceback.rstrip("\n") if r.user_traceback.strip() else "")
-    else:
-        message = r.failure.message if r.failure else ""
+    else:       # "location": where, and the kind of mistake; no value, no formula
+        message = layer_location(layer, r)
     failure = None if r.failure is None else {"function": r.failure.function, "item": r.failure.item,
                                               "case": r.failure.case, "index": r.failure.index,
                                               "hints": list(r.failure.hints) if p.check.feedback == "hints" else []}
