@@ -127,3 +127,29 @@ def test_a_single_curve_is_not_said_to_coincide(en_report):
     exercise3 = re.search(r"figures/exercise3_loss\.png\)\n\n\*([^\n]*)\*", md).group(1)
     assert EN["cap_loss_styles"] not in hiring and EN["cap_loss_update"] not in hiring
     assert EN["cap_loss_styles"] in exercise3 and EN["cap_loss_update"] in exercise3
+
+
+def test_the_seeds_spread_sentence_is_true_of_the_runs(en_report, capsys):
+    """Per random mode, the caption's spread after the first and the last epoch, and the way it went, against
+    each seed's run made again by its own command, logged every epoch (`--json`)."""
+    import json
+    md = (en_report / "solutions.md").read_text(encoding="utf-8")
+    caption = re.search(r"figures/exercise3_seeds_seed_sgd\.png\)\n\n\*([^\n]*)\*", md).group(1)
+    runs = json.loads((en_report / "numbers.json").read_text())["runs"]
+    for variant in ("stochastic", "minibatch", "seed_sgd"):
+        first, last = [], []
+        for key in sorted(k for k in runs if k.startswith(f"exercise3/{variant}/seed")):
+            argv = re.sub(r"--report-every \d+", "--report-every 1", runs[key]["command"]).split()[3:]
+            assert cli.main([*argv, "--json"]) == 0
+            log = json.loads(capsys.readouterr().out)["loss_log"]
+            first.append(log[0][1])
+            last.append(log[-1][1])
+        spread = [(max(v) - min(v)) / np.mean(v) for v in (first, last)]
+        said = re.search(rf"{re.escape(EN['variant_short'][variant])}, (\S+) after the first epoch and (\S+) after "
+                         r"the last \(([^)]*)\)", caption)
+        assert said, (variant, caption)
+        assert float(said[1]) == pytest.approx(spread[0], rel=0.06) and float(said[2]) == pytest.approx(spread[1],
+                                                                                                       rel=0.06)
+        trend = EN["spread_shrank"] if spread[1] < spread[0] else EN["spread_grew"]
+        assert said[3] == trend.split(" (")[0], (variant, spread, said[3])
+    assert "never vanishes" not in md

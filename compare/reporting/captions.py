@@ -44,3 +44,18 @@ def map_caption(t: dict[str, Any], labels: list[str], facts: list[Any], scale: A
             key = f"cap_map_{side}_all" if len(flat) == len(facts) else f"cap_map_{side}"
             sentences.append(t[key].format(panels=t["list_sep"].join(flat)))
     return t["space"].join(sentences)
+
+
+def seeds_caption(t: dict[str, Any], labels: list[str], spreads: list[Any]) -> str:
+    """The sentence on the seeds figures' lower panels, made from what they draw: per random mode the spread
+    after the first epoch and after the last, and whether it shrank or grew over the run (a short run need
+    not shrink it: the orders can still be driving the seeds apart)."""
+    parts = []
+    for label, spread in zip(labels, spreads):
+        first, last = float(spread[0]), float(spread[-1])
+        if last == 0:
+            trend = t["spread_zero"]
+        else:
+            trend = t["spread_shrank" if last < first else "spread_grew" if last > first else "spread_same"]
+        parts.append(t["spread_item"].format(label=label, first=f"{first:.2g}", last=f"{last:.2g}", trend=trend))
+    return t["cap_seeds_below"].format(trends=t["item_sep"].join(parts))

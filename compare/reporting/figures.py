@@ -154,6 +154,11 @@ def curves(path: Path, title: str, panels: Sequence[tuple[str, str, Sequence[Ser
     return path
 
 
+def spread_of(losses: np.ndarray) -> np.ndarray:
+    """The seeds' spread at each point, (max - min) / mean over the seeds; `losses`: (seeds, points)."""
+    return (losses.max(axis=0) - losses.min(axis=0)) / losses.mean(axis=0)        # (points,)
+
+
 def seed_spread(path: Path, title: str, first: np.ndarray, x: np.ndarray, losses: np.ndarray,
                 words: tuple[str, ...], font: str | None = None) -> bool:
     """One random mode over its seeds. Above, the loss after every update of the first epochs
@@ -165,7 +170,7 @@ def seed_spread(path: Path, title: str, first: np.ndarray, x: np.ndarray, losses
     label, band label, mean label). Returns whether a band was drawn."""
     xlabel, top_title, loss_labels, spread_label, band_label, mean_label = words
     band = first.shape[0] > 1
-    spread = (losses.max(axis=0) - losses.min(axis=0)) / losses.mean(axis=0)        # (points,)
+    spread = spread_of(losses)                                                        # (points,)
     with figure(path, font, size=(5.4, 6.0 if band else 3.6), nrows=2 if band else 1) as (fig, axes):
         top = axes[0]
         steps = np.arange(first.shape[1])

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from compare.reporting import answers, figures
+from compare.reporting.captions import seeds_caption
 from compare.reporting.content import RANDOM_VARIANTS, Writer, _dev, _ints, seed_list
 from compare.reporting.document import Block, Code, Details, Figure, Para, Table
 from compare.reporting.per_update import WINDOW, first_updates
@@ -114,7 +115,7 @@ def seeds_summary(w: Writer, last_epoch: int) -> None:
 
 def seeds_figure(w: Writer) -> None:
     ft, t = w.ft, w.t
-    images, bands = [], []
+    images, bands, spreads = [], [], []
     for variant in RANDOM_VARIANTS:
         runs = _seed_runs(w, variant)
         epochs = np.array([ep for ep, _ in runs[0].curve])
@@ -129,9 +130,12 @@ def seeds_figure(w: Writer) -> None:
             (ft["fig_update"], ft["fig_first_updates"].format(epochs=window), ft["fig_loss"], ft["fig_spread"],
              ft["fig_band"], ft["fig_mean" if len(runs) > 1 else "fig_one_seed"]), w.font))
         images.append(image)
+        spreads.append(figures.spread_of(losses))
     epochs = min(WINDOW, w.r["exercise3/batch"].experiment.epochs)
-    key = "cap_seeds_band" if all(bands) else "cap_seeds_one"
-    w.add(Figure(tuple(images), t[key].format(seeds=seed_list(w.seeds), epochs=epochs)))
+    caption = t["cap_seeds_band" if all(bands) else "cap_seeds_one"].format(seeds=seed_list(w.seeds), epochs=epochs)
+    if all(bands):        # the lower panels, drawn with two seeds or more
+        caption += t["space"] + seeds_caption(t, [t["variant_short"][v] for v in RANDOM_VARIANTS], spreads)
+    w.add(Figure(tuple(images), caption))
 
 
 def numpy_order_table(w: Writer, last_epoch: int) -> None:

@@ -221,9 +221,15 @@ TEXT = {
     "fig_one_seed": "the one seed",
     "cap_seeds_band": ("Each random mode over seeds {seeds}. Above: the loss after every single update of the first "
                        "{epochs} epochs; the band spans the lowest to the highest seed, the line is their mean. Every "
-                       "seed takes the samples in its own order, and the loss moves with each sample. Below: over "
-                       "the whole run, how far apart the seeds are at the end of each epoch relative to their mean "
-                       "(log scale): the randomness never vanishes, it only shrinks as every seed converges."),
+                       "seed takes the samples in its own order, and the loss moves with each update."),
+    "cap_seeds_below": ("Below: over the whole run, how far apart the seeds are at the end of each epoch relative "
+                        "to their mean (log scale): {trends}."),
+    "spread_item": "{label}, {first} after the first epoch and {last} after the last ({trend})",
+    "spread_shrank": "it shrank as the seeds converged",
+    "spread_grew": "it grew: in a run this short the orders still drive the seeds apart",
+    "spread_same": "unchanged",
+    "spread_zero": "every seed ends at the same loss",
+    "item_sep": "; ",
     "cap_seeds_one": ("Each random mode with seed {seeds}: the loss after every single update of the first "
                       "{epochs} epochs. The loss moves with each sample; more seeds (--seeds K) show how far the "
                       "orders take the runs apart."),
