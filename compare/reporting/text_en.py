@@ -225,8 +225,8 @@ TEXT = {
     "cap_seeds_below": ("Below: over the whole run, how far apart the seeds are at the end of each epoch relative "
                         "to their mean (log scale): {trends}."),
     "spread_item": "{label}, {first} after the first epoch and {last} after the last ({trend})",
-    "spread_shrank": "it shrank as the seeds converged",
-    "spread_grew": "it grew: in a run this short the orders still drive the seeds apart",
+    "spread_shrank": "it shrank: the seeds drew together",
+    "spread_grew": "it grew: the orders took the seeds apart",
     "spread_same": "unchanged",
     "spread_zero": "every seed ends at the same loss",
     "item_sep": "; ",
