@@ -4,8 +4,9 @@ nothing else (not `bench`, not `tests`, no top-level `presets` or `examples`).
 
 The wheel pip would install is built here from a copy of the repository (setuptools' own PEP 517 backend,
 no network) and its file list read back. Then pip installs the copy into a folder of its own (no network, no
-dependencies: the running environment has them), and `report` and `report --handout`, run from a folder
-outside both, write the very files they write from the checkout.
+dependencies: the running environment has them), and `report` and `report --handout` (en and zh), run from a
+folder outside both, write the very files they write from the checkout: the same names, byte for byte; each
+handout with the template of its language beside it, and no word of a solution.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def test_installed_report_and_handout_equal_the_checkouts(tmp_path):
     assert pip.returncode == 0, pip.stderr[-2000:]
     assert (target / "compare" / "examples" / "answers" / "hiring.py").is_file()
     runs = {"report": ["report", "--epochs", "4", "--seeds", "1", "--jobs", "1", "--quiet"],
-            "handout": ["report", "--handout", "--lang", "zh"]}
+            "handout": ["report", "--handout", "--lang", "zh"], "handout_en": ["report", "--handout"]}
     for name, argv in runs.items():
         written = {}
         for where, path, cwd in (("checkout", ROOT, ROOT), ("installed", target, elsewhere)):
@@ -83,6 +84,13 @@ def test_installed_report_and_handout_equal_the_checkouts(tmp_path):
         assert not different, f"{name}: {different}"
         assert name != "report" or {"answers/hiring.py", "answers/exercise3.py", "numbers.json"} <= set(
             written["installed"])
-        assert name != "handout" or "backprop_template.py" in written["installed"]
+        if name.startswith("handout"):     # the template beside the page, in the page's language; no solution named
+            template = (ROOT / "examples" / ("backprop_template_zh.py" if name == "handout" else
+                                             "backprop_template.py")).read_bytes()
+            assert sorted(written["installed"]) == [".compare-report", "backprop_template.py", "handout.md",
+                                                    "index.html"]
+            assert written["installed"]["backprop_template.py"] == template
+            pages = written["installed"]["handout.md"] + written["installed"]["index.html"] + template
+            assert b"solution" not in pages.lower() and "答案".encode() not in pages, name
         text = b"".join(written["installed"].values())
         assert b"missing here" not in text and "此处缺失".encode() not in text
