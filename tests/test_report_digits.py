@@ -48,10 +48,11 @@ def test_digits_outside_1_to_17_are_refused(tmp_path, capsys, digits):
     assert listing(tmp_path) == []
 
 
-@pytest.mark.parametrize("inside", ["package", "examples", "answers"])
+@pytest.mark.parametrize("inside", ["package", "examples", "answers", "numpy_impl", "torch_impl"])
 def test_out_inside_the_packages_own_files_is_refused(tmp_path, capsys, inside):
     base = {"package": Path(compare.__file__).parent / "reporting", "examples": examples_dir(),
-            "answers": examples_dir() / "answers"}[inside]
+            "answers": examples_dir() / "answers", "numpy_impl": Path(compare.__file__).parents[1] / "numpy_impl",
+            "torch_impl": Path(compare.__file__).parents[1] / "torch_impl"}[inside]
     target = base / "report_here"
     before = listing(base)
     for argv in (["--out", str(target), *QUICK], ["--handout", "--out", str(target)]):

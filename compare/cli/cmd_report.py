@@ -99,7 +99,10 @@ def check_target(target: Path) -> Path:
 def _own_folders() -> list[Path]:
     """The folders the package reads its own files from: a report is never written into (or over) them."""
     from compare.reporting.answers import examples_dir
-    folders = [Path(__file__).resolve().parents[1]]          # the package: compare/
+    package = Path(__file__).resolve().parents[1]            # the package: compare/
+    # and its two siblings, installed beside it (site-packages) or in the checkout
+    folders = [package] + [package.parent / name for name in ("numpy_impl", "torch_impl")
+                           if (package.parent / name / "__init__.py").is_file()]
     examples = examples_dir()
     return folders + ([examples.resolve()] if examples is not None else [])
 
