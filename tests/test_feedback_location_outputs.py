@@ -136,3 +136,18 @@ def test_the_verdict_level_summarises_with_no_hint(tmp_path):
     check = json.loads((tmp_path / "v.json").read_text())["submissions"][0]["checks"][0]
     assert check["message"] == "disagrees with the reference at update 1"
     assert check["failure"]["hint"] == "" and check["failure"]["parameter"] == "dW2"
+
+
+def test_every_mistake_of_the_layer_table_has_a_kind_and_dropout_has_no_empty_element():
+    """A mistake added to the layer table without a kind would be shown as "matches no mistake we know"."""
+    from compare.layers.location import KIND_OF, layer_location
+    from compare.layers.results import Failure, ItemResult, LayerResult
+    from compare.layers.table import LAYERS, layer_named
+    ids = {m.id for layer in LAYERS.values() for m in layer.mistakes}
+    assert len(ids) >= 50 and ids <= set(KIND_OF), sorted(ids - set(KIND_OF))
+    dropout = layer_named("dropout")
+    hint = dropout.mistake("drop-probability").hint
+    result = LayerResult("dropout", "failed", [ItemResult("out", ok=False)],
+                         Failure("dropout_forward", "out", "train, p=0.8", "keeps 20.9%", (hint,)))
+    assert layer_location(dropout, result) == ('dropout_forward: out disagrees with torch (case "train, p=0.8"); '
+                                               "the kind of mistake: " + KIND_OF["drop-probability"])

@@ -63,7 +63,8 @@ def layer_location(layer: Layer, result: LayerResult) -> str:
     if f is None:
         return ""
     if result.status == "failed":
-        where = f"{f.function}: {f.item} disagrees with torch (case \"{f.case}\") at {f.index}"
+        where = f"{f.function}: {f.item} disagrees with torch (case \"{f.case}\")"
+        where += f" at {f.index}" if f.index else ""          # dropout's share of kept units has no element
         others = [i.name for i in result.items if not i.ok and i.name != f.item]
         if others:
             where += f" (also out of tolerance: {', '.join(others)})"
