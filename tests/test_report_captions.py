@@ -153,3 +153,24 @@ def test_the_seeds_spread_sentence_is_true_of_the_runs(en_report, capsys):
         trend = EN["spread_shrank"] if spread[1] < spread[0] else EN["spread_grew"]
         assert said[3] == trend.split(" (")[0], (variant, spread, said[3])
     assert "never vanishes" not in md
+
+
+def test_panel_labels_holding_commas_stay_apart_in_both_languages():
+    """A caption's list of panels: labels such as "stochastic, seed 0 (...)" hold commas of their own, so the
+    list is joined by "; " (en) and "、" (zh), and a Chinese sentence puts no space inside 在...中."""
+    from types import SimpleNamespace as Facts
+
+    from compare.reporting.captions import map_caption
+    from compare.reporting.text_zh import TEXT as ZH
+    facts = [Facts(boundary=True, contours=True, low=0.4, high=0.6), Facts(boundary=True, contours=True, low=0.45,
+                                                                          high=0.55),
+             Facts(boundary=False, contours=True, low=0.51, high=0.6)]
+    scale = Facts(low=0.4, high=0.6)
+    en = map_caption(EN, ["batch (updates/epoch: 1)", "stochastic, seed 0 (updates/epoch: 4)", "SGD, seed 0"], facts,
+                     scale)
+    assert "In batch (updates/epoch: 1); stochastic, seed 0 (updates/epoch: 4), the thick line" in en
+    assert "In SGD, seed 0, the output stays above 0.5" in en
+    zh_labels = ["批量（每周期 1 次更新）", "随机，种子 0（每周期 4 次更新）", "随机梯度下降，种子 0"]
+    zh = map_caption(ZH, zh_labels, facts, scale)
+    assert "在批量（每周期 1 次更新）、随机，种子 0（每周期 4 次更新）中，粗线" in zh
+    assert "在随机梯度下降，种子 0中，输出处处大于 0.5" in zh

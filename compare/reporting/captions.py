@@ -36,13 +36,13 @@ def map_caption(t: dict[str, Any], labels: list[str], facts: list[Any], scale: A
     crossing = [label for label, fact in zip(labels, facts) if fact.boundary]
     if crossing:
         sentences.append(t["cap_map_boundary_all"] if len(crossing) == len(facts) else
-                         t["cap_map_boundary"].format(panels=t["list_sep"].join(crossing)))
+                         t["cap_map_boundary"].format(panels=t["panel_sep"].join(crossing)))
     for side in ("above", "below"):
         flat = [label for label, fact in zip(labels, facts) if not fact.boundary
                 and (fact.low > 0.5 if side == "above" else fact.high < 0.5)]
         if flat:
             key = f"cap_map_{side}_all" if len(flat) == len(facts) else f"cap_map_{side}"
-            sentences.append(t[key].format(panels=t["list_sep"].join(flat)))
+            sentences.append(t[key].format(panels=t["panel_sep"].join(flat)))
     return t["space"].join(sentences)
 
 

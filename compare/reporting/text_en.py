@@ -230,6 +230,7 @@ TEXT = {
     "spread_same": "unchanged",
     "spread_zero": "every seed ends at the same loss",
     "item_sep": "; ",
+    "panel_sep": "; ",          # between panel labels, which hold commas of their own
     "cap_seeds_one": ("Each random mode with seed {seeds}: the loss after every single update of the first "
                       "{epochs} epochs. The loss moves with each sample; more seeds (--seeds K) show how far the "
                       "orders take the runs apart."),

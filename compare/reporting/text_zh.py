@@ -190,11 +190,11 @@ TEXT = {
     "cap_map_shared": "各子图使用同一个颜色刻度。",
     "cap_map_contours": "细线是等值线，标有输出值。",
     "cap_map_boundary_all": "粗线是输出等于 0.5 的位置，即决策边界。",
-    "cap_map_boundary": "在 {panels} 中，粗线是输出等于 0.5 的位置，即决策边界。",
+    "cap_map_boundary": "在{panels}中，粗线是输出等于 0.5 的位置，即决策边界。",
     "cap_map_above_all": "输出在整个正方形上都大于 0.5：没有决策边界，每一点都预测为 1。",
-    "cap_map_above": "在 {panels} 中，输出处处大于 0.5：没有决策边界。",
+    "cap_map_above": "在{panels}中，输出处处大于 0.5：没有决策边界。",
     "cap_map_below_all": "输出在整个正方形上都小于 0.5：没有决策边界，每一点都预测为 0。",
-    "cap_map_below": "在 {panels} 中，输出处处小于 0.5：没有决策边界。",
+    "cap_map_below": "在{panels}中，输出处处小于 0.5：没有决策边界。",
     "fig_first_updates": "每次更新之后，前 {epochs} 个周期",
     "fig_spread": "各种子的（最大 - 最小）/ 平均",
     "fig_band": "各种子的最低到最高",
@@ -209,6 +209,7 @@ TEXT = {
     "spread_same": "没有变化",
     "spread_zero": "所有种子的最终损失相同",
     "item_sep": "；",
+    "panel_sep": "、",
     "cap_seeds_one": ("每种随机模式在随机种子 {seeds} 上的结果：前 {epochs} 个周期中每一次更新之后的损失。损失随每个"
                       "样本而变化；用更多的种子（--seeds K）可以看出不同的顺序让运行相差多远。"),
     "no_cjk_font": ("生成本报告的机器上没有中文字体，所以图中的文字是英文。安装一种中文字体（Debian / Ubuntu："
