@@ -174,3 +174,22 @@ def test_panel_labels_holding_commas_stay_apart_in_both_languages():
     zh = map_caption(ZH, zh_labels, facts, scale)
     assert "在批量（每周期 1 次更新）、随机，种子 0（每周期 4 次更新）中，粗线" in zh
     assert "在随机梯度下降，种子 0中，输出处处大于 0.5" in zh
+
+
+def test_a_lone_loss_curve_has_no_markers_that_could_pass_for_its_points(en_report):
+    """The loss is logged every epoch (or every N), while the markers that tell coinciding curves apart sit
+    every seventh point: a lone curve draws none, and no caption calls a marker a point."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from compare.reporting.figures import Series, draw_series
+    x = np.arange(50.0)
+    for count in (1, 2):
+        fig, ax = plt.subplots()
+        draw_series(ax, [Series(f"s{i}", x, x * (i + 1)) for i in range(count)])
+        assert [line.get_marker() for line in ax.lines] == (["None"] if count == 1 else ["o", "s"])
+        plt.close(fig)
+    md = (en_report / "solutions.md").read_text(encoding="utf-8")
+    hiring = re.search(r"figures/hiring_loss\.png\)\n\n\*([^\n]*)\*", md).group(1)
+    assert hiring == EN["cap_loss_1"] and "a point" not in md

@@ -119,11 +119,12 @@ def log_helps(values: Sequence[np.ndarray]) -> bool:
 
 
 def draw_series(ax, series: Sequence[Series], lw: float = 2.4) -> None:
-    """Each series in its own style; markers at staggered points so that coinciding curves show each one."""
+    """Each series in its own style; markers at staggered points so that coinciding curves show each one (a
+    lone curve has none: there is nothing to tell apart, and a marker would read as a logged point)."""
     n = len(series)
     for i, s in enumerate(series):
         every = max(1, len(s.x) // 7)
-        ax.plot(s.x, s.y, ls=STYLES[i % len(STYLES)], marker=MARKERS[i % len(MARKERS)],
+        ax.plot(s.x, s.y, ls=STYLES[i % len(STYLES)], marker=MARKERS[i % len(MARKERS)] if n > 1 else None,
                 markevery=(min(len(s.x) - 1, i * every // max(1, n)), every), ms=6, lw=max(1.2, lw - 0.4 * i),
                 mfc="white" if i % 2 else None, label=s.label, zorder=2 + i)
 

@@ -196,11 +196,12 @@ TEXT = {
     "stop": ". ",
     "fig_per_epoch": "per epoch",
     "fig_per_update": "per update",
-    "cap_loss": "The loss on the whole data set, a point every {every} epochs.",
-    "cap_loss_1": "The loss on the whole data set, a point every epoch.",
+    "cap_loss": "The loss on the whole data set every {every} epochs, joined by a line.",
+    "cap_loss_1": "The loss on the whole data set after every epoch, joined by a line.",
     "cap_loss_update": ("Above, against the epoch; below, the same runs against the number of updates made "
                         "(an epoch of stochastic descent is several updates)."),
-    "cap_loss_styles": "Curves that coincide are told apart by their dash patterns and markers.",
+    "cap_loss_styles": ("Curves that coincide are told apart by their dash patterns and markers (spaced out along "
+                        "each curve, not the logged points)."),
     "cap_map_range": "The colours span the outputs from {low} to {high}.",
     "cap_map_narrow": ("The colours span only {low} to {high}: the output is nearly the same everywhere, and the "
                        "colours magnify differences this small."),
