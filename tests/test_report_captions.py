@@ -193,3 +193,22 @@ def test_a_lone_loss_curve_has_no_markers_that_could_pass_for_its_points(en_repo
     md = (en_report / "solutions.md").read_text(encoding="utf-8")
     hiring = re.search(r"figures/hiring_loss\.png\)\n\n\*([^\n]*)\*", md).group(1)
     assert hiring == EN["cap_loss_1"] and "a point" not in md
+
+
+def test_parity_figures_keep_each_difference_at_its_height_and_say_where_an_exact_0_is(en_report, capsys):
+    """A log scale cannot draw 0: an exact 0 goes a decade below the smallest difference, so that 5e-20 stays
+    5e-20 (it was drawn at a fixed 1e-18 floor, as if it were that), and the text says so when there is one;
+    checked against the hiring run made again by its own command, logged after every update."""
+    import json
+
+    from compare.reporting.figures import Series, parity_floor
+    floor = parity_floor([Series("a", np.arange(3.0), np.array([0.0, 5.4e-20, 2.2e-16]))], 1e-12)
+    assert floor == pytest.approx(1e-21)
+    assert parity_floor([Series("a", np.arange(2.0), np.array([3e-16, 2.2e-16]))], 1e-12) == pytest.approx(1e-17)
+    md = (en_report / "solutions.md").read_text(encoding="utf-8")
+    command = json.loads((en_report / "numbers.json").read_text())["runs"]["hiring/stochastic"]["command"]
+    argv = re.sub(r"--report-every \d+", "--report-every 1", command).split()[3:]
+    assert cli.main([*argv, "--json"]) == 0
+    log = json.loads(capsys.readouterr().out)["parity"]["max_abs_diff_log"]      # one update an epoch
+    assert any(v == 0 for _, v in log), log
+    assert EN["parity_zero"] in md

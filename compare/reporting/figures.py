@@ -197,12 +197,21 @@ def seed_spread(path: Path, title: str, first: np.ndarray, x: np.ndarray, losses
     return band
 
 
+def parity_floor(series: Sequence[Series], atol: float) -> float:
+    """Where a log scale draws an exact 0: a decade below the smallest difference drawn (or the tolerance), so
+    that every non-zero difference keeps its true height, however small (1e-20 is not raised to a floor)."""
+    smallest = min([atol] + [float(np.min(s.y[s.y > 0])) for s in series if np.any(s.y > 0)])
+    return float(10.0 ** (np.floor(np.log10(smallest)) - 1))
+
+
 def parity(path: Path, title: str, series: Sequence[Series], atol: float, xlabel: str, ylabel: str,
            tolerance_label: str, font: str | None = None) -> Path:
-    """The largest |numpy - torch| after every update, one line per run, log scale, tolerance drawn in."""
+    """The largest |numpy - torch| after every update, one line per run, log scale, tolerance drawn in; an
+    exact 0 at `parity_floor`, the bottom edge (the report's text says so when there is one)."""
+    floor = parity_floor(series, atol)
     with figure(path, font, size=(5.4, 4.2 + (0.35 * len(series) if len(series) > 1 else 0))) as (fig, (ax,)):
         for i, s in enumerate(series):
-            ax.plot(s.x, np.maximum(s.y, FLOOR), lw=0.8, ls=STYLES[i % len(STYLES)], alpha=0.85, label=s.label)
+            ax.plot(s.x, np.where(s.y > 0, s.y, floor), lw=0.8, ls=STYLES[i % len(STYLES)], alpha=0.85, label=s.label)
         ax.axhline(atol, color="red", ls="--", lw=1.2, label=tolerance_label)
         ax.set_yscale("log")
         ax.set(xlabel=xlabel, ylabel=ylabel, title=title)

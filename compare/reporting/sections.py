@@ -198,7 +198,8 @@ def proof(w: Writer) -> None:
             "exercise3": [("batch", "exercise3/batch")] + [(v, f"exercise3/{v}/seed0") for v in RANDOM_VARIANTS]}
     images = [w.parity_figure(section, [(w.label(v, w.r[k], "seed" in k), w.r[k]) for v, k in pairs])
               for section, pairs in keys.items()]
-    w.add(Figure(tuple(images)))
+    exact = any(np.any(w.r[k].per_update == 0) for pairs in keys.values() for _, k in pairs)
+    w.add(Figure(tuple(images), t["parity_zero"] if exact else ""))
     w.heading(2, "reproduce_h")
     w.add(Para(t["reproduce"].format(command=w.command)))
 

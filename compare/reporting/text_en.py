@@ -182,6 +182,8 @@ TEXT = {
     "parity_text": ("{runs} runs, {updates} updates, every weight and bias compared after each: the largest "
                     "difference anywhere was {dev} (tolerance {tol}). The figures show the largest difference "
                     "after every update, per exercise, on a log scale."),
+    "parity_zero": ("After some updates the two agree to the last bit: a difference of exactly 0, which a log "
+                    "scale cannot show, is drawn at the bottom edge of its figure."),
     "reproduce_h": "7. Reproduce this report",
     "reproduce": "The whole report: `{command}`. Each run above names its own command.",
     # figures
