@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from compare.diagnosis.location import kinds_of
 from compare.errors import ExperimentError
 from compare.grading.layers.rubric import template_of, touched
 from compare.grading.limits import Limits, SubmissionEnded
@@ -138,6 +139,16 @@ def _one_layer(p: Any, layer: Any, defined: set[str], functions: dict[str, Any],
     return _scored(p, layer, result)
 
 
+def _location(f: Any) -> str:
+    """A layer's first disagreement at the "location" level: the function, item, case and element, and the kind
+    of mistake its hints point at; none of the values, hint sentences or formulas the full message has."""
+    where = f'{f.function}: {f.item} disagrees with torch (case "{f.case}") at {f.index}'
+    kinds = kinds_of(list(f.hints))
+    if not kinds:
+        return where + "; the pattern of the wrong numbers matches no mistake we know"
+    return where + "; the kind of mistake: " + " or ".join(kinds)
+
+
 def _scored(p: Any, layer: Any, r: LayerResult) -> dict[str, Any]:
     # "not checked": a function not written yet (the template's body, or NotImplementedError): 0 points, as
     # a layer the file does not define; "error" is a layer that cannot be used as it is
@@ -157,6 +168,8 @@ def _scored(p: Any, layer: Any, r: LayerResult) -> dict[str, Any]:
         message = "disagrees with torch" if verdict == "fail" else "error: cannot be used as it is"
     elif p.check.feedback == "hints":
         message = explanation(r) + ("\n" + r.user_traceback.rstrip("\n") if r.user_traceback.strip() else "")
+    elif r.failure is not None and verdict == "fail":      # "location": where and what kind, no value or formula
+        message = _location(r.failure)
     else:
         message = r.failure.message if r.failure else ""
     failure = None if r.failure is None else {"function": r.failure.function, "item": r.failure.item,
