@@ -238,3 +238,18 @@ def test_layer_grades_in_gradescopes_file(graded):
     assert [(t["name"], t["score"], t["max_score"]) for t in results["tests"]] == [
         ("affine by gradient", 2.25, 3.0), ("relu", 2.0, 2.0), ("affine whole", 0.0, 4.0)]
     assert results["output_format"] == "text" and all(t["output_format"] == "text" for t in results["tests"])
+
+
+def test_timeout_limits_a_layer_files_code_in_all(tmp_path):
+    """`--timeout SECONDS` (docs/layers.md: as for backward files): a forward that never returns is stopped
+    past 1 s, exit 2, one line naming the function; never the 600 s default, nor 10x the limit."""
+    import time
+    path = _write(tmp_path, "loop.py", "def relu_forward(x):\n    while True:\n        pass\n\n"
+                                      "def relu_backward(dout, cache):\n    return dout\n")
+    start = time.monotonic()
+    run = compare("check", str(path), "--timeout", "1")
+    elapsed = time.monotonic() - start
+    assert run.returncode == 2 and run.stdout == "", run.stderr
+    assert run.stderr.strip().splitlines() == [f"error: {path}: ran past its time limit (--timeout 1 s) in "
+                                               "relu_forward"]
+    assert 1 <= elapsed < 8, elapsed
