@@ -253,3 +253,17 @@ def test_timeout_limits_a_layer_files_code_in_all(tmp_path):
     assert run.stderr.strip().splitlines() == [f"error: {path}: ran past its time limit (--timeout 1 s) in "
                                                "relu_forward"]
     assert 1 <= elapsed < 8, elapsed
+
+
+@pytest.mark.parametrize("factor, hinted", [(1 + 1e-8, True), (1 + 1e-6, False)])
+def test_a_hint_only_where_the_numbers_are_the_mistakes_to_rounding(tmp_path, factor, hinted):
+    """docs/layers.md: a hint is said only when your numbers equal what the mistake computes "to rounding: 1e-7
+    of the array's scale". db averaged over the batch (the factor-N mistake) times 1 + 1e-8 is that mistake;
+    times 1 + 1e-6 it is not, and nothing is guessed."""
+    text = DB_MEAN.replace("dout.mean(0)", f"dout.mean(0) * {factor!r}")
+    run = compare("check", str(_write(tmp_path, "near.py", text)), "--json")
+    assert run.returncode == 1, run.stderr
+    failure = json.loads(run.stdout)["layers"][0]["failure"]
+    assert failure["item"] == "db"
+    assert failure["hints"] == (["a factor N: averaged over the batch where the interface sums (yours = torch's / N)"]
+                                if hinted else [])
