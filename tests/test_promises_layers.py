@@ -142,26 +142,31 @@ def test_the_largest_difference_is_over_every_case(tmp_path):
     assert got["dx"]["max_abs_diff"] == pytest.approx(0.01, rel=1e-9)
 
 
-@pytest.mark.parametrize("text, extra, status", [
-    (RIGHT, [], 0),
-    (DB_MEAN, [], 1),
-    (DB_MEAN, ["--layer", "relu"], 0),             # the wrong layer is not checked
-    (DB_MEAN, ["--layer", "affine"], 1),
-    (RIGHT, ["--layer", "batchnorm"], 2),          # a layer the file does not define
-    (RIGHT, ["--layer", "nope"], 2),               # no such layer
-    (RIGHT.replace("return dout * (cache > 0)", "raise ValueError('mine')"), [], 2),   # a layer that raises
-    (RIGHT.replace("def relu_backward(dout, cache)", "def relu_backward(dout)"), [], 2),  # another signature
-    ("def relu_forward(x):\n    return x, x\n", [], 2),     # nothing could be checked: no backward
+@pytest.mark.parametrize("text, extra, status, words", [
+    (RIGHT, [], 0, "layer check OK"),
+    (DB_MEAN, [], 1, "affine_backward: db disagrees with torch"),
+    (DB_MEAN, ["--layer", "relu"], 0, "1 layer agrees"),            # the wrong layer is not checked
+    (DB_MEAN, ["--layer", "affine"], 1, "affine_backward: db disagrees with torch"),
+    (RIGHT, ["--layer", "batchnorm"], 2, "error: --layer batchnorm: the file defines no batchnorm_forward"),
+    (RIGHT, ["--layer", "nope"], 2, "error: --layer nope: no such layer"),
+    (RIGHT.replace("return dout * (cache > 0)", "raise ValueError('mine')"), [], 2,
+     "relu: relu_backward raised ValueError: mine"),                # a layer that raises; affine still checked
+    (RIGHT.replace("def relu_backward(dout, cache)", "def relu_backward(dout)"), [], 2,
+     "expected relu_backward(dout, cache) -> dx"),                  # another signature; affine still checked
+    ("def relu_forward(x):\n    return x, x\n", [], 2, "no layer could be checked"),   # no backward
 ])
-def test_exit_statuses(tmp_path, text, extra, status):
+def test_exit_statuses(tmp_path, text, extra, status, words):
     run = compare("check", str(_write(tmp_path, "layers.py", text)), *extra)
     assert run.returncode == status, (extra, run.stdout, run.stderr)
+    assert words in run.stdout + run.stderr, (run.stdout, run.stderr)
     frames = re.findall(r'File "([^"]+)"', run.stderr)
     assert all(Path(f).parent == tmp_path for f in frames), run.stderr    # a traceback shown is the file's own
-    if status == 2 and extra:
-        assert run.stdout == "" and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    if extra and status == 2:                                   # a bad option: one line, nothing on stdout
+        assert run.stdout == "" and run.stderr.count("\n") == 1 and run.stderr.startswith("error: "), run.stderr
     if extra and extra[1] == "relu":
         assert "1 layer agrees" in run.stdout and "affine" not in run.stdout
+    if not extra and status == 2 and "affine_forward" in text:
+        assert re.search(r"affine +OK", run.stdout), run.stdout     # the other layer is checked all the same
 
 
 def test_layer_limits_the_json_to_that_layer(tmp_path):
