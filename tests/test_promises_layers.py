@@ -272,3 +272,15 @@ def test_a_hint_only_where_the_numbers_are_the_mistakes_to_rounding(tmp_path, fa
     assert failure["item"] == "db"
     assert failure["hints"] == (["a factor N: averaged over the batch where the interface sums (yours = torch's / N)"]
                                 if hinted else [])
+
+
+def test_the_ok_lines_figure_is_the_largest_relative_difference_of_the_json(tmp_path):
+    path = _write(tmp_path, "right.py", RIGHT)
+    text, data = compare("check", str(path)), compare("check", str(path), "--json")
+    assert text.returncode == data.returncode == 0
+    worst = {layer["layer"]: max(g["max_rel_diff"] for g in layer["gradients"])
+             for layer in json.loads(data.stdout)["layers"]}
+    assert worst["affine"] > 0                    # rounding in the matrix products: the figure must be the max
+    for name, value in worst.items():
+        assert re.search(rf"^  {name} +OK +largest relative difference {value:.2g} \(", text.stdout, flags=re.M)
+    assert text.stdout.rstrip().endswith(f"(largest relative difference {max(worst.values()):.2g})")
