@@ -12,25 +12,25 @@ command line, against torch's autograd of the loss written out here (torch.optim
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
-ROOT = Path(__file__).resolve().parents[1]
 SEED_W = [[[0.8, 0.2], [0.2, 0.8]], [[0.5, 0.0], [0.5, 1.0]], [[0.5], [0.5]]]
 SEED_B = [[[-1, 0.3]], [[0.1, -0.1]], [[-0.6]]]
 EX3 = ([[1, 0.1], [0.1, 1], [0.1, 0.1], [1, 1]], [[1], [0], [0], [1]], SEED_W, SEED_B)
 EX1 = ([[1, 0.1]], [[1.0, 1.0]], SEED_W[:2], SEED_B[:2])
 
 
-def compare(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "compare", *args], capture_output=True, text=True, cwd=ROOT,
-                          stdin=subprocess.DEVNULL, timeout=300)
+def compare(capsys, *args: str) -> tuple[int, str, str]:
+    """`python -m compare ARGS` through its own entry point, in this process: (status, stdout, stderr)."""
+    from compare.cli.main import main
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def torch_batch_run(data, epochs: int, loss: str, reduction: str, bce_outputs: str, l2: float,
@@ -78,12 +78,12 @@ def _flags(reduction: str, bce_outputs: str, l2: float, l2_biases: bool) -> list
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_the_trained_numbers_are_torch_autograds_of_that_loss(case):
+def test_the_trained_numbers_are_torch_autograds_of_that_loss(case, capsys):
     data, preset, loss, reduction, bce_outputs, l2, l2_biases = CASES[case]
-    run = compare(*preset, "--mode", "batch", "--epochs", "30", "--report-every", "29", "--json",
-                  *_flags(reduction, bce_outputs, l2, l2_biases))
-    assert run.returncode == 0, run.stderr
-    out = json.loads(run.stdout)
+    code, stdout, stderr = compare(capsys, *preset, "--mode", "batch", "--epochs", "30", "--report-every", "29",
+                                   "--json", *_flags(reduction, bce_outputs, l2, l2_biases))
+    assert code == 0, stderr
+    out = json.loads(stdout)
     assert out["conventions"] == {"reduction": reduction, "bce_outputs": bce_outputs, "l2": l2,
                                   "l2_biases": l2_biases}
     theirs = torch_batch_run(data, 30, loss, reduction, bce_outputs, l2, l2_biases)
@@ -121,10 +121,11 @@ def backward(weights, biases, activations, targets):
 
 @pytest.mark.parametrize("factor, flag, ok", [("1", "0.3", True), ("1", "0.6", False),       # 0.5 reg: --l2 reg
                                               ("2", "0.6", True), ("2", "0.3", False)])     # cs231n: --l2 2*reg
-def test_the_docs_translations_of_a_regularised_loss(tmp_path, factor, flag, ok):
+def test_the_docs_translations_of_a_regularised_loss(tmp_path, capsys, factor, flag, ok):
     path = tmp_path / "reg.py"
     path.write_text(HALF_REG.format(factor=factor))
-    run = compare("check", str(path), "exercise3", "--mode", "minibatch", "--epochs", "3", "--l2", flag, "--quiet")
-    assert run.returncode == (0 if ok else 1), run.stdout + run.stderr
+    code, out, err = compare(capsys, "check", str(path), "exercise3", "--mode", "minibatch", "--epochs", "3",
+                             "--l2", flag, "--quiet")
+    assert code == (0 if ok else 1), out + err
     if not ok:
-        assert "check FAILED at update 1" in run.stderr and "dW3" in run.stderr
+        assert "check FAILED at update 1" in err and "dW3" in err
