@@ -89,6 +89,10 @@ def test_by_default_every_number_has_every_digit(reports, capsys):
 
 def test_digits_rounds_every_number_shown(reports, capsys):
     assert _shown_as(reports, "three", lambda v: f"{float(v):.3g}", capsys) > 50
+    page = (reports["three"] / "index.html").read_text(encoding="utf-8")     # the HTML page shows the same
+    for command, _, _ in _blocks((reports["three"] / "solutions.md").read_text(encoding="utf-8")):
+        for _, value in _json_of(command, capsys)["loss_log"]:
+            assert f">{value:.3g}<" in page and repr(float(value)) not in page, (command, value)
 
 
 def test_numbers_json_keeps_every_digit_either_way(reports, capsys):
