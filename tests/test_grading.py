@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -256,10 +257,18 @@ def test_gradescope_autograder_against_a_fake_tree(tmp_path: Path) -> None:
     assert len(results["tests"]) == 5
     for t in results["tests"]:
         assert set(t) == {"name", "score", "max_score", "output", "output_format", "visibility"}
-        assert t["visibility"] in ("visible", "hidden", "after_due_date", "after_published")
-        assert 0 <= t["score"] <= t["max_score"] and isinstance(t["output"], str) and t["output"]
-    assert [t["score"] for t in results["tests"]] == [2, 2, 0, 0, 0]
+        assert t["visibility"] == "visible" and isinstance(t["output"], str) and t["output"]
+    # by hand, from the rubric (tomllib, not ours) and the file: each check is worth its `points`; wrong_batch.py
+    # sums over the batch instead of averaging, right exactly where every update has one sample: hiring and
+    # exercise 1 (one sample each) pass, exercise 2 in batch mode (2 samples), exercise 3 in batches of 3 and
+    # 4 fail. Total 2 + 2 = 4 of 5 x 2 = 10.
+    rubric = tomllib.loads((root / "source" / "rubric.toml").read_text())["check"]
+    assert [t["name"] for t in results["tests"]] == [c["name"] for c in rubric]
+    assert [t["max_score"] for t in results["tests"]] == [c["points"] for c in rubric] == [2, 2, 2, 2, 2]
+    passes = [True, True, False, False, False]
+    assert [t["score"] for t in results["tests"]] == [c["points"] if ok else 0 for c, ok in zip(rubric, passes)]
     assert results["score"] == 4 and "batch size" in results["tests"][2]["output"]
+    assert results["output"].startswith("fail: 4/10")
     assert results["tests"][4]["output"] == "disagrees with the reference at update 1"   # feedback = "verdict"
     # no gradable file: still a results.json, 0 points, the reason
     (root / "submission" / "backward.py").unlink()
