@@ -2,8 +2,9 @@
 
 A folder is taken whole (its subfolders too), within caps: `MAX_FILES` files, `MAX_BYTES` bytes in all,
 `MAX_DEPTH` levels; hidden entries and `__pycache__` are left out. Inside a folder only regular files and
-folders are read: a symbolic link (it could point at any file the grader, root, can read), a FIFO, a socket
-or a device is that submission's error, naming it. Its entry point is `submission.py`, else the one file at
+folders are read: a symbolic link or a hard link (either could be any file the grader, root, can read), a
+FIFO, a socket or a device is that submission's error, naming it; so is a folder of more than `MAX_ENTRIES`
+entries in all. Its entry point is `submission.py`, else the one file at
 its top defining `backward` (`compare.usercode.load.entry_point`).
 """
 
@@ -20,6 +21,10 @@ MAX_FILES = 256
 MAX_BYTES = 16 << 20
 MAX_DEPTH = 8
 MAX_SOURCE = 1 << 20    # one file given on its own, bytes
+MAX_ENTRIES = 4096      # entries looked at in a folder, its subfolders and hidden ones included
+# a file of a folder that has other names too: it may be any file of the disk the grader (root) can read
+HARD_LINK = ("is a hard link (the same file as another name elsewhere on the disk, which may be any file the "
+             "grader can read); a submission's files must be its own copies")
 _KINDS = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device",
           stat.S_IFBLK: "a device", stat.S_IFLNK: "a symbolic link", stat.S_IFDIR: "a folder"}
 
@@ -41,10 +46,12 @@ def _read(path: Path, shown: str, cap: int, follow: bool) -> bytes:
         reason = "a symbolic link that leads nowhere (or in a loop)" if os.path.islink(path) else exc.strerror
         raise UserCodeError(f"{shown}: cannot be read ({reason})") from None
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise UserCodeError(f"{shown}: is {_KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, "
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UserCodeError(f"{shown}: is {_KINDS.get(stat.S_IFMT(info.st_mode), 'not a regular file')}, "
                                 "expected a Python file")
+        if not follow and info.st_nlink > 1:
+            raise UserCodeError(f"{shown}: {HARD_LINK}")
         data = os.read(fd, cap + 1)
         while len(data) <= cap:
             more = os.read(fd, cap + 1 - len(data))
@@ -78,10 +85,14 @@ def _text(data: bytes, shown: str) -> None:
 def _walk(folder: Path, shown: str) -> list[tuple[str, Path]]:
     """(relative path, path) of every file in the folder, within the caps."""
     found: list[tuple[str, Path]] = []
-    todo = [(folder, "", 0)]
+    todo, seen = [(folder, "", 0)], 0
     while todo:
         here, prefix, depth = todo.pop()
         for entry in sorted(os.scandir(here), key=lambda e: e.name):
+            seen += 1
+            if seen > MAX_ENTRIES:
+                raise UserCodeError(f"{shown}: more than {MAX_ENTRIES} entries (files and folders, hidden ones "
+                                    "included)")
             if entry.name.startswith(".") or entry.name == "__pycache__":
                 continue
             rel = prefix + entry.name

@@ -1,5 +1,5 @@
 """A submission's stdout and stderr, drained from their pipe by a thread and kept up to a size: a flood
-costs the grader nothing but reading it."""
+costs the grader nothing but reading it; escapes cannot reach a terminal or a report."""
 
 from __future__ import annotations
 
@@ -35,8 +35,11 @@ class Captured:
 
     @property
     def text(self) -> str:
-        """What was kept (invalid UTF-8 replaced), and how much more there was."""
-        text = self._kept.decode("utf-8", errors="replace")
+        """What was kept (invalid UTF-8 replaced, control characters but line breaks and tabs shown as
+        escapes: printed on a terminal, it cannot drive it), and how much more there was."""
+        from compare.files.text import printable
+        text = "\n".join("\t".join(printable(part) for part in line.split("\t"))
+                         for line in self._kept.decode("utf-8", errors="replace").split("\n"))
         if self._total > len(self._kept):
             text += f"\n[... {self._total - len(self._kept)} more bytes of output not kept]"
         return text

@@ -88,9 +88,9 @@ class Isolated:
         started, script = time.monotonic(), self.child_script
         try:
             argv, home, self._jail = child_command(self.limits, req_r, resp_w, self._tmp, script)
-            self._proc = subprocess.Popen(
-                argv, cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(req_r, resp_w),
-                env=child_environment(home), start_new_session=True, close_fds=True)
+            self._proc = subprocess.Popen(   # pass_fds: the pipes, and bwrap's seccomp filter
+                argv, cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, env=child_environment(home),
+                pass_fds=(req_r, resp_w, *getattr(self._jail, "fds", ())), start_new_session=True, close_fds=True)
         finally:
             for fd in (req_r, resp_w, out_w):
                 os.close(fd)

@@ -98,8 +98,8 @@ def read_message(fd: int, deadline: float | None = None, max_bytes: int = 1 << 2
         raise ProtocolError(f"header of {length} bytes (at most {MAX_HEADER})")
     try:
         header = json.loads(_read_exact(fd, length, deadline, tick).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ProtocolError(f"header is not JSON ({exc})") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:   # RecursionError: nesting too deep
+        raise ProtocolError(f"header is not JSON ({str(exc)[:100]})") from None
     if not isinstance(header, dict):
         raise ProtocolError("header is not a JSON object")
     specs = header.get("arrays", [])
