@@ -7,6 +7,13 @@ import os
 import threading
 
 
+def shown(text: str) -> str:
+    """`text` as it may reach a terminal or a report: its line breaks and tabs kept, every other control
+    character (an escape sequence, a carriage return) shown as an escape (`\\x1b`)."""
+    from compare.files.text import printable
+    return "\n".join("\t".join(printable(part) for part in line.split("\t")) for line in text.split("\n"))
+
+
 class Captured:
     """Reads `fd` until it closes (then closes it), keeping the first `limit` bytes."""
 
@@ -37,9 +44,7 @@ class Captured:
     def text(self) -> str:
         """What was kept (invalid UTF-8 replaced, control characters but line breaks and tabs shown as
         escapes: printed on a terminal, it cannot drive it), and how much more there was."""
-        from compare.files.text import printable
-        text = "\n".join("\t".join(printable(part) for part in line.split("\t"))
-                         for line in self._kept.decode("utf-8", errors="replace").split("\n"))
+        text = shown(self._kept.decode("utf-8", errors="replace"))
         if self._total > len(self._kept):
             text += f"\n[... {self._total - len(self._kept)} more bytes of output not kept]"
         return text

@@ -1,5 +1,5 @@
 """Attack: fill every writable file system it has: /tmp (its private tmpfs) to the last byte, /dev/shm far
-past its memory, and half a million empty files (inodes)."""
+past its memory, then millions of empty files (inodes: the kernel's memory)."""
 import os
 
 import numpy as np
@@ -12,12 +12,13 @@ for folder, total in (("/tmp", 1 << 30), ("/dev/shm", 3 << 30)):
                 written += f.write(b"\xaa" * (16 << 20))
     except OSError as exc:
         print("filled", folder, written >> 20, "MB:", exc.strerror)
+os.remove("/tmp/sbx-attack-fill")
 try:
-    os.mkdir("/dev/shm/sbx-attack-inodes")
-    for k in range(500_000):
-        open(f"/dev/shm/sbx-attack-inodes/{k}", "w").close()
+    os.mkdir("/tmp/sbx-attack-inodes")
+    for k in range(2_000_000):   # memory of the kernel's (inodes), not of the file system's size
+        open(f"/tmp/sbx-attack-inodes/{k}", "w").close()
 except OSError as exc:
-    print("inodes:", exc.strerror)
+    print("inodes:", k, exc.strerror)
 
 
 def backward(weights, biases, activations, targets):
