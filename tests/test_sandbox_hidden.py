@@ -194,6 +194,9 @@ def test_what_each_hidden_attack_met(hidden: dict) -> None:
     assert "does not import (RecursionError" in by["deep"]["reason"]    # its own error, in its own process
     assert "larger than 1 MB" in by["sparse"]["reason"]
     assert "IMPORTED" not in out["shadowing"] and "numpy is /sandbox/site/numpy/" in out["shadowing"]
+    seen = json.loads(out["more_find_modules.py"].split("FOUND ", 1)[1].splitlines()[0])
+    assert seen["packages"] and set(seen["packages"].values()) == {0} and seen["imported"] == [], seen
+    assert not any("rubric" in t or str(hidden["folder"]) in t for t in seen["tomls"]), seen["tomls"]
     assert by["more_nan_inf.py"]["verdict"] == "fail"
     assert by["more_subclass.py"]["verdict"] == "error" and "LongList" in by["more_subclass.py"]["reason"]
 
