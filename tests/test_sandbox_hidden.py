@@ -252,38 +252,3 @@ def test_without_a_sandbox_the_pipe_the_reports_and_folders_hold(tmp_path: Path)
     assert "sent the grader what it refuses" in by["more_wire_deep.py"]["reason"]
     assert "\x1b" not in run.stdout and "more than 4096 entries" in by["bomb"]["reason"]
 
-
-def test_a_folder_swapped_for_a_link_while_it_is_read_is_refused(tmp_path: Path, monkeypatch) -> None:
-    """A student who can write to their folder while it is graded swaps a subfolder for a link to a folder
-    only the grader can read, between the listing and the reading: the link is refused, nothing is read."""
-    from compare.grading import bundle
-    from compare.usercode.load import UserCodeError
-
-    secret = tmp_path / "root-only"
-    secret.mkdir()
-    (secret / "notes.py").write_text(f"# {PRIVATE}\n")
-    sub = tmp_path / "mine"
-    (sub / "helpers").mkdir(parents=True)
-    (sub / "submission.py").write_text("def backward(w, b, a, t):\n    pass\n")
-    (sub / "helpers" / "notes.py").write_text("x = 1\n")
-    listed, swapped = os.scandir, []
-
-    class Listing(list):
-        def __enter__(self) -> Listing:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            pass
-
-    def swapping(where: object = ".") -> object:   # the grader has listed the folder: now swap
-        listing = Listing(listed(where))
-        if not swapped and (isinstance(where, int) or Path(str(where)) == sub):
-            swapped.append(where)
-            shutil.rmtree(sub / "helpers")
-            (sub / "helpers").symlink_to(secret)
-        return listing
-
-    monkeypatch.setattr(bundle.os, "scandir", swapping)
-    with pytest.raises(UserCodeError, match="helpers: cannot be read"):
-        bundle.read_submission(sub, "mine")
-    assert swapped
