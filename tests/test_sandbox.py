@@ -116,7 +116,7 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> dict:
         pytest.skip(WHY)
     tmp = tmp_path_factory.mktemp("attacked")
     folder = tmp / "class"
-    shutil.copytree(ATTACKS, folder)
+    shutil.copytree(ATTACKS, folder, ignore=shutil.ignore_patterns("more_*"))   # tests/test_sandbox_hidden.py
     for name in ("aa_right.py", "mm_right.py", "zz_right.py"):
         shutil.copy(CLASS / "right.py", folder / name)
     rubric = tmp / "rubric.toml"

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from compare.grading import wire
+from compare.grading.captured import shown
 
 _REMOTE: dict[str, type] = {}
 
@@ -25,9 +26,10 @@ def remote_exception(name: str, message: str, traceback: str) -> Exception:
     if kind is None:
         base = NotImplementedError if clean == "NotImplementedError" else Exception
         kind = _REMOTE[clean] = type(clean, (base,), {"__module__": "builtins"})
-    exc = kind(message)
+    # bounded as the child bounds them (a forged answer is not), escapes as text: they reach check's terminal
+    exc = kind(shown(message[:2000]))
     if traceback.strip():
-        exc.add_note("in the submission's process:\n" + traceback.rstrip("\n"))
+        exc.add_note("in the submission's process:\n" + shown(traceback[-8000:].rstrip("\n")))
     return exc
 
 

@@ -1,10 +1,17 @@
 """A submission's stdout and stderr, drained from their pipe by a thread and kept up to a size: a flood
-costs the grader nothing but reading it."""
+costs the grader nothing but reading it; escapes cannot reach a terminal or a report."""
 
 from __future__ import annotations
 
 import os
 import threading
+
+
+def shown(text: str) -> str:
+    """`text` as it may reach a terminal or a report: its line breaks and tabs kept, every other control
+    character (an escape sequence, a carriage return) shown as an escape (`\\x1b`)."""
+    from compare.files.text import printable
+    return "\n".join("\t".join(printable(part) for part in line.split("\t")) for line in text.split("\n"))
 
 
 class Captured:
@@ -35,8 +42,9 @@ class Captured:
 
     @property
     def text(self) -> str:
-        """What was kept (invalid UTF-8 replaced), and how much more there was."""
-        text = self._kept.decode("utf-8", errors="replace")
+        """What was kept (invalid UTF-8 replaced, control characters but line breaks and tabs shown as
+        escapes: printed on a terminal, it cannot drive it), and how much more there was."""
+        text = shown(self._kept.decode("utf-8", errors="replace"))
         if self._total > len(self._kept):
             text += f"\n[... {self._total - len(self._kept)} more bytes of output not kept]"
         return text

@@ -89,6 +89,9 @@ def grade_class(submissions: list[Submission], checks: list[Prepared], limits: L
                 ) -> list[dict[str, Any]]:
     """The results of every submission, in the order of `submissions`; `on_done` is called as each ends."""
     _preload(reference)
+    if limits.sandbox == "bwrap":   # the sandbox's policy (a walk of the system's folders) made once, not per judge
+        from compare.sandbox.policy import build
+        build(limits.imports, limits.memory_mb, limits.processes)
     workers = min(resolve_jobs(jobs), len(submissions))
     if "fork" not in get_all_start_methods():
         out = []

@@ -10,9 +10,9 @@ limit, a CPU limit and a process limit. With `limits.sandbox == "bwrap"` it runs
 (`compare.sandbox`: its own user id, namespaces, read-only file system, control group; its time limit is
 CPU time); with "none", in an empty temporary folder of the grader's file system. The submission's files
 (`compare.grading.bundle`: a file, or a folder copied whole) are sent to it through the pipe. Only arrays
-cross, through two pipes of our making with our own framing (`compare.grading.wire`); what comes back is
-checked here for type, dtype and shape by `compare.usercode.backprop.UserBackprop`, as in-process. The
-grader never imports the file.
+cross, through two pipes of our making with our own framing (`compare.grading.wire`), reads and writes
+alike under the limits; what comes back is checked here (type, dtype, shape) by `UserBackprop`, as
+in-process. The grader never imports the file.
 
 An exception in the submission's code becomes an ordinary exception of the same name here (so `check`
 words it as it always does, and the check continues with the next experiment). Everything that ends the
@@ -88,12 +88,13 @@ class Isolated:
         started, script = time.monotonic(), self.child_script
         try:
             argv, home, self._jail = child_command(self.limits, req_r, resp_w, self._tmp, script)
-            self._proc = subprocess.Popen(
-                argv, cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(req_r, resp_w),
-                env=child_environment(home), start_new_session=True, close_fds=True)
+            self._proc = subprocess.Popen(   # pass_fds: the pipes, and bwrap's seccomp filter
+                argv, cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, env=child_environment(home),
+                pass_fds=(req_r, resp_w, *getattr(self._jail, "fds", ())), start_new_session=True, close_fds=True)
         finally:
             for fd in (req_r, resp_w, out_w):
                 os.close(fd)
+        os.set_blocking(self._req, False)   # see `_send`
         self._born = processes.start_time(self._proc.pid)
         self._out = Captured(out_r, self.limits.output_bytes)
         if self._jail is not None:
@@ -143,17 +144,18 @@ class Isolated:
 
     def _receive(self, what: str, started: float | None = None,
                  max_bytes: int = 1 << 20) -> tuple[dict, list[np.ndarray]]:
-        """The child's next message; `max_bytes` bounds the arrays it may carry (an answer is about the size
-        of the question: a child cannot make the grader allocate what it likes)."""
+        """The child's next message; `max_bytes` bounds its arrays (an answer is about the size of the question)."""
+        return self._limited(what, started, lambda d, t: wire.read_message(self._resp, d, max_bytes=max_bytes, tick=t))
+
+    def _limited(self, what: str, started: float | None, io: Any) -> Any:
+        """`io(deadline, tick)` (a read, a write) under the limits; SubmissionEnded past them, or out of protocol."""
         if self.ended is not None:
             raise self.ended
         started = time.monotonic() if started is None else started
         cpu = self._jail.cpu_seconds() if self._jail is not None else None
         wall = self.limits.timeout if cpu is None else self.limits.wall
-        deadline = started + max(0.0, wall - self.used)
         try:
-            return wire.read_message(self._resp, deadline, max_bytes=max_bytes,
-                                     tick=None if cpu is None else self._cpu_tick)
+            return io(started + max(0.0, wall - self.used), None if cpu is None else self._cpu_tick)
         except _Spent as spent:
             if str(spent) == "memory":
                 raise self._end("memory", f"ran out of memory ({self.limits.memory_mb} MB for all its processes "
@@ -163,7 +165,7 @@ class Isolated:
         except wire.TimedOut:
             limit = f"{self.limits.timeout:g} s" if cpu is None else f"{wall:g} s of wall-clock time"
             raise self._end("timeout", f"ran past its time limit ({limit}) {what}") from None
-        except wire.Closed:
+        except (wire.Closed, BrokenPipeError):
             raise self._gone(what) from None
         except wire.ProtocolError as exc:
             raise self._end("error", f"sent the grader what it refuses {what} ({exc}): an answer far larger "
@@ -206,11 +208,9 @@ class Isolated:
                                   "the submission's code?)")
 
     def _send(self, header: dict, arrays: list[np.ndarray], what: str) -> None:
-        if self.ended is not None:
-            raise self.ended
-        try:
-            wire.write_message(self._req, header, arrays)
-        except (BrokenPipeError, OSError):
+        try:   # non-blocking: a child that stops reading (its pipe shrunk, asleep) cannot hold us in a write
+            self._limited(what, None, lambda d, t: wire.write_message(self._req, header, arrays, d, t))
+        except OSError:
             raise self._gone(what) from None
 
     def _failed(self, error: Any, what: str) -> BaseException:

@@ -49,8 +49,11 @@ class TimedOut(Exception):
     """No whole message arrived before the deadline."""
 
 
-def write_message(fd: int, header: dict[str, Any], arrays: list[np.ndarray] = ()) -> None:  # type: ignore[assignment]
-    """Send `header` and `arrays` (plain numeric ndarrays) as one message."""
+def write_message(fd: int, header: dict[str, Any], arrays: list[np.ndarray] = (),  # type: ignore[assignment]
+                  deadline: float | None = None, tick: Callable[[], None] | None = None) -> None:
+    """Send `header` and `arrays` (plain numeric ndarrays) as one message. On a non-blocking `fd` whose
+    reader stops reading (it shrank the pipe, it sleeps), wait as `read_message` waits: until `deadline`
+    (TimedOut), calling `tick` meanwhile."""
     plain = [np.ascontiguousarray(a) for a in arrays]
     header = dict(header, arrays=[[a.dtype.str, list(a.shape)] for a in plain])
     text = json.dumps(header, allow_nan=False).encode("utf-8")
@@ -58,26 +61,37 @@ def write_message(fd: int, header: dict[str, Any], arrays: list[np.ndarray] = ()
     for part in parts:
         view = memoryview(part)
         while view:
-            written = os.write(fd, view)
+            try:
+                written = os.write(fd, view)
+            except BlockingIOError:
+                _wait(fd, deadline, tick, write=True)
+                continue
             view = view[written:]
 
 
 TICK_S = 0.1   # how often `tick` is called while waiting
 
 
+def _wait(fd: int, deadline: float | None, tick: Callable[[], None] | None, write: bool = False) -> None:
+    """Until `fd` can be read (written): TimedOut past `deadline`, `tick` called every TICK_S meanwhile."""
+    while True:
+        left = math.inf if deadline is None else deadline - time.monotonic()
+        if left <= 0:
+            raise TimedOut()
+        wait = min(left, TICK_S) if tick is not None else None if left == math.inf else left
+        ready = select.select([] if write else [fd], [fd] if write else [], [], wait)
+        if ready[0] or ready[1]:
+            return
+        if tick is None:
+            raise TimedOut()
+        tick()
+
+
 def _read_exact(fd: int, n: int, deadline: float | None, tick: Callable[[], None] | None = None) -> bytearray:
     buf = bytearray()
     while len(buf) < n:
         if deadline is not None or tick is not None:
-            left = math.inf if deadline is None else deadline - time.monotonic()
-            if left <= 0:
-                raise TimedOut()
-            ready, _, _ = select.select([fd], [], [], min(left, TICK_S) if tick is not None else left)
-            if not ready:
-                if tick is not None:
-                    tick()
-                    continue
-                raise TimedOut()
+            _wait(fd, deadline, tick)
         chunk = os.read(fd, min(n - len(buf), 1 << 20))
         if not chunk:
             raise Closed()
@@ -98,8 +112,8 @@ def read_message(fd: int, deadline: float | None = None, max_bytes: int = 1 << 2
         raise ProtocolError(f"header of {length} bytes (at most {MAX_HEADER})")
     try:
         header = json.loads(_read_exact(fd, length, deadline, tick).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ProtocolError(f"header is not JSON ({exc})") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:   # RecursionError: nesting too deep
+        raise ProtocolError(f"header is not JSON ({str(exc)[:100]})") from None
     if not isinstance(header, dict):
         raise ProtocolError("header is not a JSON object")
     specs = header.get("arrays", [])

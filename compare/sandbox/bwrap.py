@@ -6,7 +6,8 @@ package needed), else from the system's PATH. As root, bwrap runs privileged (no
 host path can be mounted) and the process it starts, our `child.py`, switches to the submission's own user
 id before anything of the submission runs; as an ordinary user it runs in a user namespace of its own.
 Either way bwrap makes the pid, mount, network, IPC, UTS and cgroup namespaces, mounts exactly what the
-policy lists, and kills the sandbox when the process that started it dies (`--die-with-parent`).
+policy lists, installs the seccomp filter (`compare.sandbox.seccomp`), and kills the sandbox when the
+process that started it dies (`--die-with-parent`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+from compare.sandbox import seccomp
 from compare.sandbox.policy import INSIDE, Policy
 from compare.sandbox.uids import FIRST
 
@@ -49,10 +51,11 @@ def _dirs(targets: list[str], mounted: set[str], made: set[str]) -> list[str]:
     return out
 
 
-def command(policy: Policy, grading_dir: Path, child_args: list[str], script: str = "child.py") -> list[str]:
+def command(policy: Policy, grading_dir: Path, child_args: list[str], script: str = "child.py",
+            seccomp_fd: int | None = None) -> list[str]:
     """The full command line: bwrap, its options from `policy`, then `script` (a path relative to
     `grading_dir`: `child.py`, or a layer file's `layers/child.py`, which loads the first two by path) with
-    `child_args`."""
+    `child_args`; `seccomp_fd` (inherited by bwrap): the system calls refused (`compare.sandbox.seccomp`)."""
     exe = binary()
     if exe is None:
         raise OSError(f"bubblewrap is not installed ({INSTALL})")
@@ -62,6 +65,8 @@ def command(policy: Policy, grading_dir: Path, child_args: list[str], script: st
         argv.append("--unshare-net")
     if os.geteuid() != 0:
         argv += ["--unshare-user", "--disable-userns"]
+    if seccomp_fd is not None:
+        argv += ["--seccomp", str(seccomp_fd)]
     mounted: set[str] = set()
     made: set[str] = set()
     for target, link in policy.symlinks:
@@ -95,12 +100,19 @@ def problem(interpreter: str) -> str:
     # user namespace that maps root alone, a rootless container)
     become = (f"import os; os.setgroups([]); os.setresgid({FIRST}, {FIRST}, {FIRST}); "
               f"os.setresuid({FIRST}, {FIRST}, {FIRST})") if os.geteuid() == 0 else "pass"
+    fd = seccomp.memfd()   # the filter too: a kernel that refuses it cannot hold the sandbox
+    if fd is not None:
+        probe += ["--seccomp", str(fd)]
     probe += ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--", interpreter,
               "-I", "-S", "-c", become]
     try:
-        run = subprocess.run(probe, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        run = subprocess.run(probe, stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
+                             pass_fds=() if fd is None else (fd,))
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bubblewrap ({exe}) could not start: {exc}"
+    finally:
+        if fd is not None:
+            os.close(fd)
     if run.returncode != 0:
         why = " ".join(run.stderr.decode("utf-8", "replace").split())[:300] or f"exit status {run.returncode}"
         hint = ("; an ordinary user needs unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1"

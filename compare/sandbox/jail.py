@@ -2,6 +2,7 @@
 
     jail = Jail(policy)                       # claims a user id and makes a control group (as root)
     argv = jail.command(grading_dir, args)    # bwrap ... python child.py args... UID SITE
+    Popen(argv, pass_fds=(..., *jail.fds))    # bwrap reads the seccomp filter from its descriptor
     jail.enter(pid)                           # the started tree into the control group, before its code runs
     jail.cpu_seconds(); jail.out_of_memory()
     jail.close()                              # all of its processes killed, the group removed, the id freed
@@ -14,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from compare.sandbox import bwrap, uids
+from compare.sandbox import bwrap, seccomp, uids
 from compare.sandbox.cgroups import ControlGroup
 from compare.sandbox.policy import Policy
 
@@ -28,6 +29,7 @@ class Jail:
         self.policy = policy
         self.uid: uids.UidClaim | None = None
         self.group: ControlGroup | None = None
+        self.seccomp_fd: int | None = None
         if os.geteuid() == 0:
             self.uid = uids.claim()
             try:
@@ -44,7 +46,15 @@ class Jail:
     def command(self, grading_dir: Path, child_args: list[str], script: str = "child.py") -> list[str]:
         """bwrap's command line for `script child_args... UID SITE` (`script` relative to `grading_dir`)."""
         uid = str(self.uid.uid) if self.uid is not None else "-1"
-        return bwrap.command(self.policy, grading_dir, child_args + [uid, self.policy.site], script)
+        if self.seccomp_fd is None:
+            self.seccomp_fd = seccomp.memfd()
+        return bwrap.command(self.policy, grading_dir, child_args + [uid, self.policy.site], script,
+                             self.seccomp_fd)
+
+    @property
+    def fds(self) -> tuple[int, ...]:
+        """The descriptors bwrap must inherit (its seccomp filter)."""
+        return () if self.seccomp_fd is None else (self.seccomp_fd,)
 
     def enter(self, pid: int) -> None:
         """Put the sandbox's processes (bwrap's and the child's: nothing of the submission runs yet) in the group."""
@@ -65,6 +75,9 @@ class Jail:
         return max(0, self.group.kill() - 1 - BWRAP_PROCESSES)
 
     def close(self) -> None:
+        if self.seccomp_fd is not None:
+            os.close(self.seccomp_fd)
+            self.seccomp_fd = None
         if self.group is not None:
             self.group.close()
             self.group = None

@@ -10,8 +10,8 @@ What it says (bubblewrap enforces the file system and the namespaces, `compare.s
   any site-packages; the grader's two files that speak to it (`child.py`, `wire.py`) under `/sandbox`;
 - writable: a private temporary folder (`work`, a tmpfs of `work_mb`) and the `/dev/shm` of its own `/dev`,
   both gone with its mount namespace;
-- hidden: every site-packages folder and our own packages wherever a mounted folder holds them, the class
-  folder, the rubric, the recordings, other submissions (never mounted);
+- hidden: every site-packages (or dist-packages) folder and our own packages wherever a mounted folder holds
+  them, whatever Python they belong to, the class folder, the rubric, the recordings, other submissions (never mounted);
 - limits for all of its processes together: memory, processes, one core's worth of CPU, CPU seconds.
 """
 
@@ -75,6 +75,23 @@ def _site_folders() -> list[str]:
     return sorted(os.path.realpath(f) for f in found if os.path.isdir(f))
 
 
+PACKAGE_FOLDERS = ("site-packages", "dist-packages")
+
+
+def _other_site_folders(tops: list[str], depth: int = 10) -> list[str]:
+    """Every site-packages or dist-packages folder under the mounted system folders, whatever Python it
+    belongs to (Debian's /usr/lib/python3/dist-packages, a bundled interpreter's): a submission could put
+    one on sys.path and import what it holds (a system-wide torch)."""
+    found = []
+    for top in tops:
+        for here, dirs, _ in os.walk(top):
+            if here.count(os.sep) - top.count(os.sep) >= depth:
+                dirs[:] = []
+            found += [os.path.join(here, d) for d in dirs if d in PACKAGE_FOLDERS]
+            dirs[:] = [d for d in dirs if d not in PACKAGE_FOLDERS]
+    return found
+
+
 @lru_cache(maxsize=8)
 def build(allowed: tuple[str, ...], memory_mb: int, processes: int) -> Policy:
     """The policy of this grading: this interpreter, the modules in `allowed` (NumPy by default)."""
@@ -97,7 +114,8 @@ def build(allowed: tuple[str, ...], memory_mb: int, processes: int) -> Policy:
     mounts = module_mounts(allowed)
     readonly += [(host, f"{SITE}/{name}") for name, host in mounts]
     ours = [str(Path(__file__).resolve().parents[2] / p) for p in ("compare", "numpy_impl", "torch_impl")]
-    hidden = [f for f in _site_folders() + ours
+    system = [host for host, inside in readonly if host == inside and os.path.isdir(host)]
+    hidden = [f for f in dict.fromkeys(_site_folders() + _other_site_folders(system) + ours)
               if os.path.exists(f) and any(_under(f, host) for host, inside in readonly if host == inside)]
     # a hidden folder inside another hidden one needs no mount of its own
     hidden = [f for f in hidden if not any(f != g and _under(f, g) for g in hidden)]

@@ -129,7 +129,8 @@ def _defines_backward(file: Path) -> bool:
         return False
     try:
         tree = ast.parse(raw)
-    except (SyntaxError, ValueError):   # it does not parse: its error is shown when it is imported
+    # it does not parse (nested too deep: RecursionError, MemoryError): its error is shown when it is imported
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return b"def backward" in raw
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "backward":
