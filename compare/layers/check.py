@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from compare.layers import returns
 from compare.layers.calls import arguments, call, mutated_arguments
 from compare.layers.dropout import dropout_case
@@ -88,14 +90,22 @@ def _state(layer: Layer, case: Case, rec: Recorded, args: list[Any], tally: Tall
             raise Problem(f"{layer.forward} left no {name} in {layer.state_in} (case \"{case.name}\"): "
                           + (f"in test mode it leaves {layer.state_in}['{name}'] as it was" if kept else
                              f"in train mode it updates {layer.state_in}['{name}']"), layer.forward, name)
-        d = tally.compare(case, rec, layer.forward, name,
-                          returns.array(value, layer.forward, f"{layer.state_in}['{name}']"), ref)
+        yours = returns.array(value, layer.forward, f"{layer.state_in}['{name}']")
+        tally.compare(case, rec, layer.forward, name, yours, ref)
+        given = rec.inputs.get(f"{layer.state_in}.{name}")
         failure = tally.failure
-        if kept and d is not None and not d.ok and failure is not None and (failure.item, failure.case) == (
-                name, case.name) and not failure.hints:
-            tally.failure = replace(failure, hints=(
-                f"{layer.state_in}['{name}'] changed in test mode: the running statistics are only read there "
-                "(they are updated in train mode only)",))
+        if failure is None or (failure.item, failure.case) != (name, case.name) or failure.hints:
+            continue
+        where = f"{layer.state_in}['{name}']"
+        if kept:
+            hint = (f"{where} changed in test mode: the running statistics are only read there (they are updated "
+                    "in train mode only)")
+        elif given is not None and yours.shape == given.shape and np.array_equal(yours, given):
+            hint = (f"{where} is unchanged, the array passed in: in train mode the forward stores the updated "
+                    f"running statistic back in {where}")
+        else:
+            continue
+        tally.failure = replace(failure, hints=(hint,))
 
 
 def _loss_case(layer: Layer, case: Case, rec: Recorded, fn: Callable[..., Any], tally: Tally) -> None:
