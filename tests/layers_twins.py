@@ -17,7 +17,8 @@ import torch
 import torch.nn.functional as F
 from layers_cases import LAYERS, Layer
 
-# the batchnorms' running statistics, written into bn_param by the forward in train mode: checked as outputs
+# the batchnorms' running statistics, written into bn_param by the forward in train mode (left as given in
+# test mode): checked as outputs
 RUNNING = ("running_mean", "running_var")
 
 
@@ -39,7 +40,9 @@ def _batchnorm(t, axes):
     if p["mode"] == "test":
         rm = torch.as_tensor(p["running_mean"], dtype=torch.float64)
         rv = torch.as_tensor(p["running_var"], dtype=torch.float64)
-        return (F.batch_norm(x, rm, rv, t["gamma"], t["beta"], training=False, eps=eps),), {}
+        # test mode only reads the running statistics: they stay as given
+        return (F.batch_norm(x, rm, rv, t["gamma"], t["beta"], training=False, eps=eps),), {"running_mean": rm,
+                                                                                           "running_var": rv}
     out = F.batch_norm(x, None, None, t["gamma"], t["beta"], training=True, eps=eps)
     xd = x.detach()
     return (out,), _running(t, xd.mean(dim=axes), xd.var(dim=axes, unbiased=False))
@@ -143,8 +146,8 @@ def run_file(module, layer: Layer, inputs: dict, upstream: dict) -> dict[str, np
     *outs, cache = got
     result = dict(zip(layer.outputs, outs))
     param = args[layer.inputs.index("bn_param")] if "bn_param" in layer.inputs else None
-    if param is not None and param["mode"] == "train":
-        result.update({k: param[k] for k in RUNNING})
+    if param is not None and (param["mode"] == "train" or all(k in param for k in RUNNING)):
+        result.update({k: param[k] for k in RUNNING if k in param})
     grads = getattr(module, layer.backward)(*[upstream[o] for o in layer.outputs], cache)
     result.update(zip(layer.grads, grads if isinstance(grads, tuple) else (grads,)))
     return result

@@ -8,7 +8,10 @@ in place) ends that layer only.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
+
+import numpy as np
 
 from compare.layers import returns
 from compare.layers.calls import arguments, call, mutated_arguments
@@ -77,14 +80,32 @@ def _state(layer: Layer, case: Case, rec: Recorded, args: list[Any], tally: Tall
         return
     held = args[layer.forward_args.index(layer.state_in)]
     for name in layer.state:
-        if name not in rec.ref:
+        # test mode records no update: the interface leaves the running statistics as they were given
+        kept = name not in rec.ref
+        ref = rec.inputs.get(f"{layer.state_in}.{name}") if kept else rec.ref[name]
+        if ref is None:
             continue
         value = dict.get(held, name) if type(held) is dict else None
         if value is None:
-            raise Problem(f"{layer.forward} left no {name} in {layer.state_in} (case \"{case.name}\"): in train "
-                          f"mode it updates {layer.state_in}['{name}']", layer.forward, name)
-        tally.compare(case, rec, layer.forward, name,
-                      returns.array(value, layer.forward, f"{layer.state_in}['{name}']"), rec.ref[name])
+            raise Problem(f"{layer.forward} left no {name} in {layer.state_in} (case \"{case.name}\"): "
+                          + (f"in test mode it leaves {layer.state_in}['{name}'] as it was" if kept else
+                             f"in train mode it updates {layer.state_in}['{name}']"), layer.forward, name)
+        yours = returns.array(value, layer.forward, f"{layer.state_in}['{name}']")
+        tally.compare(case, rec, layer.forward, name, yours, ref)
+        given = rec.inputs.get(f"{layer.state_in}.{name}")
+        failure = tally.failure
+        if failure is None or (failure.item, failure.case) != (name, case.name) or failure.hints:
+            continue
+        where = f"{layer.state_in}['{name}']"
+        if kept:
+            hint = (f"{where} changed in test mode: the running statistics are only read there (they are updated "
+                    "in train mode only)")
+        elif given is not None and yours.shape == given.shape and np.array_equal(yours, given):
+            hint = (f"{where} is unchanged, the array passed in: in train mode the forward stores the updated "
+                    f"running statistic back in {where}")
+        else:
+            continue
+        tally.failure = replace(failure, hints=(hint,))
 
 
 def _loss_case(layer: Layer, case: Case, rec: Recorded, fn: Callable[..., Any], tally: Tally) -> None:

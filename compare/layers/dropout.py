@@ -41,7 +41,8 @@ def dropout_case(layer: Layer, case: Case, rec: Recorded, functions: dict[str, C
         _kept_fraction(layer, case, keep, p, tally)
     scale = 1 / p if train else 1.0
     ref_out = np.where(keep, x * scale, 0.0)
-    if tally.compare(case, rec, layer.forward, "out", out, ref_out).ok is False and tally.failure.item == "out":
+    if tally.compare(case, rec, layer.forward, "out", out, ref_out).ok is False and tally.failure.item == "out" \
+            and not (train and keep.all()):          # nothing dropped: _kept_fraction said so
         _hint(tally, layer, case, out, {"scaled-by-p": np.where(keep, x * p, 0.0), "not-scaled": np.where(keep, x, 0.0),
                                          "test-masked": None})
     mutated_arguments(layer, case, rec, args, layer.forward, tally)
@@ -68,6 +69,9 @@ def _kept_fraction(layer: Layer, case: Case, keep: np.ndarray, p: float, tally: 
     if abs(kept - p) <= spread or tally.failure is not None:
         return
     hints = (layer.mistake("drop-probability").hint,) if abs(kept - (1 - p)) <= spread else ()
+    if keep.all():
+        hints = ("nothing is dropped: every unit kept, as in test mode; in train mode each unit is kept with "
+                 "probability p and dropped (0) otherwise",)
     tally.failure = Failure(layer.forward, "out", case.name,
                             f"{layer.forward}: out keeps {kept:.1%} of the {n} units (case \"{case.name}\"); with "
                             f"p = {p:g} the probability to keep a unit, expected {p:.0%} +- {spread:.1%}", hints)

@@ -30,6 +30,9 @@ def hints_for(layer: Layer, case: Case, rec: Recorded, item: str, yours: np.ndar
         found.append(f"{item} has the opposite sign of torch's at every element")
     if not found and (shape := _shape_only(yours, ref)):
         found.append(shape)
+    if not found and yours.size == 0 and ref.size and rec.numbers.get("pad") == 0:
+        found.append(f"{item} is empty: with pad = 0, a crop written [pad:-pad] keeps nothing (-0 is 0); "
+                     "[pad:pad + H] works for every pad")
     return found
 
 

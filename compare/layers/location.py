@@ -42,7 +42,10 @@ KINDS = {
     "a shape": ("dx-not-reshaped", "dgamma-shape"),
 }
 KIND_OF = {mistake: kind for kind, ids in KINDS.items() for mistake in ids}
-GENERIC = (("opposite sign", "a sign"), ("the shape is not", "a shape (an axis kept as a 1)"))
+GENERIC = (("opposite sign", "a sign"), ("the shape is not", "a shape (an axis kept as a 1)"),
+           ("-0 is 0", "the padding or the stride"), ("changed in test mode", "test mode"),
+           ("is unchanged, the array passed in", "how running statistics update"),
+           ("nothing is dropped", "the mask"))
 _SHAPE_RULE = re.compile(r"(expected \([^)]*\)) = .*?( \(case )")
 
 

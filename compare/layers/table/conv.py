@@ -29,7 +29,11 @@ CONV_LAYERS = (
                 {"conv_param": {"stride": 2, "pad": 1}}, seed=21),
            Case("3 x 3 kernel", "a square kernel (a transposed or flipped kernel runs, and differs), stride 1, pad 1",
                 {"x": (3, 2, 5, 4), "w": (3, 2, 3, 3), "b": (3,), "dout": (3, 3, 5, 4)},
-                {"conv_param": {"stride": 1, "pad": 1}}, seed=22)),
+                {"conv_param": {"stride": 1, "pad": 1}}, seed=22),
+           Case("no padding", "pad 0 (a crop written x[..., pad:-pad] is empty here), stride 3: rows between the "
+                "windows, columns shared by two", {"x": (2, 2, 8, 7), "w": (3, 2, 2, 4), "b": (3,),
+                                                    "dout": (2, 3, 3, 2)},
+                {"conv_param": {"stride": 3, "pad": 0}}, seed=28)),
           (Mistake("flipped-kernel", ("out", "dx", "dw"), "the kernel is flipped (a convolution in the "
                    "mathematical sense); the layer is a cross-correlation, as torch's conv2d"),
            Mistake("dw-flipped", ("dw",), "dw is flipped in both spatial axes (dw[f, c, HH-1-i, WW-1-j])", "flip"),
