@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compare.diagnosis.alternatives import right_for_another_setting
+from compare.diagnosis.alternatives import hard_coded_slope, right_for_another_setting
 from compare.diagnosis.conventions import convention_hints, l2_term
 from compare.diagnosis.failure import Failure, neighbours
 from compare.diagnosis.hints import (
@@ -179,7 +179,8 @@ def gradient_hints(ours: Stages, ref: Reference, setting: Setting, e: Experiment
     if zeros:
         below = [f"d{q}{k}" for k, q in wrong if (k, q) != first]
         return zeros + ([f"also wrong: {', '.join(below)}"] if below else [])
-    other = right_for_another_setting(ours.dW, ours.db, ref, setting)
+    other = right_for_another_setting(ours.dW, ours.db, ref, setting) or hard_coded_slope(ours.dW, ours.db,
+                                                                                          ref, setting)
     delta_right = e.bias and len({q for k, q in wrong if k == l}) == 1
     formulas = formula_hints(l - 1, p, mine, ref, setting)
     conventions = convention_hints(ours.dW + ours.db, ref.dW + ref.db, setting)
