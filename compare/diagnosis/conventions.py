@@ -82,6 +82,6 @@ def l2_term(ours: np.ndarray, theirs: np.ndarray, W: np.ndarray, e: Any, name: s
     else:
         why = "this experiment has no regularisation (weight_decay = 0, l2 = 0): return the gradient of the loss alone"
     flag = "" if e.l2 else (f"; if your loss has an L2 penalty on purpose (cs231n's reg * sum(W*W) with reg = "
-                            f"{lam / 2:.6g}), check it with --l2 {lam:.6g}"
+                            f"{lam / 2:.6g}, or 0.5 * reg * sum(W*W) with reg = {lam:.6g}), check it with --l2 {lam:.6g}"
                             + (" --l2-biases" if bias else ""))
     return [f"{lead}: an L2 term (lambda * W) in your gradient; {why}{flag}"]
