@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from compare.diagnosis.alternatives import hard_coded_slope, right_for_another_setting
-from compare.diagnosis.conventions import convention_hints, l2_term
+from compare.diagnosis.conventions import constant_term, convention_hints, l2_everywhere, l2_term
 from compare.diagnosis.failure import Failure, neighbours
 from compare.diagnosis.hints import (
     Reference,
@@ -187,8 +187,16 @@ def gradient_hints(ours: Stages, ref: Reference, setting: Setting, e: Experiment
     if conventions:     # one factor explains every gradient: the loss's convention, said with its flag
         other = []
     hints = _nan_hint(mine, name) + conventions
-    if p == "W" or e.l2_biases:
-        hints += l2_term(mine, ref_grad, (before[0] if p == "W" else before[1])[l - 1], e, name, setting.rtol)
+    names = [f"dW{k}" for k in range(1, L + 1)] + [f"db{k}" for k in range(1, L + 1)]
+    everywhere = l2_everywhere(ours.dW + ours.db, ref.dW + ref.db, before[0] + before[1], names,
+                               [f"d{q}{k}" for k, q in wrong], setting.rtol)
+    param = (before[0] if p == "W" else before[1])[l - 1]
+    if p == "W" or e.l2_biases or everywhere:
+        hints += l2_term(mine, ref_grad, param, e, name, setting.rtol, biases_too=bool(everywhere and everywhere[1]))
+    if everywhere and hints[-1:] and len(wrong) > 1:   # the term explains every wrong gradient: nothing else to find
+        return hints + [f"the same term is in every wrong gradient ({', '.join(f'd{q}{k}' for k, q in wrong)}) and "
+                        "is the whole difference: the deltas agree"]
+    hints += constant_term(mine, ref_grad, param, name, setting.rtol)
     factors = factor_hints(mine, ref_grad, setting, name, generic=not (formulas or hints or other),
                            delta_right=delta_right)
     if not conventions or any("explanations fit" in h for h in factors):   # the convention says it, unless
