@@ -14,7 +14,7 @@ from compare.layers.table.types import Case, Layer
 
 # mistakes whose numbers are a formula of their own, not autograd of a variant forward
 EXPLICIT = ("relu-at-zero", "db-axis", "dgamma-axis", "whole-window", "average", "all-ties", "last-tie",
-            "window-assigned", "tanh-derivative",
+            "split-ties", "count-n", "window-assigned", "tanh-derivative",
             "tanh-of-output", "no-dnext-c", "dw-overwritten", "stride-ignored", "dx-overwritten", "dgamma-all-axes")
 EXPLICIT_IN = {("max_pool", "overwritten"), ("word_embedding", "overwritten")}
 
@@ -84,6 +84,14 @@ def _explicit(layer: Layer, case: Case, a: dict[str, np.ndarray], mistake: str) 
         x_hat = _norm(torch.tensor(a["x"]), dims[layer.name], eps, "").numpy()
         rest = tuple(range(1, a["x"].ndim))
         return {"dgamma": (a["dout"] * x_hat).sum(axis=rest), "dbeta": a["dout"].sum(axis=rest)}
+    if mistake == "count-n":                                 # the means over N x H x W taken as / N
+        x, eps = a["x"], case.params["bn_param"]["eps"]
+        norm = 1 / np.sqrt(x.var(axis=(0, 2, 3), keepdims=True) + eps)
+        x_hat = (x - x.mean(axis=(0, 2, 3), keepdims=True)) * norm
+        dx_hat = a["dout"] * a["gamma"].reshape(1, -1, 1, 1)
+        N = x.shape[0]
+        return {"dx": norm * (dx_hat - dx_hat.sum(axis=(0, 2, 3), keepdims=True) / N
+                              - x_hat * (dx_hat * x_hat).sum(axis=(0, 2, 3), keepdims=True) / N)}
     if layer.name == "max_pool":
         return {"dx": _pool(case, a["x"], a["dout"], mistake)}
     if layer.name == "word_embedding":
@@ -136,6 +144,9 @@ def _pool(case: Case, x: np.ndarray, dout: np.ndarray, mistake: str) -> np.ndarr
                         target[window == window.max()] += g
                     elif mistake == "window-assigned":       # the window's mask times dout, assigned whole
                         target[...] = g * (window == window.max())
+                    elif mistake == "split-ties":            # each tied maximum gets an equal share
+                        mask = window == window.max()
+                        target[mask] += g / mask.sum()
                     elif mistake == "last-tie":              # the last maximum in row-major order
                         last = np.flatnonzero(window.ravel() == window.max())[-1]
                         target[np.unravel_index(last, window.shape)] += g

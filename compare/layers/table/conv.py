@@ -67,7 +67,10 @@ CONV_LAYERS = (
            Mistake("all-ties", ("dx",), "tied maxima each get the gradient; torch gives it to the first in "
                    "row-major order", case="ties (torch's rule)"),
            Mistake("last-tie", ("dx",), "of tied maxima the last in row-major order gets the gradient (argmax "
-                   "over a reversed window); torch gives it to the first", case="ties (torch's rule)"))),
+                   "over a reversed window); torch gives it to the first", case="ties (torch's rule)"),
+           Mistake("split-ties", ("dx",), "tied maxima share the gradient equally (dout / their count, a mask "
+                   "divided by its sum); torch gives it all to the first in row-major order",
+                   case="ties (torch's rule)"))),
     Layer("spatial_batchnorm", "pair", "spatial_batchnorm_forward", ("x", "gamma", "beta", "bn_param"),
           ("x", "gamma", "beta"), ("out",), "spatial_batchnorm_backward", ("dout",), ("dx", "dgamma", "dbeta"),
           ("x", "gamma", "beta"), SBN_SHAPES, "anything the backward needs",
@@ -82,6 +85,9 @@ CONV_LAYERS = (
           NORM_MISTAKES + (
               Mistake("over-batch-only", ("out", "dx", "dgamma"), "normalised over N only (each channel and pixel "
                       "on its own); spatial batchnorm normalises each channel over N, H and W"),
+              Mistake("count-n", ("dx",), "dx's mean and variance terms divide by N (the batch) where each "
+                      "channel's statistics are over N x H x W values: batchnorm's backward reused with "
+                      "N = dout.shape[0]"),
               Mistake("torch-momentum", ("running_mean", "running_var"), "running = (1 - momentum) x running + "
                       "momentum x batch: torch's meaning of momentum (torch's 0.1 is the interface's 0.9)")),
           state=("running_mean", "running_var"), state_in="bn_param"),
