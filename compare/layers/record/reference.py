@@ -55,6 +55,8 @@ def _batchnorm(case: Case, t: dict[str, Any], variant: str, dims: tuple[int, ...
         out.update(running_mean=(1 - m) * rm + m * mean, running_var=(1 - m) * rv + m * var)
     elif variant == "unbiased-running-var":
         out.update(running_mean=m * rm + (1 - m) * mean, running_var=m * rv + (1 - m) * unbiased)
+    elif variant == "running-var-eps":
+        out.update(running_mean=m * rm + (1 - m) * mean, running_var=m * rv + (1 - m) * (var + eps))
     elif variant == "torch-running-var":
         out.update(running_mean=(1 - m) * rm + m * mean, running_var=(1 - m) * rv + m * unbiased)
     else:

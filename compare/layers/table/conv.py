@@ -89,7 +89,9 @@ CONV_LAYERS = (
                       "channel's statistics are over N x H x W values: batchnorm's backward reused with "
                       "N = dout.shape[0]"),
               Mistake("torch-momentum", ("running_mean", "running_var"), "running = (1 - momentum) x running + "
-                      "momentum x batch: torch's meaning of momentum (torch's 0.1 is the interface's 0.9)")),
+                      "momentum x batch: torch's meaning of momentum (torch's 0.1 is the interface's 0.9)"),
+              Mistake("running-var-eps", ("running_var",), "running_var updated with var + eps (the eps meant for "
+                      "the square root): test mode then adds eps a second time")),
           state=("running_mean", "running_var"), state_in="bn_param"),
     Layer("spatial_groupnorm", "pair", "spatial_groupnorm_forward", ("x", "gamma", "beta", "G", "gn_param"),
           ("x", "gamma", "beta"), ("out",), "spatial_groupnorm_backward", ("dout",), ("dx", "dgamma", "dbeta"),

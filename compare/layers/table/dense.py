@@ -36,6 +36,8 @@ BN_MISTAKES = NORM_MISTAKES + (
             "with"),
     Mistake("torch-running-var", ("running_var",), "running_var updated the way torch's BatchNorm does it: "
             "momentum meaning the new batch's weight, and the unbiased variance (a factor n/(n-1))"),
+    Mistake("running-var-eps", ("running_var",), "running_var updated with var + eps (the eps meant for the "
+            "square root): test mode then adds eps a second time"),
     Mistake("test-batch-stats", ("out",), "in test mode the output uses running_mean and running_var, not the "
             "batch's own statistics", case="test mode"),
     Mistake("test-no-affine", ("out",), "in test mode gamma and beta are not applied: out is the normalised x "
