@@ -40,6 +40,12 @@ def _shape_only(yours: np.ndarray, ref: np.ndarray) -> str:
     if not same(yours.reshape(ref.shape), ref, RTOL):
         return ""
     kept = tuple(n for n in yours.shape if n != 1) == tuple(n for n in ref.shape if n != 1)
+    extra = yours.ndim - ref.ndim
+    if extra > 1 and yours.shape[extra:] == ref.shape and set(yours.shape[:extra]) == {1}:   # 1: keepdims, likelier
+        return (f"the numbers are right, the shape is not: {yours.shape} where the interface has {ref.shape}: "
+                f"{extra} extra leading axes of size 1, which NumPy's broadcasting adds "
+                "when an operand has more axes (a parameter of shape (1, C, 1, 1) indexed as if it were (C,), "
+                "gamma[None, :, None, None]?)")
     return (f"the numbers are right, the shape is not: {yours.shape} where the interface has {ref.shape}"
             + (": the summed axis kept as a 1 (a sum or mean with keepdims=True)" if kept else ""))
 

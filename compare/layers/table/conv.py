@@ -91,7 +91,10 @@ CONV_LAYERS = (
               Mistake("torch-momentum", ("running_mean", "running_var"), "running = (1 - momentum) x running + "
                       "momentum x batch: torch's meaning of momentum (torch's 0.1 is the interface's 0.9)"),
               Mistake("running-var-eps", ("running_var",), "running_var updated with var + eps (the eps meant for "
-                      "the square root): test mode then adds eps a second time")),
+                      "the square root): test mode then adds eps a second time"),
+              Mistake("test-eps-outside-sqrt", ("out",), "in test mode eps is added outside the square root "
+                      "(sqrt(running_var) + eps); the interface divides by sqrt(running_var + eps)",
+                      case="test mode")),
           state=("running_mean", "running_var"), state_in="bn_param"),
     Layer("spatial_groupnorm", "pair", "spatial_groupnorm_forward", ("x", "gamma", "beta", "G", "gn_param"),
           ("x", "gamma", "beta"), ("out",), "spatial_groupnorm_backward", ("dout",), ("dx", "dgamma", "dbeta"),
@@ -108,5 +111,8 @@ CONV_LAYERS = (
               Mistake("group-count-swapped", ("out", "dx", "dgamma"), "C/G groups of G channels: there are G "
                       "groups of C/G contiguous channels each (x.reshape(N, G, C // G, H, W))"),
               Mistake("interleaved-groups", ("out", "dx", "dgamma"), "the groups interleaved (channel c in group c "
-                      "mod G); groups hold contiguous channels: g C/G ... (g + 1) C/G - 1"),)),
+                      "mod G); groups hold contiguous channels: g C/G ... (g + 1) C/G - 1"),
+              Mistake("per-channel", ("out", "dx", "dgamma"), "each channel normalised on its own over H and W "
+                      "(instance norm: statistics over H x W values); a group's statistics are over its C/G "
+                      "channels x H x W values"),)),
 )

@@ -42,6 +42,8 @@ BN_MISTAKES = NORM_MISTAKES + (
             "batch's own statistics", case="test mode"),
     Mistake("test-no-affine", ("out",), "in test mode gamma and beta are not applied: out is the normalised x "
             "alone", case="test mode"),
+    Mistake("test-eps-outside-sqrt", ("out",), "in test mode eps is added outside the square root "
+            "(sqrt(running_var) + eps); the interface divides by sqrt(running_var + eps)", case="test mode"),
 )
 BN_SHAPES = {"x": "(N, D)", "gamma": "(D,)", "beta": "(D,)", "out": "(N, D)", "dout": "(N, D)",
              "bn_param": "dict: mode 'train' | 'test', eps, momentum, running_mean (D,), running_var (D,)"}
