@@ -46,6 +46,10 @@ def mistaken_deltas(i: int, ref: Reference, s: Setting) -> list[tuple[str, np.nd
     if name == "tanh":
         out.append((f"the tanh's derivative in delta{layer} is taken at Z (1 - Z^2), not at the layer's "
                     "activation", upstream * (1 - Z * Z)))
+    if name in ("relu", "leaky_relu"):
+        out.append((f"the {name}'s mask in delta{layer} is inverted: the gradient passes where Z{layer} <= 0 and is "
+                    f"stopped where Z{layer} > 0 (the comparison reversed, dZ[Z > 0] = 0)",
+                    upstream * np.where(Z > 0, 0.0 if name == "relu" else s.leaky_slope, 1.0)))
     if name in ("sigmoid", "tanh"):
         with np.errstate(all="ignore"):
             at_a = derivative(name, A, activate(name, A, s.leaky_slope), s.leaky_slope)

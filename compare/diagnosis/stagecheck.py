@@ -183,6 +183,8 @@ def gradient_hints(ours: Stages, ref: Reference, setting: Setting, e: Experiment
                                                                                           ref, setting)
     delta_right = e.bias and len({q for k, q in wrong if k == l}) == 1
     formulas = formula_hints(l - 1, p, mine, ref, setting)
+    if any("is missing from delta" in h for h in formulas):   # "right for identity" says the same, less plainly
+        other = [h for h in other if "activation identity" not in h]
     conventions = convention_hints(ours.dW + ours.db, ref.dW + ref.db, setting)
     if conventions:     # one factor explains every gradient: the loss's convention, said with its flag
         other = []
