@@ -142,3 +142,16 @@ def test_a_library_missing_inside_a_files_own_package_names_the_file_that_import
     last = done.stderr.strip().splitlines()[-1]
     assert "`past` is imported by cs231n/classifiers/k_nearest_neighbor.py (line 2)" in last
     assert "install it where you run the check" in last and "put past.py" not in last
+
+
+def test_isolated_a_single_file_whose_package_lies_beside_it_is_told_to_send_the_folder(tmp_path):
+    (tmp_path / "cs231n").mkdir()
+    (tmp_path / "cs231n" / "__init__.py").write_text("")
+    (tmp_path / "cs231n" / "net.py").write_text("import numpy as np\n")
+    (tmp_path / "check_tln.py").write_text("from cs231n import net\n\n\n"
+                                           "def backward(weights, biases, activations, targets):\n    pass\n")
+    done = _check(str(tmp_path / "check_tln.py"), "--isolate", "--sandbox", "none")
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert "`cs231n` lies beside it (cs231n/ in" in last and "give the folder holding both" in last
+    assert "include cs231n.py" not in last
