@@ -43,6 +43,7 @@ WRONG = {
     "mlp_dlai_utils": ({}, "batches", 3, "W3", ["check it with --bce-outputs sum"], []),
     "mlp_dlai_relu_flipped": ({"bce_outputs": "sum"}, "batches", 2, "W2", ["the relu's mask in delta2 is inverted"],
                               []),
+    "mlp_nnfs_book": ({}, "loss-mean", 3, "W3", ["MSE instead of MSE/2", "torch's MSELoss and nnfs'"], []),
 }
 # under torch live: (conventions, first failing experiment, layer, parameter, words in the hints)
 WRONG_LIVE = {
@@ -155,3 +156,16 @@ def test_isolated_a_single_file_whose_package_lies_beside_it_is_told_to_send_the
     last = done.stderr.strip().splitlines()[-1]
     assert "`cs231n` lies beside it (cs231n/ in" in last and "give the folder holding both" in last
     assert "include cs231n.py" not in last
+
+
+def test_nnfs_regularisers_on_weights_and_biases_are_l2_with_biases_and_the_mse_factor_stays_named(tmp_path):
+    pytest.importorskip("torch")
+    path = tmp_path / "nnfs_reg.py"      # Layer_Dense(..., weight_regularizer_l2=0.05, bias_regularizer_l2=0.05)
+    path.write_text((REAL / "mlp_nnfs_book.py").read_text().replace("REG = 0.0", "REG = 0.05"))
+    report = run_suite(load_user_code(path), jobs=1, conventions={"l2": 0.1, "l2_biases": True})
+    ok = {r.name for r in report.results if r.status == "ok"}
+    assert {"batches", "square", "long", "loss-bce", "cross-entropy"} <= ok, str(report)
+    failed = report.first_failure
+    assert failed.name == "loss-mean" and failed.failure.parameter == "W3"
+    hints = " | ".join(failed.failure.hints)
+    assert "apart from the L2 term" in hints and "MSE instead of MSE/2" in hints

@@ -77,7 +77,8 @@ def factor_hints(ours: np.ndarray, theirs: np.ndarray, setting: Setting, name: s
     mse = loss in ("sum", "mean")
     if _near(m, 2.0, tol):
         explained.append("a factor 2: MSE instead of MSE/2 (the derivative of (t - a)^2, where the loss is "
-                         "(t - a)^2 / 2)" if mse else "a factor 2: an extra 2")
+                         "(t - a)^2 / 2; torch's MSELoss and nnfs' mean squared error have no 1/2, the suite's "
+                         "loss \"mean\" is MSELoss() / 2)" if mse else "a factor 2: an extra 2")
     if _near(m, 0.5, tol):
         explained.append("a factor 1/2: the derivative of (t - a)^2 / 2 halved once more" if mse
                          else "a factor 1/2: halved once too often")
