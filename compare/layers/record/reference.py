@@ -87,6 +87,9 @@ def spatial_groupnorm(case: Case, t: dict[str, Any], variant: str) -> dict:
         grouped = x.reshape(N, C // G, G, H, W).transpose(1, 2).reshape(N, G, -1)
         x_hat = _norm(grouped, (2,), case.params["gn_param"]["eps"], variant)
         x_hat = x_hat.reshape(N, G, C // G, H, W).transpose(1, 2).reshape(N, C, H, W)
+    elif variant == "per-pixel":               # each pixel's C/G channels of a group on their own
+        grouped = x.reshape(N, G, C // G, H, W)
+        x_hat = _norm(grouped, (2,), case.params["gn_param"]["eps"], variant).reshape(N, C, H, W)
     elif variant == "per-channel":             # each channel of each sample on its own: instance norm
         x_hat = _norm(x.reshape(N, C, -1), (2,), case.params["gn_param"]["eps"], variant).reshape(N, C, H, W)
     elif variant == "group-count-swapped":     # C/G groups of G channels

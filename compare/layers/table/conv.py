@@ -112,6 +112,9 @@ CONV_LAYERS = (
                       "groups of C/G contiguous channels each (x.reshape(N, G, C // G, H, W))"),
               Mistake("interleaved-groups", ("out", "dx", "dgamma"), "the groups interleaved (channel c in group c "
                       "mod G); groups hold contiguous channels: g C/G ... (g + 1) C/G - 1"),
+              Mistake("per-pixel", ("out", "dx", "dgamma"), "each pixel normalised over its group's C/G channels "
+                      "alone (layernorm over the channels of a (N H W, C/G) reshape): a group's statistics are over "
+                      "its C/G channels x H x W values"),
               Mistake("per-channel", ("out", "dx", "dgamma"), "each channel normalised on its own over H and W "
                       "(instance norm: statistics over H x W values); a group's statistics are over its C/G "
                       "channels x H x W values"),)),
