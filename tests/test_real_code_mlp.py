@@ -169,3 +169,17 @@ def test_nnfs_regularisers_on_weights_and_biases_are_l2_with_biases_and_the_mse_
     assert failed.name == "loss-mean" and failed.failure.parameter == "W3"
     hints = " | ".join(failed.failure.hints)
     assert "apart from the L2 term" in hints and "MSE instead of MSE/2" in hints
+
+
+def test_a_file_with_a_relative_import_is_told_to_be_checked_from_beside_its_package(tmp_path):
+    # cs231n's fast_layers.py (2020): `from .im2col import *`
+    package = tmp_path / "cs231n"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "im2col.py").write_text("")
+    (package / "fast_layers.py").write_text("from .im2col import *\n\n\ndef affine_forward(x, w, b):\n"
+                                            "    return x @ w + b, None\n")
+    done = _check(str(package / "fast_layers.py"))
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert "fast_layers.py uses a relative import" in last and "beside the folder cs231n/" in last

@@ -25,6 +25,11 @@ def _importer(exc: BaseException, file: Path) -> tuple[Path, int] | None:
 
 def not_brought(exc: BaseException, file: Path) -> str:
     """For a module the file imports that is neither beside it nor installed: what to do, in plain words."""
+    if type(exc) is ImportError and "no known parent package" in str(exc):   # `from .im2col import *`
+        package = file.parent
+        return (f": {file.name} uses a relative import (from .module import ...), so it runs only as a part of "
+                f"its package {package.name}/: check a file placed beside the folder {package.name}/ (in "
+                f"{package.parent.name or package.parent}/) that imports what it needs from {package.name}")
     if not isinstance(exc, ModuleNotFoundError) or not exc.name:
         return ""
     top = exc.name.split(".")[0]
