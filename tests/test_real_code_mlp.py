@@ -183,3 +183,15 @@ def test_a_file_with_a_relative_import_is_told_to_be_checked_from_beside_its_pac
     assert done.returncode == 2
     last = done.stderr.strip().splitlines()[-1]
     assert "fast_layers.py uses a relative import" in last and "beside the folder cs231n/" in last
+
+
+def test_layer_functions_of_another_interface_are_named_as_such(tmp_path):
+    # deeplearning.ai course 4 week 1: conv_forward(A_prev, W, b, hparameters), (m, n_H, n_W, n_C) layout
+    (tmp_path / "cnn.py").write_text("def conv_forward(A_prev, W, b, hparameters):\n    return None, None\n\n\n"
+                                     "def conv_backward(dZ, cache):\n    return None, None, None\n")
+    done = _check(str(tmp_path / "cnn.py"))
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert "defines no function `backward(" in last
+    assert "its functions conv_backward, conv_forward are no layer the check knows" in last
+    assert "conv_forward_naive(x, w, b, conv_param)" in last

@@ -194,8 +194,13 @@ def load_user_code(path: str | Path) -> UserCode:
     backward = getattr(module, "backward", None)
     if backward is None or not callable(backward):
         found = "nothing" if backward is None else f"a {type(backward).__name__}"
+        pairs = sorted(n for n, v in vars(module).items() if callable(v) and n.endswith(("_forward", "_backward"))
+                       and getattr(v, "__module__", None) == module.__name__)
+        other = (f"; its functions {', '.join(pairs[:6])}{', ...' if len(pairs) > 6 else ''} are no layer the check "
+                 "knows: layer files use cs231n's names and signatures (affine_forward(x, w, b), "
+                 "conv_forward_naive(x, w, b, conv_param) with x (N, C, H, W), ...: docs/layers.md)" if pairs else "")
         raise UserCodeError(f"{path}: defines no function `backward(weights, biases, activations, targets)` "
-                            f"(found {found} under that name)")
+                            f"(found {found} under that name){other}")
     forward = getattr(module, "forward", None)
     if forward is not None and not callable(forward):
         raise UserCodeError(f"{path}: `forward` is a {type(forward).__name__}, expected a function "
