@@ -1,4 +1,4 @@
-"""Real cs231n layer files (assignments 1-3, 2017-2022, 12 authors not in the earlier audit), as recipes written
+"""Real cs231n layer files (assignments 1-3, 2017-2025, 15 authors not in the earlier audit), as recipes written
 by us (tests/real_code/layers_*.py, and the zoo files made from a real finding; each header names its
 repository, path, commit and licence): the layer check's verdict, function, item and hints for each, and for
 wrong variants of the right ones. The oracle is torch's autograd (the shipped recordings); each expectation was
@@ -44,6 +44,8 @@ VERDICTS = {
         "batchnorm": ("failed", "batchnorm_forward", "out", ["in test mode eps is added outside the square root"])},
     ZOO / "groupnorm_per_channel.py": {
         "spatial_groupnorm": ("failed", "spatial_groupnorm_forward", "out", ["instance norm"])},
+    ZOO / "layernorm_variance_term_uncentred.py": {
+        "layernorm": ("failed", "layernorm_backward", "dx", ["x - mean belongs"])},
     ZOO / "groupnorm_per_pixel.py": {
         "spatial_groupnorm": ("failed", "spatial_groupnorm_forward", "out", ["each pixel normalised over its group"])},
 }

@@ -3,7 +3,7 @@ spatial_batchnorm, spatial_groupnorm."""
 
 from __future__ import annotations
 
-from compare.layers.table.dense import BN_TEST, BN_TRAIN, NORM_MISTAKES
+from compare.layers.table.dense import BN_TEST, BN_TRAIN, NORM_MISTAKES, UNCENTRED
 from compare.layers.table.types import Case, Layer, Mistake
 
 CONV_SHAPES = {"x": "(N, C, H, W)", "w": "(F, C, HH, WW)", "b": "(F,)",
@@ -83,6 +83,7 @@ CONV_LAYERS = (
                 {"x": (2, 3, 2, 5), "gamma": (3,), "beta": (3,), "bn_param.running_mean": (3,),
                  "bn_param.running_var": (3,)}, BN_TEST, seed=26, design="offset", forward_only=True)),
           NORM_MISTAKES + (
+              UNCENTRED,
               Mistake("over-batch-only", ("out", "dx", "dgamma"), "normalised over N only (each channel and pixel "
                       "on its own); spatial batchnorm normalises each channel over N, H and W"),
               Mistake("count-n", ("dx",), "dx's mean and variance terms divide by N (the batch) where each "

@@ -25,7 +25,10 @@ NORM_MISTAKES = (
     Mistake("dgamma-axis", ("dgamma", "dbeta"), "summed over axis 1 (the features, one number per sample) instead of "
             "axis 0 (the batch); dgamma and dbeta have gamma's shape"),
 )
-BN_MISTAKES = NORM_MISTAKES + (
+# a backward's mistake of the normalisations with a (batch or feature) mean that the designed offsets expose
+UNCENTRED = Mistake("uncentred", ("dx",), "dx's variance term uses x where x - mean belongs: the variance's "
+                    "derivative is 2 (x - mean) / N (x alone is right only when the mean is 0)")
+BN_MISTAKES = NORM_MISTAKES + (UNCENTRED,
     Mistake("dgamma-mean", ("dgamma", "dbeta"), "a factor N: averaged over the batch where the interface sums "
             "(yours = torch's / N)", "factor", "1/N"),
     Mistake("torch-momentum", ("running_mean", "running_var"), "running = (1 - momentum) x running + momentum "
@@ -127,7 +130,8 @@ DENSE_LAYERS = (
           (Case("N=4, D=6", "each sample with its own offset and scale; N != D so the axes cannot be confused",
                 {"x": (4, 6), "gamma": (6,), "beta": (6,), "dout": (4, 6)}, {"ln_param": {"eps": 1e-5}}, seed=13,
                 design="offset"),),
-          NORM_MISTAKES + (Mistake("over-batch", ("out", "dx", "dgamma"), "normalised over the batch (axis 0, "
+          NORM_MISTAKES + (UNCENTRED,
+                           Mistake("over-batch", ("out", "dx", "dgamma"), "normalised over the batch (axis 0, "
                                    "batchnorm's statistics); layernorm normalises each sample over its features "
                                    "(axis 1)"),)),
     Layer("dropout", "dropout", "dropout_forward", ("x", "dropout_param"), ("x",), ("out",), "dropout_backward",
