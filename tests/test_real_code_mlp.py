@@ -195,3 +195,19 @@ def test_layer_functions_of_another_interface_are_named_as_such(tmp_path):
     assert "defines no function `backward(" in last
     assert "its functions conv_backward, conv_forward are no layer the check knows" in last
     assert "conv_forward_naive(x, w, b, conv_param)" in last
+
+
+def test_a_module_missing_from_a_package_that_is_there_is_named_with_its_importer(tmp_path):
+    # cs231n 2025: classifiers/fc_net.py imports layer_utils, a file of the package left behind
+    package = tmp_path / "cs231n" / "classifiers"
+    package.mkdir(parents=True)
+    (tmp_path / "cs231n" / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "fc_net.py").write_text("import numpy as np\n\nfrom cs231n.layer_utils import *\n")
+    (tmp_path / "check_fcn.py").write_text("from cs231n.classifiers.fc_net import *\n\n\n"
+                                           "def backward(weights, biases, activations, targets):\n    pass\n")
+    done = _check(str(tmp_path / "check_fcn.py"))
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert "`cs231n.layer_utils`, imported by cs231n/classifiers/fc_net.py (line 3), is not in the package" in last
+    assert "no cs231n/layer_utils.py" in last

@@ -33,6 +33,13 @@ def not_brought(exc: BaseException, file: Path) -> str:
     if not isinstance(exc, ModuleNotFoundError) or not exc.name:
         return ""
     top = exc.name.split(".")[0]
+    if (file.parent / top).is_dir() and "." in exc.name:   # the package is there, one of its modules is not
+        missing = exc.name.replace(".", "/")
+        importer = _importer(exc, file)
+        by = (f", imported by {importer[0].relative_to(file.parent.resolve())} (line {importer[1]})"
+              if importer is not None else "")
+        return (f": `{exc.name}`{by}, is not in the package: there is no {missing}.py (nor a folder {missing}/) "
+                f"in {file.parent.name or file.parent}/; bring that file of the package too")
     if (file.parent / f"{top}.py").exists() or (file.parent / top).is_dir():
         return ""
     importer = _importer(exc, file)
