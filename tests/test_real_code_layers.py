@@ -33,6 +33,7 @@ VERDICTS = {
         "batchnorm_alt": ("error", "batchnorm_backward_alt", "dx", ["never assigned? the template starts with dx"])},
     REAL / "layers_conv_nonsquare_kernel.py": {
         "conv": ("error", "conv_forward_naive", "", ["raised IndexError", "stride 2, pad 1"])},
+    REAL / "layers_lstm.py": {"lstm_step": ("ok", "", "", [])},
     REAL / "layers_rnn_loops.py": {
         "rnn_step": ("ok", "", "", []), "rnn": ("ok", "", "", []), "word_embedding": ("ok", "", "", [])},
     # zoo files made from a real finding (their headers name the solution)
@@ -58,6 +59,9 @@ VARIANTS = {
     "conv_pad_not_cropped": ("layers_conv_nonsquare_kernel.py",
                              "return dx_pad[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]", "return dx_pad",
                              "conv", "conv_backward_naive", "dx", "dx still has the padding"),
+    "lstm_gates_i_f_swapped": ("layers_lstm.py", "i, f, o, g = (a[:, k * H:(k + 1) * H] for k in range(4))",
+                               "f, i, o, g = (a[:, k * H:(k + 1) * H] for k in range(4))", "lstm_step",
+                               "lstm_step_forward", "next_h", "read from a's blocks in another order"),
     "maxpool_whole_window": ("layers_maxpool_split_ties.py", "mask[window[c] == np.max(window[c])] = 1",
                              "mask[...] = 1", "max_pool", "max_pool_backward_naive", "dx",
                              "spreads dout evenly over the window"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from compare.diagnosis.hints import same
+from compare.layers.gates import read_in_another_order
 from compare.layers.recorded import Recorded
 from compare.layers.table.types import Case, Layer, Mistake
 
@@ -79,6 +80,8 @@ def _fits(m: Mistake, rec: Recorded, item: str, yours: np.ndarray, ref: np.ndarr
     if m.kind == "flip":
         flipped = ref[..., ::-1, ::-1]
         return ref.ndim >= 2 and not same(ref, flipped, RTOL) and same(yours, flipped, RTOL)
+    if m.kind == "gates":
+        return read_in_another_order(rec.inputs, item, yours, lambda a, b: same(a, b, RTOL))
     if m.kind == "blocks":
         return _swapped_blocks(ref) is not None and same(yours, _swapped_blocks(ref), RTOL)
     return False
