@@ -33,7 +33,10 @@ HINTS = {
     "check it with --reduction sum": {"no_batch_average"},
     "check it with --l2": {"l2_term"},
     "MSE instead of MSE/2": {"mse_not_halved", "ignores_loss"},   # there a factor 2 is also K = 2
-    "right for": {"ignores_activation", "ignores_loss", "leaky_slope_hardcoded"},
+    "right for": {"ignores_activation", "ignores_loss", "leaky_slope_hardcoded", "leaky_slope_fixed"},
+    "right for the leaky_relu slope 0.2": {"leaky_slope_fixed"},
+    "mask in delta": {"relu_mask_inverted"},
+    "the same number added to each": {"l2_sum_not_w"},
     "counted twice": set(),
     "is missing: this experiment's loss has l2": set(),
 }

@@ -53,7 +53,7 @@ def test_not_run_rows_carry_no_numbers_and_a_long_reason_is_cut_at_100_character
             assert x.total_updates == 0
     reason = next(x.reason for x in r.results if x.status == "unsupported")
     said = "backward raised ValueError: " + words
-    assert reason == "your file raised " + said[:100]
+    assert reason == "your " + said[:100]    # "your backward raised ...", cut at 100 characters
 
 
 def test_parallel_jobs_give_the_same_verdict_and_a_worker_that_dies_is_one_error():

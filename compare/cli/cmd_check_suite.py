@@ -41,7 +41,11 @@ def run_suite_command(args: Any, code: UserCode, talk: bool,
         message = f"{error.message} (check suite, experiment `{error.name}`)"
         if report.not_implemented:
             from compare.usercode.suite_probe import suggestion
-            message += suggestion(code, args.file)
+            supported = suggestion(code, args.file)
+            if supported:   # it works, for other networks: not "fill in its formulas"
+                message = (f"{code.name}: your file raised NotImplementedError on every network of the check suite "
+                           "(each experiment, in every setting and depth its structure experiments come in)")
+            message += supported
         raise UserCodeError(message, error.user_traceback)
     if failed is None and not report.anything_ran:
         from compare.usercode.suite_verdict import nothing_ran

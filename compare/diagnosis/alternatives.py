@@ -14,8 +14,9 @@ import itertools
 
 import numpy as np
 
+from compare.diagnosis.deltas import HARD_CODED_SLOPES
 from compare.diagnosis.setting import Reference, Setting, same
-from numpy_impl.network import backward
+from numpy_impl.network import backward, forward
 
 HIDDEN = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
 OUTPUT = HIDDEN + ("softmax",)
@@ -72,4 +73,35 @@ def right_for_another_setting(dW: list[np.ndarray], db: list[np.ndarray], ref: R
             reads = " and ".join(f"`{k}`" for k in keys)
             return [f"your gradients are right for {yours}; this experiment uses {theirs}: does your backward "
                     f"read the keyword argument {reads} (and use it)?"]
+    return []
+
+
+def hard_coded_slope(dW: list[np.ndarray], db: list[np.ndarray], ref: Reference, s: Setting) -> list[str]:
+    """A leaky ReLU whose slope is written into the code: every gradient equals the right ones for another
+    common slope, with the backward alone at that slope (the forward given) or with a forward the file ran
+    itself at that slope (an adapter that recomputes the forward from X). Said whether or not the file takes
+    `leaky_slope`: a slope that ignores the keyword is the mistake either way."""
+    if ref.targets is None or "leaky_relu" not in (s.hidden_activation, s.output_activation):
+        return []
+    setting = {"loss": s.loss, "hidden_activation": s.hidden_activation, "output_activation": s.output_activation}
+    for slope in (x for x in HARD_CODED_SLOPES if x != s.leaky_slope):
+        with np.errstate(all="ignore"):
+            own = forward(ref.weights, ref.biases, ref.activations[0], leaky_slope=slope,
+                          hidden_activation=s.hidden_activation, output_activation=s.output_activation)
+        for Zs, activations, where in ((ref.Zs, ref.activations, "in its derivative"),
+                                       (*own, "in the forward your backward recomputes and in its derivative")):
+            try:
+                with np.errstate(all="ignore"):
+                    gW, gb = backward(ref.weights, [Z.copy() for Z in Zs], [A.copy() for A in activations],
+                                      ref.targets, reduction=s.reduction, l2=s.l2, l2_biases=s.l2_biases,
+                                      biases=ref.biases, bce_outputs=s.bce_outputs, leaky_slope=slope, **setting)
+            except (ValueError, FloatingPointError):
+                continue
+            if all(same(a, b, s.rtol) for a, b in zip(dW + db, gW + gb)):
+                ask = ("does your backward read the keyword argument `leaky_slope` (and use it)?"
+                       if s.takes("leaky_slope") else
+                       "your file takes no `leaky_slope`, so it can only be right for that one slope")
+                return [f"your gradients are right for the leaky_relu slope {slope:g} ({where}) where this "
+                        f"experiment uses leaky_slope {s.leaky_slope:g}: a slope hard-coded (ML-From-Scratch's "
+                        f"LeakyReLU defaults to 0.2, torch's to 0.01)? {ask}"]
     return []

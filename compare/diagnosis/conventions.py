@@ -48,17 +48,55 @@ def convention_hints(ours: list[np.ndarray], theirs: list[np.ndarray], s: Settin
     return hints
 
 
-def l2_term(ours: np.ndarray, theirs: np.ndarray, W: np.ndarray, e: Any, name: str, rtol: float) -> list[str]:
-    """`ours = theirs + lam * W` for one lam != 0: an L2 term added where the experiment has none, counted
-    twice, or missing where the experiment has one. `W` is the parameter (weights or biases) before the
-    update; `e` the experiment (its `l2`, `l2_biases`, `weight_decay`)."""
+def l2_lambda(ours: np.ndarray, theirs: np.ndarray, W: np.ndarray, rtol: float) -> float | None:
+    """The lam != 0 with `ours = theirs + lam * W` at every element, or None."""
     extra = ours - theirs
     big = np.abs(W) > 1e-3 * np.abs(W).max(initial=0.0)
     if not big.any() or not np.isfinite(extra).all():
-        return []
+        return None
     lam = float(np.median(extra[big] / W[big]))
     scale = max(float(np.abs(ours).max()), float(np.abs(theirs).max()), 1e-300)
     if lam == 0 or not np.all(np.abs(extra - lam * W) <= rtol * 10 * scale):
+        return None
+    return lam
+
+
+def l2_everywhere(ours: list[np.ndarray], theirs: list[np.ndarray], params: list[np.ndarray], names: list[str],
+                  wrong: list[str], rtol: float) -> tuple[float, bool] | None:
+    """(lam, whether the biases have it too) when every wrong gradient (`wrong`, among `names`) is the right
+    one plus the same lam x its parameter: then that term is the whole difference, in every layer."""
+    lams = [l2_lambda(ours[k], theirs[k], params[k], rtol) for k, n in enumerate(names) if n in wrong]
+    if not lams or any(x is None or abs(x - lams[0]) > 1e-6 * abs(lams[0]) for x in lams):
+        return None
+    return lams[0], any(n.startswith("db") for n in wrong)  # type: ignore[return-value]
+
+
+def constant_term(ours: np.ndarray, theirs: np.ndarray, W: np.ndarray, name: str, rtol: float) -> list[str]:
+    """`ours = theirs + c` with one number c at every element: a scalar added where an array was meant (cs231n's
+    `reg * np.sum(W)` for `reg * W`)."""
+    extra = ours - theirs
+    if extra.size < 2 or not np.isfinite(extra).all():
+        return []
+    c = float(np.median(extra))
+    scale = max(float(np.abs(ours).max()), float(np.abs(theirs).max()), 1e-300)
+    if abs(c) <= rtol * 10 * scale or not np.all(np.abs(extra - c) <= rtol * 10 * scale):
+        return []
+    total = float(W.sum())
+    symbol = name[1:]
+    per = (f" (= {c / total:.6g} x sum({symbol})): a sum where an array was meant, as reg * np.sum({symbol[0]}) "
+           f"in place of reg * {symbol[0]}?" if abs(total) > 1e-12 else ": a scalar where an array was meant?")
+    return [f"yours = torch's {'+' if c > 0 else '-'} {abs(c):.6g} at every element of {name}, the same number "
+            f"added to each{per}"]
+
+
+def l2_term(ours: np.ndarray, theirs: np.ndarray, W: np.ndarray, e: Any, name: str, rtol: float,
+            biases_too: bool = False) -> list[str]:
+    """`ours = theirs + lam * W` for one lam != 0: an L2 term added where the experiment has none, counted
+    twice, or missing where the experiment has one. `W` is the parameter (weights or biases) before the
+    update; `e` the experiment (its `l2`, `l2_biases`, `weight_decay`); `biases_too`: the biases' gradients
+    have the same term (the flag then says --l2-biases)."""
+    lam = l2_lambda(ours, theirs, W, rtol)
+    if lam is None:
         return []
     bias = name.startswith("db")
     penalised = e.l2 and (e.l2_biases or not bias)
@@ -76,12 +114,17 @@ def l2_term(ours: np.ndarray, theirs: np.ndarray, W: np.ndarray, e: Any, name: s
                 f"sum(W*W)?){decay}"]
     if lam < 0:
         return []
+    if e.l2 and bias and not e.l2_biases and abs(lam - e.l2) <= 1e-6 * e.l2:
+        return [f"{lead}: the L2 term on the biases too: this experiment's l2 = {e.l2:g} penalises the weights only; "
+                "if your loss penalises the biases on purpose, check it with --l2-biases as well"]
     if e.weight_decay:
         why = (f"this experiment's weight_decay = {e.weight_decay:g} is applied by the optimizer already, so your "
                "backward must return the gradient of the loss alone")
     else:
         why = "this experiment has no regularisation (weight_decay = 0, l2 = 0): return the gradient of the loss alone"
     flag = "" if e.l2 else (f"; if your loss has an L2 penalty on purpose (cs231n's reg * sum(W*W) with reg = "
-                            f"{lam / 2:.6g}), check it with --l2 {lam:.6g}"
-                            + (" --l2-biases" if bias else ""))
-    return [f"{lead}: an L2 term (lambda * W) in your gradient; {why}{flag}"]
+                            f"{lam / 2:.6g}, or 0.5 * reg * sum(W*W) with reg = {lam:.6g}), check it with "
+                            f"--l2 {lam:.6g}"
+                            + (" --l2-biases" if bias or biases_too else ""))
+    term = "lambda * W, and lambda * b in the biases' gradients" if biases_too and not bias else "lambda * W"
+    return [f"{lead}: an L2 term ({term}) in your gradient; {why}{flag}"]

@@ -13,6 +13,8 @@ from compare.diagnosis.setting import Reference, Setting
 from numpy_impl.activations import activate, derivative
 
 DEFAULT_SLOPE = 0.01           # leaky_relu's, torch's: the slope a file hard-codes
+# slopes code hard-codes: torch's default, ML-From-Scratch's LeakyReLU and tf.nn.leaky_relu (0.2), Keras (0.3)
+HARD_CODED_SLOPES = (0.01, 0.1, 0.2, 0.3)
 
 def _fprime(name: str, Z: np.ndarray, A: np.ndarray, slope: float) -> np.ndarray | None:
     if name == "softmax":
@@ -44,6 +46,10 @@ def mistaken_deltas(i: int, ref: Reference, s: Setting) -> list[tuple[str, np.nd
     if name == "tanh":
         out.append((f"the tanh's derivative in delta{layer} is taken at Z (1 - Z^2), not at the layer's "
                     "activation", upstream * (1 - Z * Z)))
+    if name in ("relu", "leaky_relu"):
+        out.append((f"the {name}'s mask in delta{layer} is inverted: the gradient passes where Z{layer} <= 0 and is "
+                    f"stopped where Z{layer} > 0 (the comparison reversed, dZ[Z > 0] = 0)",
+                    upstream * np.where(Z > 0, 0.0 if name == "relu" else s.leaky_slope, 1.0)))
     if name in ("sigmoid", "tanh"):
         with np.errstate(all="ignore"):
             at_a = derivative(name, A, activate(name, A, s.leaky_slope), s.leaky_slope)
@@ -62,9 +68,10 @@ def mistaken_deltas(i: int, ref: Reference, s: Setting) -> list[tuple[str, np.nd
 
 
 
-def slope_text(layer: int, s: Setting, forward: bool = False) -> str:
+def slope_text(layer: int, s: Setting, forward: bool = False, slope: float = DEFAULT_SLOPE) -> str:
     where = f"A{layer}" if forward else f"the derivative in delta{layer}"
     ask = (" (read the keyword argument `leaky_slope`)" if s.takes("leaky_slope", forward)
-           else " (your file takes no `leaky_slope`, so it can only be right for 0.01)")
-    return (f"{where} uses the leaky_relu slope 0.01 (the default, hard-coded?) where this experiment uses "
+           else f" (your file takes no `leaky_slope`, so it can only be right for {slope:g})")
+    default = "the default, hard-coded?" if slope == DEFAULT_SLOPE else "hard-coded?"
+    return (f"{where} uses the leaky_relu slope {slope:g} ({default}) where this experiment uses "
             f"leaky_slope {s.leaky_slope:g}{ask}")

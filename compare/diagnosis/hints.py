@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from compare.diagnosis.deltas import DEFAULT_SLOPE, mistaken_deltas, slope_text
+from compare.diagnosis.deltas import HARD_CODED_SLOPES, mistaken_deltas, slope_text
 from compare.diagnosis.mistakes import one_sample_dw
 from compare.diagnosis.setting import Reference, Setting, same
 from numpy_impl.activations import activate
@@ -77,7 +77,8 @@ def factor_hints(ours: np.ndarray, theirs: np.ndarray, setting: Setting, name: s
     mse = loss in ("sum", "mean")
     if _near(m, 2.0, tol):
         explained.append("a factor 2: MSE instead of MSE/2 (the derivative of (t - a)^2, where the loss is "
-                         "(t - a)^2 / 2)" if mse else "a factor 2: an extra 2")
+                         "(t - a)^2 / 2; torch's MSELoss and nnfs' mean squared error have no 1/2, the suite's "
+                         "loss \"mean\" is MSELoss() / 2)" if mse else "a factor 2: an extra 2")
     if _near(m, 0.5, tol):
         explained.append("a factor 1/2: the derivative of (t - a)^2 / 2 halved once more" if mse
                          else "a factor 1/2: halved once too often")
@@ -230,6 +231,7 @@ def forward_hints(i: int, ours: np.ndarray, ref: Reference, s: Setting) -> list[
         for other in others + (["softmax"] if i == L - 1 and ours.shape[1] > 1 else []):
             candidates.append((f"A{layer} is {other}(Z{layer}); this experiment uses {name} for layer {layer}"
                                f"{question}", activate(other, ref.Zs[i], s.leaky_slope)))
-        if name == "leaky_relu" and s.leaky_slope != DEFAULT_SLOPE:
-            candidates.append((slope_text(layer, s, forward=True), activate(name, ref.Zs[i], DEFAULT_SLOPE)))
+        if name == "leaky_relu":   # a slope written into the code (torch's 0.01, ML-From-Scratch's 0.2, ...)
+            candidates += [(slope_text(layer, s, True, slope), activate(name, ref.Zs[i], slope))
+                           for slope in HARD_CODED_SLOPES if slope != s.leaky_slope]
     return [text for text, candidate in candidates if same(ours, candidate, s.rtol)]

@@ -9,12 +9,13 @@ stage, layer, parameter, element, both values, the update, a few neighbours, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
-from compare.diagnosis.alternatives import right_for_another_setting
-from compare.diagnosis.conventions import convention_hints, l2_term
+from compare.diagnosis.alternatives import hard_coded_slope, right_for_another_setting
+from compare.diagnosis.conventions import constant_term, convention_hints, l2_everywhere, l2_term
 from compare.diagnosis.failure import Failure, neighbours
 from compare.diagnosis.hints import (
     Reference,
@@ -179,21 +180,45 @@ def gradient_hints(ours: Stages, ref: Reference, setting: Setting, e: Experiment
     if zeros:
         below = [f"d{q}{k}" for k, q in wrong if (k, q) != first]
         return zeros + ([f"also wrong: {', '.join(below)}"] if below else [])
-    other = right_for_another_setting(ours.dW, ours.db, ref, setting)
+    other = right_for_another_setting(ours.dW, ours.db, ref, setting) or hard_coded_slope(ours.dW, ours.db,
+                                                                                          ref, setting)
     delta_right = e.bias and len({q for k, q in wrong if k == l}) == 1
     formulas = formula_hints(l - 1, p, mine, ref, setting)
-    conventions = convention_hints(ours.dW + ours.db, ref.dW + ref.db, setting)
+    if any("is missing from delta" in h for h in formulas):   # "right for identity" says the same, less plainly
+        other = [h for h in other if "activation identity" not in h]
+    conventions = _without_l2(lambda o, t, s: convention_hints(o, t, s), ours.dW + ours.db, ref.dW + ref.db,
+                              before[0] + [b if e.l2_biases else 0 * b for b in before[1]], setting)
     if conventions:     # one factor explains every gradient: the loss's convention, said with its flag
         other = []
     hints = _nan_hint(mine, name) + conventions
-    if p == "W" or e.l2_biases:
-        hints += l2_term(mine, ref_grad, (before[0] if p == "W" else before[1])[l - 1], e, name, setting.rtol)
-    factors = factor_hints(mine, ref_grad, setting, name, generic=not (formulas or hints or other),
-                           delta_right=delta_right)
+    names = [f"dW{k}" for k in range(1, L + 1)] + [f"db{k}" for k in range(1, L + 1)]
+    everywhere = l2_everywhere(ours.dW + ours.db, ref.dW + ref.db, before[0] + before[1], names,
+                               [f"d{q}{k}" for k, q in wrong], setting.rtol)
+    param = (before[0] if p == "W" else before[1])[l - 1]
+    if p == "W" or e.l2_biases or everywhere:
+        hints += l2_term(mine, ref_grad, param, e, name, setting.rtol, biases_too=bool(everywhere and everywhere[1]))
+    if everywhere and hints[-1:] and len(wrong) > 1:   # the term explains every wrong gradient: nothing else to find
+        return hints + [f"the same term is in every wrong gradient ({', '.join(f'd{q}{k}' for k, q in wrong)}) and "
+                        "is the whole difference: the deltas agree"]
+    hints += constant_term(mine, ref_grad, param, name, setting.rtol)
+    generic = not (formulas or hints or other)
+    factors = _without_l2(lambda o, t, s: factor_hints(o[0], t[0], s, name, generic=generic, delta_right=delta_right),
+                          [mine], [ref_grad], [param if p == "W" or e.l2_biases else 0 * param], setting)
     if not conventions or any("explanations fit" in h for h in factors):   # the convention says it, unless
         hints += factors                                                   # another factor fits as well
     hints += transposed_hint(mine, ref_grad, setting, name) + formulas + other
     return hints + layer_hints(first, wrong, L, e.bias)
+
+
+def _without_l2(hint: Any, ours: list[np.ndarray], theirs: list[np.ndarray], params: list[np.ndarray],
+                s: Setting) -> list[str]:
+    """`hint(ours, theirs, s)`; with an L2 penalty, on the loss's part of the gradients (the penalty's l2 x W
+    taken from both sides; it does not scale with the batch or the outputs), said as such."""
+    if not s.l2:
+        return hint(ours, theirs, s)
+    found = hint([o - s.l2 * w for o, w in zip(ours, params)], [t - s.l2 * w for t, w in zip(theirs, params)],
+                 replace(s, l2=0.0))
+    return [f"apart from the L2 term (l2 x W, the same on both sides), {h}" for h in found]
 
 
 def _specific(hints: list[str]) -> bool:

@@ -73,12 +73,20 @@ def decode(tree: Any, arrays: list[np.ndarray], depth: int = 0) -> Any:
     raise wire.ProtocolError("bad value tree")
 
 
-def import_words(module: str, allowed: tuple[str, ...], *, folder: bool) -> str:
+def import_words(module: str, allowed: tuple[str, ...], *, folder: bool, file: Any = None) -> str:
     """Why a submission could not import `module`, in a student's words: a module the grader has but does
-    not let submissions use, or one it did not bring."""
+    not let submissions use, or one it did not bring (`file`: the submitted file, when one file was sent: a
+    module lying beside it was not sent with it)."""
     import importlib.util
+    from pathlib import Path
 
     top = module.partition(".")[0]
+    if not folder and file is not None:
+        beside = next((p for p in (Path(file).parent / top, Path(file).parent / f"{top}.py") if p.exists()), None)
+        if beside is not None:   # cs231n's classifiers: the package lies beside the file, which went alone
+            return (f"`{top}` lies beside it ({beside.name}{'/' if beside.is_dir() else ''} in "
+                    f"{beside.parent.name or beside.parent}/), but a single file is sent alone: give the folder "
+                    f"holding both as the submission (its entry submission.py, or the one file defining backward)")
     may = ", ".join(["the standard library"] + [m for m in allowed])
     try:
         installed = importlib.util.find_spec(top) is not None

@@ -247,7 +247,8 @@ class Isolated:
             text = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
             module = error.get("module")
             if isinstance(module, str) and module and type(exc).__name__ == "ModuleNotFoundError":
-                text += "; " + import_words(module, self.limits.imports, folder=self.path.is_dir())
+                text += "; " + import_words(module, self.limits.imports, folder=self.path.is_dir(),
+                                            file=self.path)
             raise UserCodeError(f"{self.name}: does not import ({text})", str(error.get("traceback", "")))
         if not reply.get("backward_callable"):
             found = "nothing" if reply.get("backward") is None else f"a {reply.get('backward')}"

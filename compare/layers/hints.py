@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from compare.diagnosis.hints import same
+from compare.layers.gates import read_in_another_order
 from compare.layers.recorded import Recorded
 from compare.layers.table.types import Case, Layer, Mistake
 
@@ -43,6 +44,12 @@ def _shape_only(yours: np.ndarray, ref: np.ndarray) -> str:
     if not same(yours.reshape(ref.shape), ref, RTOL):
         return ""
     kept = tuple(n for n in yours.shape if n != 1) == tuple(n for n in ref.shape if n != 1)
+    extra = yours.ndim - ref.ndim
+    if extra > 1 and yours.shape[extra:] == ref.shape and set(yours.shape[:extra]) == {1}:   # 1: keepdims, likelier
+        return (f"the numbers are right, the shape is not: {yours.shape} where the interface has {ref.shape}: "
+                f"{extra} extra leading axes of size 1, which NumPy's broadcasting adds "
+                "when an operand has more axes (a parameter of shape (1, C, 1, 1) indexed as if it were (C,), "
+                "gamma[None, :, None, None]?)")
     return (f"the numbers are right, the shape is not: {yours.shape} where the interface has {ref.shape}"
             + (": the summed axis kept as a 1 (a sum or mean with keepdims=True)" if kept else ""))
 
@@ -76,6 +83,8 @@ def _fits(m: Mistake, rec: Recorded, item: str, yours: np.ndarray, ref: np.ndarr
     if m.kind == "flip":
         flipped = ref[..., ::-1, ::-1]
         return ref.ndim >= 2 and not same(ref, flipped, RTOL) and same(yours, flipped, RTOL)
+    if m.kind == "gates":
+        return read_in_another_order(rec.inputs, item, yours, lambda a, b: same(a, b, RTOL))
     if m.kind == "blocks":
         return _swapped_blocks(ref) is not None and same(yours, _swapped_blocks(ref), RTOL)
     return False

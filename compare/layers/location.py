@@ -17,11 +17,11 @@ from compare.layers.table.types import Layer
 KINDS = {
     "a transpose": ("transposed", "transposed-wx", "transposed-kernel"),
     "the axis a sum or a mean runs over": ("db-axis", "dgamma-axis", "dgamma-all-axes", "over-batch",
-                                           "over-batch-only"),
+                                           "over-batch-only", "per-pixel", "per-channel"),
     "which channels form a group": ("interleaved-groups", "group-count-swapped"),
     "a factor (an average, a count or a scale)": (
         "average", "db-mean", "dgamma-mean", "divided-by-NT", "divided-by-mask", "loss-sum", "not-scaled",
-        "scaled-by-p", "variance-n-1", "unbiased-variance", "unbiased-running-var", "dx-no-mean"),
+        "scaled-by-p", "variance-n-1", "unbiased-variance", "unbiased-running-var", "dx-no-mean", "count-n"),
     "a missing term (a path the gradient also flows through)": (
         "no-mean-term", "no-variance-term", "no-cell-next-step", "no-dnext-c", "no-next-step", "stats-constant"),
     "an extra term": ("svm-correct-class",),
@@ -29,15 +29,15 @@ KINDS = {
                                                 "window-assigned"),
     "the kernel's orientation": ("flipped-kernel", "dw-flipped"),
     "the padding or the stride": ("pad-not-cropped", "stride-ignored"),
-    "a derivative taken at the wrong value": ("tanh-derivative", "tanh-of-output"),
+    "a derivative taken at the wrong value": ("tanh-derivative", "tanh-of-output", "uncentred"),
     "the derivative where the input is exactly 0": ("relu-at-zero",),
     "the mask": ("mask-ignored", "unmasked"),
     "test mode": ("test-batch-stats", "test-no-affine", "test-masked"),
     "what a hyperparameter means (p, momentum) or how running statistics update": (
-        "drop-probability", "torch-momentum", "torch-running-var"),
-    "the order of the gates": ("gate-blocks-swapped", "torch-gate-order"),
-    "where epsilon goes": ("eps-outside-sqrt",),
-    "which element of a window gets the gradient": ("all-ties", "last-tie", "whole-window"),
+        "drop-probability", "torch-momentum", "torch-running-var", "running-var-eps"),
+    "the order of the gates": ("gate-blocks-swapped", "torch-gate-order", "gates-permuted"),
+    "where epsilon goes": ("eps-outside-sqrt", "test-eps-outside-sqrt"),
+    "which element of a window gets the gradient": ("all-ties", "last-tie", "whole-window", "split-ties"),
     "numerical stability (an overflow)": ("overflow",),
     "a shape": ("dx-not-reshaped", "dgamma-shape"),
 }

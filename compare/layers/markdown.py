@@ -14,7 +14,8 @@ MARKER = "<!-- generated from compare/layers/table"
 
 KIND_WORDS = {"recorded": "recorded with torch", "factor": "yours = torch's x {arg}", "transpose": "transposed",
               "reshape": "same numbers, another shape", "crop": "padding left on", "flip": "flipped kernel axes",
-              "blocks": "gate blocks 3 and 4 swapped", "drawn": "from your mask"}
+              "blocks": "gate blocks 3 and 4 swapped", "drawn": "from your mask",
+              "gates": "an LSTM recomputed with the gates in another order"}
 
 
 def tables() -> str:

@@ -41,8 +41,10 @@ def items(value: Any, function: str, names: tuple[str, ...]) -> list[Any]:
 def array(value: Any, function: str, name: str) -> np.ndarray:
     """A plain float64 copy of a returned array (shape and finiteness are checked by the caller)."""
     if not isinstance(value, np.ndarray):
+        never = (f" (never assigned? the template starts with {name} = None)" if value is None or
+                 isinstance(value, Opaque) and value.type_name == "NoneType" else "")
         raise Problem(f"{function}: {name} is {described(value)}; expected a NumPy array"
-                      f"{_of_interface(value)}", function, name)
+                      f"{_of_interface(value)}{never}", function, name)
     plain = np.ndarray.view(value, np.ndarray)
     if plain.dtype != np.float64:
         raise Problem(f"{function}: {name} has dtype {plain.dtype}; expected float64 (the inputs' dtype)",

@@ -39,6 +39,7 @@ from typing import Any
 from compare import exits
 from compare.errors import UserStop
 from compare.usercode.gate import UserCodeError
+from compare.usercode.not_brought import not_brought
 
 EXPERIMENT_KEYWORDS = ("loss", "hidden_activation", "output_activation", "leaky_slope")
 # the loss's conventions: passed to a function that names them, never through **kwargs (a file that passes its
@@ -106,7 +107,7 @@ def import_user_file(file: Path, module_name: str, shown: str) -> Any:
         if exits.is_ours(exc) or isinstance(exc, UserStop):
             raise
         exits.raise_pending()
-        raise UserCodeError(f"{shown}: does not import ({one_line(exc)}){_not_brought(exc, file)}",
+        raise UserCodeError(f"{shown}: does not import ({one_line(exc)}){not_brought(exc, file)}",
                             user_traceback(exc)) from None
     finally:
         try:
@@ -173,50 +174,6 @@ def _forget_siblings(before: set[str], folder: Path) -> None:
             sys.modules.pop(name, None)
 
 
-def _not_brought(exc: BaseException, file: Path) -> str:
-    """For a module the file imports that is neither beside it nor installed: what to do, in plain words."""
-    if not isinstance(exc, ModuleNotFoundError) or not exc.name:
-        return ""
-    top = exc.name.split(".")[0]
-    if (file.parent / f"{top}.py").exists() or (file.parent / top).is_dir():
-        return ""
-    inside = next((f for f in file.parents if f.name == top), None)
-    if inside is not None:   # cs231n/classifiers/fc_net.py importing cs231n: the package it is part of
-        return (f": it imports `{top}`, the package it is itself inside ({inside}/); Python finds that package "
-                f"from the folder holding {top}/ ({inside.parent.name or inside.parent}/), never from inside it: "
-                f"check a file placed beside the folder {top}/ that imports what it needs from it, or give that "
-                f"folder ({inside.parent.name or inside.parent}/, its entry submission.py) as the submission")
-    sub = _submodule(file, top)
-    if sub:   # `from cs231n.layers import ...`: cs231n is a package, a folder, never a cs231n.py
-        return (f": it imports `{top}.{sub}`, from a package `{top}` that is not beside it (no folder {top}/ in "
-                f"{file.parent.name or file.parent}/) and not installed here. A submission must bring every module "
-                f"of its own that it imports: put the folder {top}/ (its __init__.py and {sub.replace('.', '/')}.py) "
-                f"in the same folder as {file.name}; if `{top}` is a library, only the standard library and numpy "
-                "can be counted on")
-    return (f": it imports `{top}`, which is not beside it (no {top}.py in {file.parent.name or file.parent}/) and "
-            f"not installed here. A submission must bring every module of its own that it imports: put {top}.py "
-            f"in the same folder as {file.name}; if `{top}` is a library, only the standard library and numpy "
-            "can be counted on")
-
-
-def _submodule(file: Path, top: str) -> str:
-    """The first module the file imports from inside package `top` (`layers` for `from top.layers import x`,
-    `import top.layers`), or ""."""
-    import ast
-
-    try:
-        tree = ast.parse(file.read_bytes())
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-        return ""
-    for node in ast.walk(tree):
-        names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                 [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
-        for name in names:
-            if name.startswith(top + "."):
-                return name[len(top) + 1:]
-    return ""
-
-
 def load_user_code(path: str | Path) -> UserCode:
     """Import the user's file (or a folder's entry point, `entry_point`) and find `backward` (and
     `forward`). UserCodeError (exit 2) when the file is missing, does not import (their traceback
@@ -238,8 +195,13 @@ def load_user_code(path: str | Path) -> UserCode:
     backward = getattr(module, "backward", None)
     if backward is None or not callable(backward):
         found = "nothing" if backward is None else f"a {type(backward).__name__}"
+        pairs = sorted(n for n, v in vars(module).items() if callable(v) and n.endswith(("_forward", "_backward"))
+                       and getattr(v, "__module__", None) == module.__name__)
+        other = (f"; its functions {', '.join(pairs[:6])}{', ...' if len(pairs) > 6 else ''} are no layer the check "
+                 "knows: layer files use cs231n's names and signatures (affine_forward(x, w, b), "
+                 "conv_forward_naive(x, w, b, conv_param) with x (N, C, H, W), ...: docs/layers.md)" if pairs else "")
         raise UserCodeError(f"{path}: defines no function `backward(weights, biases, activations, targets)` "
-                            f"(found {found} under that name)")
+                            f"(found {found} under that name){other}")
     forward = getattr(module, "forward", None)
     if forward is not None and not callable(forward):
         raise UserCodeError(f"{path}: `forward` is a {type(forward).__name__}, expected a function "

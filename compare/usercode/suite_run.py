@@ -167,10 +167,15 @@ def _job(index: int) -> CaseResult:
     if not result.not_implemented or case.name not in VERSIONS:
         return result
     raised_on = [case.where()]
+    crashed = None
     for version in VERSIONS[case.name]:
         if cannot_express(_JOB["code"], version):
             continue
         other = _run_case(version, version.needs)
+        if other.status == "unsupported" and not other.not_implemented:
+            crashed = crashed or (version, other)   # it raised something else where it claims the setting:
+            continue                                # a bug, unless another version runs (a ValueError for
+                                                    # a setting it lacks, say)
         if not other.not_implemented:
             other.name, other.ran = case.name, version.name
             others = f" and {len(raised_on) - 1} other version{'s' if len(raised_on) > 2 else ''}" \
@@ -178,6 +183,13 @@ def _job(index: int) -> CaseResult:
             other.instead_of = f"your file raised NotImplementedError on {raised_on[0]}{others}"
             return other
         raised_on.append(version.where())
+    if crashed is not None:   # an error, said with where it ran and the user's traceback (exit 2)
+        version, other = crashed
+        other.name, other.ran, other.status = case.name, version.name, "error"
+        other.message = (f"{other.message}, run in {version.where()} (your file raised NotImplementedError on "
+                         f"{case.where()})")
+        other.reason = other.message
+        return other
     result.reason = f"your file raised NotImplementedError on every version of it ({'; '.join(raised_on)})"
     return result
 
@@ -230,7 +242,8 @@ def _run_case(case: Case, needs: tuple[str, ...]) -> CaseResult:
         if result.not_implemented:    # "... (NotImplementedError: its words at line 12): fill in its formulas"
             words = re.search(r"\(NotImplementedError(?:: (.*))? at [^)]*\)", str(exc))
             said = f"NotImplementedError{': ' + words.group(1) if words and words.group(1) else ''}"
-        result.reason = (f"your file raised {said[:100]}" if result.status == "unsupported" else str(exc))
+        said = said if said.startswith(("backward raised", "forward raised")) else f"file raised {said}"
+        result.reason = (f"your {said[:100]}" if result.status == "unsupported" else str(exc))
         return result
     except DivergenceError as exc:
         result.status, result.message, result.reason = "error", str(exc), f"diverged: {exc}"

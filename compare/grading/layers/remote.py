@@ -78,7 +78,8 @@ class IsolatedLayers(Isolated):
             text = f"{type(exc).__name__}: {first}"
             module = reply["error"].get("module")
             if isinstance(module, str) and module and type(exc).__name__ == "ModuleNotFoundError":
-                text += "; " + import_words(module, self.limits.imports, folder=self.path.is_dir())
+                text += "; " + import_words(module, self.limits.imports, folder=self.path.is_dir(),
+                                            file=self.path)
             raise UserCodeError(f"{self.name}: does not import ({text})", str(reply["error"].get("traceback", "")))
         found = reply.get("functions")
         if not isinstance(found, dict):

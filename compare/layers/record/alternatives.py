@@ -14,7 +14,7 @@ from compare.layers.table.types import Case, Layer
 
 # mistakes whose numbers are a formula of their own, not autograd of a variant forward
 EXPLICIT = ("relu-at-zero", "db-axis", "dgamma-axis", "whole-window", "average", "all-ties", "last-tie",
-            "window-assigned", "tanh-derivative",
+            "split-ties", "count-n", "uncentred", "window-assigned", "tanh-derivative",
             "tanh-of-output", "no-dnext-c", "dw-overwritten", "stride-ignored", "dx-overwritten", "dgamma-all-axes")
 EXPLICIT_IN = {("max_pool", "overwritten"), ("word_embedding", "overwritten")}
 
@@ -84,6 +84,23 @@ def _explicit(layer: Layer, case: Case, a: dict[str, np.ndarray], mistake: str) 
         x_hat = _norm(torch.tensor(a["x"]), dims[layer.name], eps, "").numpy()
         rest = tuple(range(1, a["x"].ndim))
         return {"dgamma": (a["dout"] * x_hat).sum(axis=rest), "dbeta": a["dout"].sum(axis=rest)}
+    if mistake == "uncentred":                               # x where x - mean belongs, in the variance term
+        dims = {"layernorm": (1,), "spatial_batchnorm": (0, 2, 3)}.get(layer.name, (0,))
+        view = (1, -1, 1, 1) if layer.name == "spatial_batchnorm" else (1, -1)
+        x, eps = a["x"], next(iter(case.params.values())).get("eps", 1e-5)
+        M = int(np.prod([x.shape[d] for d in dims]))
+        std = np.sqrt(x.var(axis=dims, keepdims=True) + eps)
+        dx_hat = a["dout"] * a["gamma"].reshape(view)
+        return {"dx": dx_hat / std - x * (dx_hat * x).sum(axis=dims, keepdims=True) / (std ** 3 * M)
+                - dx_hat.sum(axis=dims, keepdims=True) / (std * M)}
+    if mistake == "count-n":                                 # the means over N x H x W taken as / N
+        x, eps = a["x"], case.params["bn_param"]["eps"]
+        norm = 1 / np.sqrt(x.var(axis=(0, 2, 3), keepdims=True) + eps)
+        x_hat = (x - x.mean(axis=(0, 2, 3), keepdims=True)) * norm
+        dx_hat = a["dout"] * a["gamma"].reshape(1, -1, 1, 1)
+        N = x.shape[0]
+        return {"dx": norm * (dx_hat - dx_hat.sum(axis=(0, 2, 3), keepdims=True) / N
+                              - x_hat * (dx_hat * x_hat).sum(axis=(0, 2, 3), keepdims=True) / N)}
     if layer.name == "max_pool":
         return {"dx": _pool(case, a["x"], a["dout"], mistake)}
     if layer.name == "word_embedding":
@@ -136,6 +153,9 @@ def _pool(case: Case, x: np.ndarray, dout: np.ndarray, mistake: str) -> np.ndarr
                         target[window == window.max()] += g
                     elif mistake == "window-assigned":       # the window's mask times dout, assigned whole
                         target[...] = g * (window == window.max())
+                    elif mistake == "split-ties":            # each tied maximum gets an equal share
+                        mask = window == window.max()
+                        target[mask] += g / mask.sum()
                     elif mistake == "last-tie":              # the last maximum in row-major order
                         last = np.flatnonzero(window.ravel() == window.max())[-1]
                         target[np.unravel_index(last, window.shape)] += g

@@ -42,6 +42,8 @@ def _batchnorm(case: Case, t: dict[str, Any], variant: str, dims: tuple[int, ...
     rm, rv = t.get("bn_param.running_mean", zeros), t.get("bn_param.running_var", zeros)
     if p["mode"] == "test" and variant == "test-no-affine":
         return {"out": (x - rm.reshape(view)) / torch.sqrt(rv.reshape(view) + eps)}
+    if p["mode"] == "test" and variant == "test-eps-outside-sqrt":
+        return {"out": gamma * (x - rm.reshape(view)) / (torch.sqrt(rv.reshape(view)) + eps) + beta}
     if p["mode"] == "test" and variant != "test-batch-stats":
         return {"out": gamma * (x - rm.reshape(view)) / torch.sqrt(rv.reshape(view) + eps) + beta}
     x_hat = _norm(x, (0,) if variant == "over-batch-only" else dims, eps, variant)
@@ -55,6 +57,8 @@ def _batchnorm(case: Case, t: dict[str, Any], variant: str, dims: tuple[int, ...
         out.update(running_mean=(1 - m) * rm + m * mean, running_var=(1 - m) * rv + m * var)
     elif variant == "unbiased-running-var":
         out.update(running_mean=m * rm + (1 - m) * mean, running_var=m * rv + (1 - m) * unbiased)
+    elif variant == "running-var-eps":
+        out.update(running_mean=m * rm + (1 - m) * mean, running_var=m * rv + (1 - m) * (var + eps))
     elif variant == "torch-running-var":
         out.update(running_mean=(1 - m) * rm + m * mean, running_var=(1 - m) * rv + m * unbiased)
     else:
@@ -83,6 +87,11 @@ def spatial_groupnorm(case: Case, t: dict[str, Any], variant: str) -> dict:
         grouped = x.reshape(N, C // G, G, H, W).transpose(1, 2).reshape(N, G, -1)
         x_hat = _norm(grouped, (2,), case.params["gn_param"]["eps"], variant)
         x_hat = x_hat.reshape(N, G, C // G, H, W).transpose(1, 2).reshape(N, C, H, W)
+    elif variant == "per-pixel":               # each pixel's C/G channels of a group on their own
+        grouped = x.reshape(N, G, C // G, H, W)
+        x_hat = _norm(grouped, (2,), case.params["gn_param"]["eps"], variant).reshape(N, C, H, W)
+    elif variant == "per-channel":             # each channel of each sample on its own: instance norm
+        x_hat = _norm(x.reshape(N, C, -1), (2,), case.params["gn_param"]["eps"], variant).reshape(N, C, H, W)
     elif variant == "group-count-swapped":     # C/G groups of G channels
         x_hat = _norm(x.reshape(N, C // G, -1), (2,), case.params["gn_param"]["eps"], variant).reshape(N, C, H, W)
     else:

@@ -3,7 +3,7 @@ spatial_batchnorm, spatial_groupnorm."""
 
 from __future__ import annotations
 
-from compare.layers.table.dense import BN_TEST, BN_TRAIN, NORM_MISTAKES
+from compare.layers.table.dense import BN_TEST, BN_TRAIN, NORM_MISTAKES, UNCENTRED
 from compare.layers.table.types import Case, Layer, Mistake
 
 CONV_SHAPES = {"x": "(N, C, H, W)", "w": "(F, C, HH, WW)", "b": "(F,)",
@@ -71,7 +71,10 @@ CONV_LAYERS = (
            Mistake("all-ties", ("dx",), "tied maxima each get the gradient; torch gives it to the first in "
                    "row-major order", case="ties (torch's rule)"),
            Mistake("last-tie", ("dx",), "of tied maxima the last in row-major order gets the gradient (argmax "
-                   "over a reversed window); torch gives it to the first", case="ties (torch's rule)"))),
+                   "over a reversed window); torch gives it to the first", case="ties (torch's rule)"),
+           Mistake("split-ties", ("dx",), "tied maxima share the gradient equally (dout / their count, a mask "
+                   "divided by its sum); torch gives it all to the first in row-major order",
+                   case="ties (torch's rule)"))),
     Layer("spatial_batchnorm", "pair", "spatial_batchnorm_forward", ("x", "gamma", "beta", "bn_param"),
           ("x", "gamma", "beta"), ("out",), "spatial_batchnorm_backward", ("dout",), ("dx", "dgamma", "dbeta"),
           ("x", "gamma", "beta"), SBN_SHAPES, "anything the backward needs",
@@ -84,10 +87,19 @@ CONV_LAYERS = (
                 {"x": (2, 3, 2, 5), "gamma": (3,), "beta": (3,), "bn_param.running_mean": (3,),
                  "bn_param.running_var": (3,)}, BN_TEST, seed=26, design="offset", forward_only=True)),
           NORM_MISTAKES + (
+              UNCENTRED,
               Mistake("over-batch-only", ("out", "dx", "dgamma"), "normalised over N only (each channel and pixel "
                       "on its own); spatial batchnorm normalises each channel over N, H and W"),
+              Mistake("count-n", ("dx",), "dx's mean and variance terms divide by N (the batch) where each "
+                      "channel's statistics are over N x H x W values: batchnorm's backward reused with "
+                      "N = dout.shape[0]"),
               Mistake("torch-momentum", ("running_mean", "running_var"), "running = (1 - momentum) x running + "
-                      "momentum x batch: torch's meaning of momentum (torch's 0.1 is the interface's 0.9)")),
+                      "momentum x batch: torch's meaning of momentum (torch's 0.1 is the interface's 0.9)"),
+              Mistake("running-var-eps", ("running_var",), "running_var updated with var + eps (the eps meant for "
+                      "the square root): test mode then adds eps a second time"),
+              Mistake("test-eps-outside-sqrt", ("out",), "in test mode eps is added outside the square root "
+                      "(sqrt(running_var) + eps); the interface divides by sqrt(running_var + eps)",
+                      case="test mode")),
           state=("running_mean", "running_var"), state_in="bn_param"),
     Layer("spatial_groupnorm", "pair", "spatial_groupnorm_forward", ("x", "gamma", "beta", "G", "gn_param"),
           ("x", "gamma", "beta"), ("out",), "spatial_groupnorm_backward", ("dout",), ("dx", "dgamma", "dbeta"),
@@ -104,5 +116,11 @@ CONV_LAYERS = (
               Mistake("group-count-swapped", ("out", "dx", "dgamma"), "C/G groups of G channels: there are G "
                       "groups of C/G contiguous channels each (x.reshape(N, G, C // G, H, W))"),
               Mistake("interleaved-groups", ("out", "dx", "dgamma"), "the groups interleaved (channel c in group c "
-                      "mod G); groups hold contiguous channels: g C/G ... (g + 1) C/G - 1"),)),
+                      "mod G); groups hold contiguous channels: g C/G ... (g + 1) C/G - 1"),
+              Mistake("per-pixel", ("out", "dx", "dgamma"), "each pixel normalised over its group's C/G channels "
+                      "alone (layernorm over the channels of a (N H W, C/G) reshape): a group's statistics are over "
+                      "its C/G channels x H x W values"),
+              Mistake("per-channel", ("out", "dx", "dgamma"), "each channel normalised on its own over H and W "
+                      "(instance norm: statistics over H x W values); a group's statistics are over its C/G "
+                      "channels x H x W values"),)),
 )

@@ -25,7 +25,10 @@ NORM_MISTAKES = (
     Mistake("dgamma-axis", ("dgamma", "dbeta"), "summed over axis 1 (the features, one number per sample) instead of "
             "axis 0 (the batch); dgamma and dbeta have gamma's shape"),
 )
-BN_MISTAKES = NORM_MISTAKES + (
+# a backward's mistake of the normalisations with a (batch or feature) mean that the designed offsets expose
+UNCENTRED = Mistake("uncentred", ("dx",), "dx's variance term uses x where x - mean belongs: the variance's "
+                    "derivative is 2 (x - mean) / N (x alone is right only when the mean is 0)")
+BN_MISTAKES = NORM_MISTAKES + (UNCENTRED,
     Mistake("dgamma-mean", ("dgamma", "dbeta"), "a factor N: averaged over the batch where the interface sums "
             "(yours = torch's / N)", "factor", "1/N"),
     Mistake("torch-momentum", ("running_mean", "running_var"), "running = (1 - momentum) x running + momentum "
@@ -36,10 +39,14 @@ BN_MISTAKES = NORM_MISTAKES + (
             "with"),
     Mistake("torch-running-var", ("running_var",), "running_var updated the way torch's BatchNorm does it: "
             "momentum meaning the new batch's weight, and the unbiased variance (a factor n/(n-1))"),
+    Mistake("running-var-eps", ("running_var",), "running_var updated with var + eps (the eps meant for the "
+            "square root): test mode then adds eps a second time"),
     Mistake("test-batch-stats", ("out",), "in test mode the output uses running_mean and running_var, not the "
             "batch's own statistics", case="test mode"),
     Mistake("test-no-affine", ("out",), "in test mode gamma and beta are not applied: out is the normalised x "
             "alone", case="test mode"),
+    Mistake("test-eps-outside-sqrt", ("out",), "in test mode eps is added outside the square root "
+            "(sqrt(running_var) + eps); the interface divides by sqrt(running_var + eps)", case="test mode"),
 )
 BN_SHAPES = {"x": "(N, D)", "gamma": "(D,)", "beta": "(D,)", "out": "(N, D)", "dout": "(N, D)",
              "bn_param": "dict: mode 'train' | 'test', eps, momentum, running_mean (D,), running_var (D,)"}
@@ -123,7 +130,8 @@ DENSE_LAYERS = (
           (Case("N=4, D=6", "each sample with its own offset and scale; N != D so the axes cannot be confused",
                 {"x": (4, 6), "gamma": (6,), "beta": (6,), "dout": (4, 6)}, {"ln_param": {"eps": 1e-5}}, seed=13,
                 design="offset"),),
-          NORM_MISTAKES + (Mistake("over-batch", ("out", "dx", "dgamma"), "normalised over the batch (axis 0, "
+          NORM_MISTAKES + (UNCENTRED,
+                           Mistake("over-batch", ("out", "dx", "dgamma"), "normalised over the batch (axis 0, "
                                    "batchnorm's statistics); layernorm normalises each sample over its features "
                                    "(axis 1)"),)),
     Layer("dropout", "dropout", "dropout_forward", ("x", "dropout_param"), ("x",), ("out",), "dropout_backward",

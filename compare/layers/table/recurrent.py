@@ -20,6 +20,9 @@ LSTM_SHAPES = {"x": "(N, T, D)", "h0": "(N, H)", "Wx": "(D, 4H)", "Wh": "(H, 4H)
 GATE_ORDER = Mistake("torch-gate-order", ("next_h", "next_c", "h", "dx", "dprev_h", "dprev_c", "dWx", "dWh", "db",
                                           "dh0"),
                      "torch's gate order i, f, g, o; the interface's blocks are i, f, o, g")
+GATES_PERMUTED = Mistake("gates-permuted", ("next_h", "next_c", "h"), "the gates are read from a's blocks in "
+                         "another order: the interface's is i, f, o, g (i = a[:, :H], f = a[:, H:2H], o = a[:, 2H:3H], "
+                         "g = a[:, 3H:])", "gates")
 GATE_BLOCKS = Mistake("gate-blocks-swapped", ("dWx", "dWh", "db"), "the o and g blocks of the gate gradient are "
                       "swapped (torch's order i, f, g, o); the interface's blocks are i, f, o, g", "blocks")
 NO_NEXT_STEP = Mistake("no-next-step", ("dx", "dh0", "dWx", "dWh", "db"), "the next step's gradient is missing: each "
@@ -90,7 +93,7 @@ RECURRENT_LAYERS = (
           (Case("N=3, D=5, H=4", "D != H, non-zero prev_c, upstream gradients on both next_h and next_c",
                 {"x": (3, 5), "prev_h": (3, 4), "prev_c": (3, 4), "Wx": (5, 16), "Wh": (4, 16), "b": (16,),
                  "dnext_h": (3, 4), "dnext_c": (3, 4)}, seed=36),),
-          (GATE_ORDER, GATE_BLOCKS,
+          (GATE_ORDER, GATES_PERMUTED, GATE_BLOCKS,
            Mistake("no-dnext-c", ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"), "dnext_c is left out: the cell "
                    "state's gradient is dnext_c plus what flows from next_h through tanh(next_c)"))),
     Layer("lstm", "pair", "lstm_forward", ("x", "h0", "Wx", "Wh", "b"), ("x", "h0", "Wx", "Wh", "b"), ("h",),
@@ -98,7 +101,7 @@ RECURRENT_LAYERS = (
           "anything the backward needs", "lstm_step at every time step from h0 and a zero cell state",
           (Case("N=3, T=4, D=5, H=6", "four time steps from a non-zero h0, an upstream gradient at every step",
                 {"x": (3, 4, 5), "h0": (3, 6), "Wx": (5, 24), "Wh": (6, 24), "b": (24,), "dh": (3, 4, 6)}, seed=37),),
-          (GATE_ORDER, GATE_BLOCKS, NO_NEXT_STEP, OVERWRITTEN,
+          (GATE_ORDER, GATES_PERMUTED, GATE_BLOCKS, NO_NEXT_STEP, OVERWRITTEN,
            Mistake("no-cell-next-step", ("dx", "dh0", "dWx", "dWh", "db"), "the cell state's gradient from the "
                    "next step is missing: each step's dc is dprev_c from step t + 1 plus what flows from h"))),
 )

@@ -15,7 +15,8 @@ from typing import Any
 #   flip       yours equals torch's with the last two axes reversed (a flipped kernel)
 #   blocks     yours equals torch's with the third and fourth column blocks swapped (LSTM gates o, g)
 #   drawn      dropout: checked against the mask your forward drew (compare.layers.dropout)
-KINDS = ("recorded", "factor", "transpose", "reshape", "crop", "flip", "blocks", "drawn")
+#   gates      yours equals an LSTM reading a's four blocks in another gate order (compare.layers.gates)
+KINDS = ("recorded", "factor", "transpose", "reshape", "crop", "flip", "blocks", "drawn", "gates")
 
 
 @dataclass(frozen=True)
