@@ -157,6 +157,11 @@ def test_grade_example(tmp_path):
     assert [line.replace(cpu, "(5 s)") for line in table] == [line.replace(cpu, "(5 s)") for line in shown[1:-1]]
     summary = re.compile(r" in [0-9.]+ s$")
     assert summary.sub("", proc.stderr.splitlines()[-1]) == summary.sub("", shown[-1])
+    listed = re.search(r"`grades.json` is `(\{.*?\})`", README, re.S).group(1)   # every key the README names
+    data = json.loads((tmp_path / "grades.json").read_text())
+    bob = data["submissions"][1]
+    keys = {*data, *bob, *bob["checks"][2], *bob["checks"][2]["failure"]}
+    assert set(re.findall(r'"([a-z_]+)"', listed)) == keys
 
 
 def test_layers_example(tmp_path, monkeypatch, capsys):
