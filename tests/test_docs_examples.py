@@ -262,3 +262,34 @@ def test_bad_input_files(tmp_path, monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "--save-weights w.npz" in err
     assert sorted(os.listdir(".")) == ["bad.toml", "other"]
+
+
+def test_experiment_files_shown_run(tmp_path, monkeypatch, capsys):
+    """The README's minimal experiment file and docs/experiment-format.md's complete one load and train."""
+    monkeypatch.chdir(tmp_path)
+    for page, after in ((README, "A minimal file:\n\n"), ((DOCS / "experiment-format.md").read_text(encoding="utf-8"),
+                                                         "## A complete example\n\n")):
+        text = re.search(re.escape(after) + r"```toml\n(.*?)```", page, re.S).group(1)
+        Path("shown.toml").write_text(text)
+        assert compare_main(["shown.toml", "--epochs", "3", "--quiet"]) == 0
+        assert capsys.readouterr().out.startswith("parity OK: 3 updates checked")
+
+
+def test_rubrics_shown_grade(tmp_path, monkeypatch, capsys):
+    """The README's rubrics (`suite = "all"` and the commented one) and docs/layers.md's layer rubric grade a
+    right file to full marks."""
+    monkeypatch.chdir(tmp_path)
+    layers_page = (DOCS / "layers.md").read_text(encoding="utf-8")
+    shown = re.findall(r"```toml\n(.*?)```", README, re.S)
+    rubrics = [(shown[0], "suite = \"all\"", RIGHT), (shown[1], "[[check]]", RIGHT),
+               (re.search(r"```toml\n(.*?)```", layers_page, re.S).group(1), "layer = \"batchnorm\"",
+                (ROOT / "examples" / "layers_solution.py").read_text())]
+    for text, marks, submission in rubrics:
+        assert marks in text
+        Path("rubric.toml").write_text(text)
+        Path("right.py").write_text(submission)
+        assert compare_main(["grade", "right.py", "--rubric", "rubric.toml", "--reference", "numpy",
+                             "--sandbox", "none"]) == 0
+        out = capsys.readouterr().out
+        row = out.splitlines()[1].split()
+        assert row[0] == "right.py" and row[2] == "pass" and row[1].split("/")[0] == row[1].split("/")[1], out
