@@ -90,10 +90,12 @@ def clock(raw: dict[str, Any]) -> list[tuple[str, str, Figure, Figure]]:
 
 
 def _clock_lines(raw: dict[str, Any], env: dict[str, Any]) -> list[str]:
-    lines = ["", "Wall and CPU seconds of each timed call (median, lowest-highest; CPU: user + system of the "
-             "process and of the worker or command processes it waited for):", "",
-             "| benchmark | run | wall | CPU | CPU / wall |", "| --- | --- | ---: | ---: | ---: |"]
-    for suite, name, wall, cpu in clock(raw):
+    calls = clock(raw)
+    lines = [] if not calls else [   # `bench scaling` alone times no whole call: no empty table
+        "", "Wall and CPU seconds of each timed call (median, lowest-highest; CPU: user + system of the "
+        "process and of the worker or command processes it waited for):", "",
+        "| benchmark | run | wall | CPU | CPU / wall |", "| --- | --- | ---: | ---: | ---: |"]
+    for suite, name, wall, cpu in calls:
         lines.append(f"| {suite} | {name} | {_time(wall.median)} ({_time(wall.low)}-{_time(wall.high)}) | "
                      f"{_time(cpu.median)} ({_time(cpu.low)}-{_time(cpu.high)}) | "
                      f"{cpu.median / wall.median if wall.median else 0:.2f} |")

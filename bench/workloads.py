@@ -17,7 +17,7 @@ from compare.experiment.sources import load_experiment
 
 IMPLEMENTATIONS = ("compare", "torch", "numpy")
 # 0.01, not 0.1: at lr 0.1 the (1024, 1024, 1024, 1) network on batches of 1 leaves the tolerance at update 87
-# (W3[279, 0] 1.67e-12 apart, rounding grown from 1e-16: the harness fails the run, at HEAD before issue 6's
+# (W3[279, 0] 1.67e-12 apart, rounding grown from 1e-16: the harness fails the run, before the fast check's
 # changes too); at 0.01 it stays within 1e-16 over 400 updates. The timing does not depend on the rate.
 LR = 0.01
 

@@ -27,7 +27,9 @@ DESCRIPTION = ("Check your own backprop. Without an EXPERIMENT (and without run 
                "your forward pass, gradients and updated weights are checked against torch at every update; the "
                "first disagreement names the stage, layer, parameter, element and both values, with hints. "
                "A file of cs231n-style layer functions (affine_forward / affine_backward, conv_forward_naive, ...; "
-               "no backward) is checked layer by layer instead (--layer NAME; docs/layers.md). "
+               "no backward) is checked layer by layer instead (--layer NAME; docs/layers.md); a file of update "
+               "rules (cs231n's sgd_momentum(w, dw, config), rmsprop, adam, ...; no backward) against torch.optim, "
+               "every update and every state quantity (docs/optimizers.md). "
                "Exit: 0 agree, 1 disagreement, 2 bad input (your file included), 3 diverged.")
 
 
@@ -228,7 +230,7 @@ def _finish(args: Any, talk: bool, report: Any, out_dir: Any) -> None:
 
 def _result(report: Any, file: str, failure: Any) -> dict[str, Any]:
     out = run_json(report.history, parity_json(report, failure))
-    out["check"] = {"file": file, "against": report.against}
+    out["check"] = {"file": file, "against": report.against or "torch"}   # as docs/json-output.md says
     return out
 
 

@@ -21,7 +21,7 @@ DESCRIPTION = ("Compare the backward pass (numpy_impl's, or yours with --backwar
                f"|numeric|, floor), floor = {FLOOR_FACTOR:g} x |batch loss|. Bands (cs231n): < {GOOD:g} good; < "
                f"{KINKS:g} acceptable with kinks (relu); < {SUSPICIOUS:g} suspicious; above: wrong. With torch "
                "installed, its gradient is compared too, and a disagreement says which side the finite "
-               "differences support. Exit: 0 pass, 1 fail, 2 bad input.")
+               "differences support. Exit: 0 pass, 1 fail, 2 bad input, 3 diverged.")
 
 
 def main(argv: list[str] | None = None) -> int:

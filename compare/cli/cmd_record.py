@@ -38,7 +38,7 @@ def target_path(out: str | None) -> Path:
 
 def _main(argv: list[str] | None) -> int:
     parser = Parser(prog=PROG, description=DESCRIPTION)
-    add_run_options(parser, out_help="the trace file to write (.npz); required")
+    add_run_options(parser, out_help="the trace file to write (.npz); required", out_metavar="TRACE.npz")
     parser.add_argument("--version", action="version", version=version_string("compare record"))
     args = parser.parse_args(argv)
     if args.mode == "all":

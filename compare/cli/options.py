@@ -108,7 +108,7 @@ CONVENTION_KEYS = ("reduction", "bce_outputs", "l2", "l2_biases")
 
 
 def add_run_options(parser: argparse.ArgumentParser, *, out_help: str = "write plots to this folder "
-                    "(nothing is written without it)") -> None:
+                    "(nothing is written without it)", out_metavar: str = "DIR") -> None:
     parser.add_argument("experiment", nargs="?", default="hiring",
                         help="a preset name (see `python -m compare presets`) or a TOML path (default hiring)")
     group = parser.add_argument_group("run options (override the experiment file)")
@@ -127,7 +127,7 @@ def add_run_options(parser: argparse.ArgumentParser, *, out_help: str = "write p
                        help="initial weights W1, b1, W2, b2, ... (seed layout) from a plain .npz")
     out = parser.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="print one JSON object on stdout and nothing else")
-    out.add_argument("--out", default=None, metavar="DIR", help=out_help)
+    out.add_argument("--out", default=None, metavar=out_metavar, help=out_help)
     out.add_argument("--quiet", action="store_true", help="print only the verdict (and errors)")
     out.add_argument("--show", action="store_true",
                      help="print the resolved experiment (file + flags + defaults) as TOML and exit")

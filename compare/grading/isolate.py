@@ -201,8 +201,11 @@ class Isolated:
             status = 128 - status
         if status < 0:
             sig = signal.Signals(-status).name if -status in signal.Signals._value2member_map_ else str(-status)
-            if -status == signal.SIGXCPU:
-                return self._end("timeout", f"used more than its CPU time limit {what} (killed by SIGXCPU)")
+            if -status == signal.SIGXCPU:   # the per-process CPU limit (a second above ours) struck before the
+                # grader's tick saw the group's CPU time pass the limit (a busy machine): the same limit, the same words
+                together = ", all its processes together" if getattr(self._jail, "group", None) else ""
+                return self._end("timeout", f"ran past its time limit ({self.limits.timeout:g} s of CPU time"
+                                            f"{together}) {what}")
             return self._end("error", f"its process was killed by {sig} {what}")
         return self._end("error", f"its process exited with status {status} {what} (sys.exit or os._exit in "
                                   "the submission's code?)")

@@ -52,7 +52,13 @@ def write(doc: Path = DOC) -> None:
 
 
 if __name__ == "__main__":
+    USAGE = "usage: python -m compare.layers.markdown [--write]   (without --write: print the tables)"
     if sys.argv[1:] == ["--write"]:
         write()
+    elif sys.argv[1:] in (["-h"], ["--help"]):
+        print(USAGE)
+    elif sys.argv[1:]:
+        print(f"error: unrecognized arguments: {' '.join(sys.argv[1:])}; {USAGE}", file=sys.stderr)
+        sys.exit(2)
     else:
         print(tables(), end="")

@@ -125,7 +125,8 @@ def _path_sum(W: list, A: list, delta: list, dW1: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m compare.reporting.derivation", description=__doc__.split("\n")[0])
+    summary = __doc__.split("\n\n")[0].replace("\n", " ")       # the whole first paragraph, not its first line
+    parser = argparse.ArgumentParser(prog="python -m compare.reporting.derivation", description=summary)
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--write", action="store_true", help="regenerate docs/derivation*.md")
     action.add_argument("--check", action="store_true", help="exit 1 if a committed page is out of date")

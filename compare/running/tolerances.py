@@ -15,7 +15,7 @@ drifts apart to 5.7e-9 free-running although every single update agrees to 5.6e-
 design (we do not loosen the check for everyone to hide it) and passes with `--resync`, which measures the
 error of each update on its own.
 
-float32: eps = 1.19e-7. Measured over whole preset runs (issue 4; hiring, exercise1-3 at 10,000 epochs, xor
+float32: eps = 1.19e-7. Measured over whole preset runs (hiring, exercise1-3 at 10,000 epochs, xor
 2,000, blobs 20; every mode the preset accepts; largest |numpy - torch| on any parameter after any update):
 one update alone (`--resync`) differs by at most 4.8e-7 (4 eps: one ulp of a weight in [4, 8)); free-running,
 the drift accumulates to 1.8e-7 (hiring), 2.4e-7 (exercise1), 3.8e-6 (exercise2 stochastic, 32 eps),

@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             args.out.mkdir(parents=True, exist_ok=True)
             atomic_write(path, lambda tmp: _savez(tmp, arrays))
             print(f"wrote {path} ({len(LAYERS[name].cases)} cases, {len(arrays)} arrays)")
+    if args.check and not bad:   # say so: a silent success reads like nothing was compared
+        print(f"{len(args.layer or LAYERS)} layer(s): a new recording agrees with the files in {args.out}")
     return 1 if bad else 0
 
 
