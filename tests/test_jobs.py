@@ -94,3 +94,13 @@ def test_the_default_is_the_cores_this_process_may_use(monkeypatch):
     from compare.running import parallel
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
     assert parallel.resolve_jobs(None) == 3
+
+
+def test_quiet_mode_all_names_each_runs_mode_in_order(capsys):
+    """--quiet with several runs: one parity line per mode, each saying which, in the order of --mode all;
+    the update counts are the hand count (4 samples: batch 1 a epoch, stochastic 4, minibatch of 2: 2)."""
+    assert cli.main(["exercise3", "--mode", "all", "--epochs", "3", "--quiet", "--jobs", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(": parity OK: ")[0] for line in lines] == [
+        "exercise3 batch", "exercise3 stochastic", "exercise3 minibatch"]
+    assert [int(line.split("parity OK: ")[1].split()[0]) for line in lines] == [3, 12, 6]

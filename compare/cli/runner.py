@@ -172,8 +172,9 @@ def _print_runs(work: list[Job], outcomes: list[Outcome], streamed: bool, *, pro
         results.append(run_json(history, parity, outcome.environment))
         if talk:
             print(outputs_block(history))
-        if report is not None and not json_out:
-            print(verdict(report))
+        if report is not None and not json_out:     # --quiet with several runs: each line says which run
+            which = f"{printable(experiment.name)} {experiment.mode}: " if quiet and len(work) > 1 else ""
+            print(which + verdict(report))
         elif quiet and not json_out:
             print(f"{prog}: {printable(experiment.name)} {experiment.mode}: {history.updates} updates, final loss "
                   f"{history.loss_log[-1][1]!r}" if history.loss_log else f"{history.updates} updates")
