@@ -98,6 +98,16 @@ def test_fewer_epochs_than_recorded_and_a_json_report(trace, capsys):
     assert code == 0 and out["updates"] == 10 and out["parity"]["ok"] and out["check"]["against"] == str(trace)
 
 
+
+def test_fewer_epochs_than_recorded_say_so_in_the_header(trace, capsys):
+    """The header describes what is checked: 5 epochs of minibatch (4 samples, batches of 2: 2 updates an
+    epoch), so 10 updates, not the 30 recorded epochs."""
+    assert main(["check", SOLUTION, "--against", str(trace), "--epochs", "5"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "every stage of 10 updates" in lines[0]
+    assert "2 update(s)/epoch x 5 epochs" in lines[1] and f"x {EPOCHS} epochs" not in lines[1]
+    assert sum(line.startswith("epoch ") for line in lines) == 1    # the loss line of epoch 0 only
+
 def bad(argv, capsys, fragment):
     code = main(argv)
     out, err = capsys.readouterr()

@@ -4,6 +4,7 @@ every update, or, with `--against TRACE.npz`, against a recording, in a process 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import sys
 from typing import Any
@@ -176,6 +177,8 @@ def _against(args: Any, code: Any, talk: bool) -> tuple[int, list[dict[str, Any]
     overrides, flags = overrides_from(args)
     updates = updates_to_check(trace, requested_experiment(trace, args.experiment, overrides, flags))
     e = trace.experiment
+    if updates < trace.updates:        # --epochs N: the header describes the epochs checked, not the recorded
+        e = dataclasses.replace(e, epochs=updates // e.updates_per_epoch)
     if args.show:
         print(to_toml(e), end="")
         return 0, []
