@@ -63,7 +63,7 @@ def right_for_another_setting(dW: list[np.ndarray], db: list[np.ndarray], ref: R
         try:
             with np.errstate(all="ignore"):
                 gW, gb = backward(ref.weights, ref.Zs, ref.activations, T, reduction=s.reduction, l2=s.l2,
-                                  l2_biases=s.l2_biases, biases=ref.biases,
+                                  l2_biases=s.l2_biases, biases=ref.biases, mse_scale=s.mse_scale,
                                   bce_outputs=s.bce_outputs if setting["loss"] == "bce" else "mean", **setting)
         except (ValueError, FloatingPointError):
             continue
@@ -94,7 +94,8 @@ def hard_coded_slope(dW: list[np.ndarray], db: list[np.ndarray], ref: Reference,
                 with np.errstate(all="ignore"):
                     gW, gb = backward(ref.weights, [Z.copy() for Z in Zs], [A.copy() for A in activations],
                                       ref.targets, reduction=s.reduction, l2=s.l2, l2_biases=s.l2_biases,
-                                      biases=ref.biases, bce_outputs=s.bce_outputs, leaky_slope=slope, **setting)
+                                      biases=ref.biases, bce_outputs=s.bce_outputs, mse_scale=s.mse_scale,
+                                      leaky_slope=slope, **setting)
             except (ValueError, FloatingPointError):
                 continue
             if all(same(a, b, s.rtol) for a, b in zip(dW + db, gW + gb)):

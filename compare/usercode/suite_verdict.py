@@ -26,7 +26,8 @@ def _network(name: str, conventions: dict | None = None) -> str:
     e = case(name).experiment()
     act = e.hidden_activation if e.hidden_activation == e.output_activation else (
         f"{e.hidden_activation}/{e.output_activation}")
-    extra = "".join(f", {k} {v}" for k, v in (conventions or {}).items() if k != "bce_outputs" or e.loss == "bce")
+    extra = "".join(f", {k} {v:g}" if isinstance(v, float) else f", {k} {v}" for k, v in (conventions or {}).items()
+                    if (k != "bce_outputs" or e.loss == "bce") and (k != "mse_scale" or e.loss in ("sum", "mean")))
     return f"{'-'.join(map(str, e.sizes))} {act}, loss {e.loss}{extra}"
 
 
