@@ -70,6 +70,8 @@ def right_for_another_setting(dW: list[np.ndarray], db: list[np.ndarray], ref: R
                                   bce_outputs=s.bce_outputs if setting["loss"] == "bce" else "mean", **setting)
         except (ValueError, FloatingPointError):
             continue
+        if all(same(a, b, s.rtol) for a, b in zip(ref.dW + ref.db, gW + gb)):
+            continue   # the same gradients as this experiment's (loss "mean", mse_scale 1, K = 2 is loss "sum")
         if all(same(a, b, s.rtol) for a, b in zip(dW + db, gW + gb)):
             yours = " and ".join(_describe(k, setting[k]) for k in keys)
             theirs = " and ".join(_describe(k, actual[k]) for k in keys)
