@@ -100,6 +100,10 @@ def prepare(rubric: Rubric, seed: int, reference: str) -> list[Prepared]:
                                                             [base] + [v.experiment for v in versions]):
                     raise ExperimentError(f"{where}: bce_outputs: neither this experiment nor a version of it "
                                           "uses loss \"bce\"")
+                if check.overrides.get("mse_scale", 0.5) != 0.5 and all(
+                        x.loss not in ("sum", "mean") for x in [base] + [v.experiment for v in versions]):
+                    raise ExperimentError(f"{where}: mse_scale: applies to the MSE losses only, and neither this "
+                                          "experiment nor a version of it uses loss \"sum\" or \"mean\"")
             else:
                 base = load_experiment(check.experiment, check.overrides)
         except ExperimentError as exc:
