@@ -246,3 +246,9 @@ def test_show_prints_it_and_loads_back(tmp_path, capsys):
     path = tmp_path / "shown.toml"
     path.write_text(shown)
     assert experiment_of([str(path)]).mse_scale == 1.0
+
+
+def test_the_nnfs_adapter_is_at_most_15_lines_and_is_the_recipe_in_the_docs():
+    adapter = NNFS.read_text().split("# --- the adapter", 1)[1].split("\n", 1)[1].strip()
+    assert 0 < len([line for line in adapter.splitlines() if line.strip()]) <= 15
+    assert adapter in (ROOT / "docs" / "check-interface.md").read_text()
