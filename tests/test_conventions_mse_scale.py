@@ -252,3 +252,12 @@ def test_the_nnfs_adapter_is_at_most_15_lines_and_is_the_recipe_in_the_docs():
     adapter = NNFS.read_text().split("# --- the adapter", 1)[1].split("\n", 1)[1].strip()
     assert 0 < len([line for line in adapter.splitlines() if line.strip()]) <= 15
     assert adapter in (ROOT / "docs" / "check-interface.md").read_text()
+
+
+def test_a_classic_mistake_is_still_named_under_the_flag(tmp_path):
+    path = tmp_path / "mean_target.py"     # (t - a)^2's gradient 2 (A - T), with the batch's mean target
+    path.write_text(KEYWORD_FILE.replace(", mse_scale=0.5", "").replace(
+        "FACTOR * (activations[-1] - targets)", "2 * (activations[-1] - targets.mean(axis=0, keepdims=True))"))
+    failed = _suite(path, mse_scale=1).first_failure
+    assert failed is not None and (failed.name, failed.failure.layer, failed.failure.parameter) == ("batches", 3, "W3")
+    assert "delta3: every sample's error uses the batch's MEAN target" in " | ".join(failed.failure.hints)
