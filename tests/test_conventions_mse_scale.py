@@ -261,3 +261,15 @@ def test_a_classic_mistake_is_still_named_under_the_flag(tmp_path):
     failed = _suite(path, mse_scale=1).first_failure
     assert failed is not None and (failed.name, failed.failure.layer, failed.failure.parameter) == ("batches", 3, "W3")
     assert "delta3: every sample's error uses the batch's MEAN target" in " | ".join(failed.failure.hints)
+
+
+def test_grades_numpy_reference_records_the_deltas_of_the_loss_with_its_conventions(tmp_path, capsys):
+    path = tmp_path / "mean_target_sum.py"   # summed over the batch, 2 (A - T) with the batch's mean target
+    path.write_text(KEYWORD_FILE.replace(", mse_scale=0.5", "").replace(" / B\n", "\n").replace(
+        "FACTOR * (activations[-1] - targets)", "2 * (activations[-1] - targets.mean(axis=0, keepdims=True))"))
+    rubric = tmp_path / "rubric.toml"
+    rubric.write_text('[[check]]\nname = "sum"\nsuite = "batches"\nmse_scale = 1\nreduction = "sum"\n')
+    report = tmp_path / "grades.json"
+    cli(capsys, grade_main, path, "--rubric", rubric, "--reference", "numpy", "--json", report, "--quiet")
+    check = json.loads(report.read_text())["submissions"][0]["checks"][0]
+    assert check["score"] == 0 and "every sample's error uses the batch's MEAN target" in json.dumps(check)
