@@ -185,7 +185,7 @@ def test_a_wrong_nnfs_file_fails_at_the_right_place_under_the_flag(tmp_path):
     assert "the sigmoid's derivative in delta3 is taken at Z" in hints and "mse-scale" not in hints
 
 
-def test_gradcheck_explain_and_isolate_use_the_loss_without_its_half(capsys):
+def test_gradcheck_explain_and_isolate_use_the_loss_without_its_half(capsys, tmp_path):
     net = ["--sizes", "3,4,2", "--loss", "mean", "--epochs", "3"]
     code, out, err = cli(capsys, gradcheck_main, *net, "--backward", NNFS, "--mse-scale", "1", "--quiet")
     assert code == 0, out + err
@@ -195,6 +195,10 @@ def test_gradcheck_explain_and_isolate_use_the_loss_without_its_half(capsys):
     assert code == 0, err
     assert "delta2 = dL_i/dZ2 = 2 (A2 - T) * A2 * (1 - A2) / K" in out and "(no 1/2: mse_scale 1)" in out
     code, out, err = cli(capsys, check_main, NNFS, "--mse-scale", "1", "--isolate", "--quiet")
+    assert code == 0, err
+    reads = tmp_path / "reads.py"            # an isolated file that names the keyword receives it
+    reads.write_text(KEYWORD_FILE.replace("FACTOR", "2 * mse_scale"))
+    code, out, err = cli(capsys, check_main, reads, "--mse-scale", "1", "--isolate", "--quiet")
     assert code == 0, err
 
 
