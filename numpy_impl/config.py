@@ -5,7 +5,8 @@ layout (see the package docstring); the trainer casts them to `dtype` itself.
 
 Optional, read with torch's defaults when absent: `reduction` ("mean" | "sum": the batch loss averaged or
 summed over samples), `bce_outputs` ("mean" | "sum": BCE over several outputs), `l2` (>= 0: the loss gains
-l2/2 x the sum of squared weights), `l2_biases` (the biases in that penalty too), `bias`, `weight_decay_biases`.
+l2/2 x the sum of squared weights), `l2_biases` (the biases in that penalty too), `mse_scale` (0.5 | 1: the
+MSE losses' factor of (t - a)^2; 0.5 the lesson's), `bias`, `weight_decay_biases`.
 """
 
 from __future__ import annotations

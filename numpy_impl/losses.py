@@ -8,6 +8,8 @@ gradient B times the mean's; the per-sample delta below is the same, only the di
 - `sum`  (the seed's):  L_i = sum_k (t_k - a_k)^2 / 2           dL_i/da = a - t
 - `mean` (MSELoss/2):   L_i = sum_k (t_k - a_k)^2 / (2K)        dL_i/da = (a - t) / K
   and then, by the chain rule through a = f(z) elementwise,  delta_L = dL_i/da * f'(Z_L).
+  `mse_scale` is the factor of each element's (t_k - a_k)^2: 0.5 above (the lesson's), 1 for code without
+  the 1/2 (torch's MSELoss, Keras, nnfs): L_i and dL_i/da both 2 * mse_scale times the lines above.
 
 - `bce` (BCELoss, mean over outputs too; `bce_outputs = "sum"` sums over the outputs instead: drop the 1/K
   below, as in code that writes the cost as -sum(Y log A + (1 - Y) log(1 - A)) per sample), a = sigmoid(z):
@@ -50,14 +52,14 @@ def log_softmax(Z: np.ndarray) -> np.ndarray:
 
 
 def value(loss: str, Z_L: np.ndarray, A_L: np.ndarray, T: np.ndarray, *, reduction: str = "mean",
-          bce_outputs: str = "mean") -> float:
+          bce_outputs: str = "mean", mse_scale: float = 0.5) -> float:
     """The loss that training descends: averaged over the batch (`reduction` "mean") or summed ("sum")."""
     B, K = T.shape
     total = B if reduction == "sum" else 1        # the batch mean times B: the sum over samples
     if loss == "sum":
-        return float(np.sum((T - A_L) ** 2) / 2 / B) * total
+        return float(np.sum((T - A_L) ** 2) / 2 / B) * total * (2 * mse_scale)
     if loss == "mean":
-        return float(np.mean((T - A_L) ** 2) / 2) * total
+        return float(np.mean((T - A_L) ** 2) / 2) * total * (2 * mse_scale)
     if loss == "bce":
         # torch's BCELoss clamps each log at -100 so that a saturated output gives a large, finite loss
         with np.errstate(divide="ignore"):
@@ -87,15 +89,18 @@ def l2_penalty(weights: list[np.ndarray], biases: list[np.ndarray], l2: float, l
 
 def output_delta(loss: str, Z_L: np.ndarray, A_L: np.ndarray, T: np.ndarray, output_activation: str,
                  slope: float = 0.01, out: np.ndarray | None = None,
-                 scratch: np.ndarray | None = None, bce_outputs: str = "mean") -> np.ndarray:
+                 scratch: np.ndarray | None = None, bce_outputs: str = "mean",
+                 mse_scale: float = 0.5) -> np.ndarray:
     """delta_L = dL_i/dZ_L for every sample i of the batch: (B, K), written into `out` when given;
-    `scratch`, a (B, K) array for f'(Z_L), when given."""
+    `scratch`, a (B, K) array for f'(Z_L), when given; `mse_scale` the MSE losses' factor of (t - a)^2."""
     K = T.shape[1] if loss != "bce" or bce_outputs == "mean" else 1   # BCE summed over outputs: no 1/K
     if loss in ("sum", "mean"):
         delta = np.subtract(A_L, T, out=out)                                    # a - t
         delta *= derivative(output_activation, Z_L, A_L, slope, out=scratch)    # (a - t) f'(z)
         if loss == "mean":
             delta /= K                                                          # (a - t) f'(z) / K
+        if mse_scale != 0.5:
+            delta *= 2 * mse_scale          # d/da of mse_scale (t - a)^2 is 2 mse_scale (a - t), not (a - t)
         return delta
     if loss == "bce":
         delta = (A_L - T) / K

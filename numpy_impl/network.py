@@ -39,11 +39,11 @@ def backward(weights: list[np.ndarray], Zs: list[np.ndarray], activations: list[
              T: np.ndarray, *, loss: str = "sum", hidden_activation: str = "sigmoid",
              output_activation: str = "sigmoid", leaky_slope: float = 0.01,
              reduction: str = "mean", bce_outputs: str = "mean", l2: float = 0.0, l2_biases: bool = False,
-             biases: list[np.ndarray] | None = None, deltas: list[np.ndarray] | None = None,
+             mse_scale: float = 0.5, biases: list[np.ndarray] | None = None, deltas: list[np.ndarray] | None = None,
              workspace: Workspace | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """dL/dW[l] and dL/db[l] for every layer, L the batch mean of the per-sample loss (`reduction` "sum":
     their sum, so no division by B), plus the L2 penalty l2/2 sum W^2 when `l2` > 0 (`l2_biases`: the
-    biases, passed as `biases`, too).
+    biases, passed as `biases`, too); `mse_scale` the MSE losses' factor of (t - a)^2 (0.5: the lesson's).
 
         delta_L    = dL_i/dZ_L                                (numpy_impl.losses.output_delta)
         dW[l]      = A[l-1].T @ delta[l] / B,   db[l] = sum_i delta[l] / B
@@ -60,7 +60,8 @@ def backward(weights: list[np.ndarray], Zs: list[np.ndarray], activations: list[
     dW: list[np.ndarray] = [ws.dW[l] for l in range(L)]
     db: list[np.ndarray] = [ws.db[l] for l in range(L)]
     delta = output_delta(loss, Zs[-1], activations[-1], T, output_activation, leaky_slope,
-                         out=ws.deltas[-1], scratch=ws.derivatives[-1], bce_outputs=bce_outputs)  # (B, n_L)
+                         out=ws.deltas[-1], scratch=ws.derivatives[-1], bce_outputs=bce_outputs,
+                         mse_scale=mse_scale)                                                      # (B, n_L)
     average = reduction == "mean"
     if deltas is not None:
         deltas[:] = [None] * L

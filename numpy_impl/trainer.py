@@ -54,7 +54,8 @@ class NumpyTrainer:
         self.forward: ForwardFn = forward_fn or partial(forward, **acts)
         # the conventions (`reduction`, `bce_outputs`, the L2 penalty in the loss) default to torch's own
         conventions = dict(reduction=getattr(e, "reduction", "mean"), bce_outputs=getattr(e, "bce_outputs", "mean"),
-                           l2=getattr(e, "l2", 0.0), l2_biases=getattr(e, "l2_biases", False))
+                           l2=getattr(e, "l2", 0.0), l2_biases=getattr(e, "l2_biases", False),
+                           mse_scale=getattr(e, "mse_scale", 0.5))
         self.backward: BackwardFn = backward_fn or partial(backward, loss=e.loss, biases=self.biases, **acts,
                                                            **conventions)
         self._workspaces: dict[int, Workspace] = {}

@@ -100,8 +100,9 @@ def test_the_default_suite_fails_every_zoo_file_at_the_right_place_with_a_right_
     assert "check OK" not in text and f"first disagreement, in experiment `{experiment}`" in text
 
 
-# checked with their convention's flag, or wrong on purpose: tests/test_check_real_code.py
-WITH_A_FLAG = ("cs231n_regularised", "dlai_style", "layered_style")
+# checked with their convention's flag, or wrong on purpose: tests/test_check_real_code.py (nnfs_style:
+# tests/test_conventions_mse_scale.py)
+WITH_A_FLAG = ("cs231n_regularised", "dlai_style", "layered_style", "nnfs_style")
 
 
 @pytest.mark.parametrize("path", [p for p in sorted(STYLES.glob("*.py")) if not p.stem.startswith("zoo_")

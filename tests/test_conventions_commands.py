@@ -19,7 +19,7 @@ from numpy_impl.__main__ import main as numpy_main  # noqa: E402
 from tests.conventions_reference import BCE_SUM, BCE_SUM_ALL, CONVENTIONS, first_step, loss_and_gradients  # noqa: E402
 from torch_impl.__main__ import main as torch_main  # noqa: E402
 
-DEFAULTS = {"reduction": "mean", "bce_outputs": "mean", "l2": 0.0, "l2_biases": False}
+DEFAULTS = {"reduction": "mean", "bce_outputs": "mean", "l2": 0.0, "l2_biases": False, "mse_scale": 0.5}
 ENTRIES = {"compare": compare_main, "numpy_impl": numpy_main, "torch_impl": torch_main}
 CASES = {**CONVENTIONS, "bce-sum": BCE_SUM, "bce-sum+sum+l2": BCE_SUM_ALL}
 

@@ -76,7 +76,8 @@ def trace(tmp_path_factory):
 def test_the_trace_carries_the_conventions_and_their_gradients(trace):
     t = load_trace(trace)
     e = t.experiment
-    assert e.convention_values() == {"reduction": "sum", "bce_outputs": "mean", "l2": 0.2, "l2_biases": True}
+    assert e.convention_values() == {"reduction": "sum", "bce_outputs": "mean", "l2": 0.2, "l2_biases": True,
+                                     "mse_scale": 0.5}
     for u in (0, 3):
         loss, dW, db, dZ = loss_and_gradients(e, *t.before(u), t.samples(u))
         assert t.arrays["loss"][u] == pytest.approx(loss, rel=1e-12)

@@ -133,7 +133,8 @@ def test_json_carries_the_conventions_and_autograd_dz(capsys):
     code, out, _ = run_cli(capsys, *RUN, *flags, "--json")
     data = json.loads(out)
     assert code == 0 and data["ok"] is True
-    assert data["conventions"] == {"reduction": "sum", "bce_outputs": "mean", "l2": 0.2, "l2_biases": True}
+    assert data["conventions"] == {"reduction": "sum", "bce_outputs": "mean", "l2": 0.2, "l2_biases": True,
+                                   "mse_scale": 0.5}
     delta = [q for q in data["quantities"] if q["name"] == "delta3"][0]
     assert delta["torch"] == delta["torch_dL_dZ"]      # the summed loss: autograd's dL/dZ is the delta itself
 

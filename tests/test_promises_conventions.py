@@ -85,7 +85,7 @@ def test_the_trained_numbers_are_torch_autograds_of_that_loss(case, capsys):
     assert code == 0, stderr
     out = json.loads(stdout)
     assert out["conventions"] == {"reduction": reduction, "bce_outputs": bce_outputs, "l2": l2,
-                                  "l2_biases": l2_biases}
+                                  "l2_biases": l2_biases, "mse_scale": 0.5}
     theirs = torch_batch_run(data, 30, loss, reduction, bce_outputs, l2, l2_biases)
     np.testing.assert_allclose(out["outputs"], theirs, rtol=1e-12, atol=0)
     # ...and the convention matters: the default loss trains elsewhere

@@ -27,6 +27,7 @@ RIGHT = {
     "mlp_cs231n_tln_half_reg": ({"l2": 0.05}, {"batches", "square", "long"}),
     "mlp_cs231n_fcn_reg_biases": ({"l2": 0.05, "l2_biases": True}, {"batches", "square", "long"}),
     "mlp_dlai_utils": ({"bce_outputs": "sum"}, {"batches", "square", "long"}),
+    "mlp_nnfs_book": ({"mse_scale": 1}, {"batches", "square", "long", "loss-mean", "loss-bce", "cross-entropy"}),
 }
 # fixture: (conventions, first failing experiment, layer, parameter, words in the hints, words in no hint)
 WRONG = {
@@ -43,7 +44,8 @@ WRONG = {
     "mlp_dlai_utils": ({}, "batches", 3, "W3", ["check it with --bce-outputs sum"], []),
     "mlp_dlai_relu_flipped": ({"bce_outputs": "sum"}, "batches", 2, "W2", ["the relu's mask in delta2 is inverted"],
                               []),
-    "mlp_nnfs_book": ({}, "loss-mean", 3, "W3", ["MSE instead of MSE/2", "torch's MSELoss and nnfs'"], []),
+    "mlp_nnfs_book": ({}, "loss-mean", 3, "W3", ["MSE instead of MSE/2", "torch's MSELoss and nnfs'",
+                                                  "check it with --mse-scale 1"], ["`mse_scale`"]),
 }
 # under torch live: (conventions, first failing experiment, layer, parameter, words in the hints)
 WRONG_LIVE = {
@@ -168,7 +170,9 @@ def test_nnfs_regularisers_on_weights_and_biases_are_l2_with_biases_and_the_mse_
     failed = report.first_failure
     assert failed.name == "loss-mean" and failed.failure.parameter == "W3"
     hints = " | ".join(failed.failure.hints)
-    assert "apart from the L2 term" in hints and "MSE instead of MSE/2" in hints
+    assert "apart from the L2 term" in hints and "MSE instead of MSE/2" in hints and "--mse-scale 1" in hints
+    report = run_suite(load_user_code(path), jobs=1, conventions={"l2": 0.1, "l2_biases": True, "mse_scale": 1})
+    assert report.ok and "loss-mean" in {r.name for r in report.results if r.status == "ok"}, str(report)
 
 
 def test_a_file_with_a_relative_import_is_told_to_be_checked_from_beside_its_package(tmp_path):

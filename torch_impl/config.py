@@ -4,7 +4,8 @@
 layout (`W` (inputs, outputs)); `torch_impl.layout` converts them for `nn.Linear`.
 
 Optional, torch's defaults when absent: `reduction` ("mean" | "sum"), `bce_outputs` ("mean" | "sum"), `l2`
-(the loss gains l2/2 x the sum of squared weights), `l2_biases`, `bias`, `weight_decay_biases`.
+(the loss gains l2/2 x the sum of squared weights), `l2_biases`, `mse_scale` (0.5 | 1: the MSE losses' factor
+of (t - a)^2), `bias`, `weight_decay_biases`.
 """
 
 from __future__ import annotations

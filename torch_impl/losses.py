@@ -5,6 +5,10 @@
 - `bce`:  BCELoss() on the sigmoid output (mean over batch and outputs)
 - `cross_entropy`: CrossEntropyLoss() on the logits with one-hot (probability) targets
 
+`mse_scale` (the MSE losses' factor of (t - a)^2): 0.5, the lesson's, above; 1: torch's own `MSELoss()` for
+`mean` (`MSELoss(reduction="sum") / B` for `sum`), as torch's MSELoss, Keras and nnfs write it. The loss is
+torch's MSELoss times the factor that makes each element `mse_scale * (t - a)^2`: divided by `halves`, 2 or 1.
+
 `reduction = "sum"`: each of them summed over the batch instead of averaged (torch's `reduction="sum"`);
 `bce_outputs = "sum"`: BCE summed over the outputs (BCELoss(reduction="sum") / B, or without the / B under
 `reduction = "sum"`). The L2 penalty of the loss is `l2_penalty`, added to the loss before `backward()`, so
@@ -21,17 +25,20 @@ from torch import nn
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def make_loss(name: str, reduction: str = "mean", bce_outputs: str = "mean") -> LossFn:
+def make_loss(name: str, reduction: str = "mean", bce_outputs: str = "mean", mse_scale: float = 0.5) -> LossFn:
     if reduction not in ("mean", "sum") or bce_outputs not in ("mean", "sum"):
         raise ValueError(f"unknown reduction {reduction!r} or bce_outputs {bce_outputs!r}")
+    if mse_scale not in (0.5, 1.0):
+        raise ValueError(f"unknown mse_scale {mse_scale!r}")
+    halves = 2 if mse_scale == 0.5 else 1     # MSELoss is (t - a)^2 per element: / 2 for the lesson's 1/2
     if reduction == "sum":
-        return _summed(name, bce_outputs)
+        return _summed(name, bce_outputs, halves)
     if name == "sum":
         mse_sum = nn.MSELoss(reduction="sum")
-        return lambda output, target: mse_sum(output, target) / (2 * target.shape[0])
+        return lambda output, target: mse_sum(output, target) / (halves * target.shape[0])
     if name == "mean":
         mse = nn.MSELoss()
-        return lambda output, target: mse(output, target) / 2
+        return lambda output, target: mse(output, target) / halves
     if name == "bce":
         if bce_outputs == "sum":
             bce_sum = nn.BCELoss(reduction="sum")
@@ -42,14 +49,14 @@ def make_loss(name: str, reduction: str = "mean", bce_outputs: str = "mean") -> 
     raise ValueError(f"unknown loss {name!r}")
 
 
-def _summed(name: str, bce_outputs: str) -> LossFn:
-    """The same losses summed over the batch (torch's reduction="sum")."""
+def _summed(name: str, bce_outputs: str, halves: int) -> LossFn:
+    """The same losses summed over the batch (torch's reduction="sum"); `halves`: 2 for MSE/2, 1 for MSE."""
     if name == "sum":
         mse_sum = nn.MSELoss(reduction="sum")
-        return lambda output, target: mse_sum(output, target) / 2
+        return lambda output, target: mse_sum(output, target) / halves
     if name == "mean":
         mse_sum = nn.MSELoss(reduction="sum")
-        return lambda output, target: mse_sum(output, target) / (2 * target.shape[1])
+        return lambda output, target: mse_sum(output, target) / (halves * target.shape[1])
     if name == "bce":
         bce_sum = nn.BCELoss(reduction="sum")
         if bce_outputs == "sum":
@@ -71,7 +78,8 @@ def l2_penalty(model: nn.Module, l2: float, biases: bool = False) -> torch.Tenso
 
 
 def make_log_loss(name: str) -> LossFn:
-    """What the seed prints: mean((T - A)^2 / 2) for both MSE conventions, else the loss itself."""
+    """What the seed prints: mean((T - A)^2 / 2) for both MSE conventions (whatever `mse_scale` trains), else
+    the loss itself."""
     if name in ("sum", "mean"):
         mse = nn.MSELoss()
         return lambda output, target: mse(output, target) / 2

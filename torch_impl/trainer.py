@@ -58,7 +58,8 @@ class TorchTrainer:
         self.T = torch.tensor(e.targets, dtype=self.dtype)                               # (N, n_L)
         self.loader = make_loader(e, self.X, self.T)
         self.X_device, self.T_device = self.X.to(self.device), self.T.to(self.device)
-        self.loss_fn = make_loss(e.loss, getattr(e, "reduction", "mean"), getattr(e, "bce_outputs", "mean"))
+        self.loss_fn = make_loss(e.loss, getattr(e, "reduction", "mean"), getattr(e, "bce_outputs", "mean"),
+                                 getattr(e, "mse_scale", 0.5))
         self.l2, self.l2_biases = getattr(e, "l2", 0.0), getattr(e, "l2_biases", False)
         self.log_loss_fn = make_log_loss(e.loss)
         params: list = list(self.model.parameters())           # weight1, bias1, weight2, ... (or weights only)

@@ -74,9 +74,9 @@ def _need_torch(conventions: bool = False) -> None:
     import importlib.util
     if importlib.util.find_spec("torch") is None:
         if conventions:
-            raise ExperimentError("--reduction / --bce-outputs / --l2: the suite's shipped recordings use torch's "
-                                  "default loss, so other conventions run against torch, which is not installed "
-                                  "here")
+            raise ExperimentError("--reduction / --bce-outputs / --l2 / --mse-scale: the suite's shipped recordings "
+                                  "use torch's default loss, so other conventions run against torch, which is not "
+                                  "installed here")
         raise ExperimentError("--live runs the suite with torch, which is not installed here; without --live "
                               "the suite runs against its shipped recordings")
 

@@ -39,6 +39,14 @@ def _bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, found {text!r}")
 
 
+def _mse_scale(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 0.5 (the loss (t - a)^2 / 2) or 1 (the loss (t - a)^2, "
+                                         f"torch's MSELoss), found {text!r}") from None
+
+
 def _pair(text: str) -> list[float]:
     parts = text.split(",")
     try:
@@ -73,6 +81,8 @@ RUN_OPTIONS: list[tuple[str, Any, tuple[str, ...] | None, str]] = [
      ">= 0 (default 0; cs231n's reg * sum(W*W) is --l2 2*reg). Not --weight-decay, the optimizer's"),
     ("l2_biases", _bool, None, "put the biases in the --l2 penalty too: true/false (default false); bare flag = "
      "true"),
+    ("mse_scale", _mse_scale, None, "the MSE losses' factor of (t-a)^2: 0.5 (default, the lesson's (t-a)^2/2) "
+     "or 1 (no 1/2: torch's MSELoss, Keras, nnfs; gradient 2 (a-t))"),
     ("activation", str, OUTPUT_ACTIVATIONS, "hidden and output activation at once"),
     ("hidden_activation", str, HIDDEN_ACTIVATIONS, "activation of the hidden layers"),
     ("output_activation", str, OUTPUT_ACTIVATIONS, "activation of the output layer"),
@@ -104,7 +114,7 @@ RUN_OPTIONS: list[tuple[str, Any, tuple[str, ...] | None, str]] = [
 ]
 BOOLEAN_FLAGS = {"drop_last", "nesterov", "maximize", "bias", "amsgrad", "centered", "l2_biases"}
 # the loss's conventions: flags that keep `check FILE.py` on the check suite (run with that loss)
-CONVENTION_KEYS = ("reduction", "bce_outputs", "l2", "l2_biases")
+CONVENTION_KEYS = ("reduction", "bce_outputs", "l2", "l2_biases", "mse_scale")
 
 
 def add_run_options(parser: argparse.ArgumentParser, *, out_help: str = "write plots to this folder "

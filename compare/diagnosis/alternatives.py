@@ -31,21 +31,22 @@ def _valid(loss: str, output: str) -> bool:
 def _describe(key: str, value: object) -> str:
     if key == "loss":
         return f"loss \"{value}\""
-    if key == "leaky_slope":
-        return f"leaky_slope {value:g}"  # type: ignore[str-format]
+    if key in ("leaky_slope", "mse_scale"):
+        return f"{key} {value:g}"  # type: ignore[str-format]
     return f"{key.replace('_', ' ')} {value}"
 
 
 def right_for_another_setting(dW: list[np.ndarray], db: list[np.ndarray], ref: Reference,
                               s: Setting) -> list[str]:
     """One sentence per setting (differing from `s` in one or two of loss, hidden and output activation,
-    leaky slope) whose correct gradients all equal (dW, db); at most the first that fits."""
+    leaky slope, the MSE losses' mse_scale) whose correct gradients all equal (dW, db); at most the first that fits."""
     if ref.targets is None:
         return []
     actual = {"loss": s.loss, "hidden_activation": s.hidden_activation, "output_activation": s.output_activation,
-              "leaky_slope": s.leaky_slope}
+              "leaky_slope": s.leaky_slope, "mse_scale": s.mse_scale}
     choices = {"loss": LOSSES, "hidden_activation": HIDDEN, "output_activation": OUTPUT,
-               "leaky_slope": (DEFAULT_SLOPE,) if s.leaky_slope != DEFAULT_SLOPE else ()}
+               "leaky_slope": (DEFAULT_SLOPE,) if s.leaky_slope != DEFAULT_SLOPE else (),
+               "mse_scale": (0.5, 1.0)}
     uses_leaky = "leaky_relu" in (s.hidden_activation, s.output_activation)
     T = ref.targets
     candidates = []
@@ -58,6 +59,8 @@ def right_for_another_setting(dW: list[np.ndarray], db: list[np.ndarray], ref: R
                 if any(setting[k] == actual[k] for k in keys) or not _valid(setting["loss"],
                                                                            setting["output_activation"]):
                     continue
+                if "mse_scale" in keys and setting["loss"] not in ("sum", "mean"):
+                    continue   # mse_scale means nothing to the other losses
                 candidates.append((keys, setting))
     for keys, setting in candidates:
         try:
@@ -67,6 +70,8 @@ def right_for_another_setting(dW: list[np.ndarray], db: list[np.ndarray], ref: R
                                   bce_outputs=s.bce_outputs if setting["loss"] == "bce" else "mean", **setting)
         except (ValueError, FloatingPointError):
             continue
+        if all(same(a, b, s.rtol) for a, b in zip(ref.dW + ref.db, gW + gb)):
+            continue   # the same gradients as this experiment's (loss "mean", mse_scale 1, K = 2 is loss "sum")
         if all(same(a, b, s.rtol) for a, b in zip(dW + db, gW + gb)):
             yours = " and ".join(_describe(k, setting[k]) for k in keys)
             theirs = " and ".join(_describe(k, actual[k]) for k in keys)
@@ -94,7 +99,8 @@ def hard_coded_slope(dW: list[np.ndarray], db: list[np.ndarray], ref: Reference,
                 with np.errstate(all="ignore"):
                     gW, gb = backward(ref.weights, [Z.copy() for Z in Zs], [A.copy() for A in activations],
                                       ref.targets, reduction=s.reduction, l2=s.l2, l2_biases=s.l2_biases,
-                                      biases=ref.biases, bce_outputs=s.bce_outputs, leaky_slope=slope, **setting)
+                                      biases=ref.biases, bce_outputs=s.bce_outputs, mse_scale=s.mse_scale,
+                                      leaky_slope=slope, **setting)
             except (ValueError, FloatingPointError):
                 continue
             if all(same(a, b, s.rtol) for a, b in zip(dW + db, gW + gb)):

@@ -31,7 +31,8 @@ def mistaken_deltas(i: int, ref: Reference, s: Setting) -> list[tuple[str, np.nd
     fprime = _fprime(name, Z, A, s.leaky_slope)
     if fprime is None:
         if i == L - 1 and ref.targets is not None:
-            return target_mistakes(ref.dZ[i], ref.targets, s.loss, None, i + 1, s.reduction, s.bce_outputs)
+            return target_mistakes(ref.dZ[i], ref.targets, s.loss, None, i + 1, s.reduction, s.bce_outputs,
+                                   s.mse_scale)
         return []
     if i == L - 1:   # dL/dA_L, recovered from autograd's dL/dZ_L where f' is not zero
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -63,7 +64,8 @@ def mistaken_deltas(i: int, ref: Reference, s: Setting) -> list[tuple[str, np.nd
     if i < L - 1:
         out += batch_sum_mistakes(ref.dZ[i + 1], ref.weights[i + 1], fprime, layer)
     elif ref.targets is not None:
-        out += target_mistakes(ref.dZ[i], ref.targets, s.loss, fprime, layer, s.reduction, s.bce_outputs)
+        out += target_mistakes(ref.dZ[i], ref.targets, s.loss, fprime, layer, s.reduction, s.bce_outputs,
+                                   s.mse_scale)
     return out
 
 

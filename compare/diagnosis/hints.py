@@ -75,12 +75,19 @@ def factor_hints(ours: np.ndarray, theirs: np.ndarray, setting: Setting, name: s
                          f"\"{loss}\"" if loss == "sum" else f"a factor 1/K, K = {K} outputs: divided by K once "
                          "too often")
     mse = loss in ("sum", "mean")
+    whole = mse and setting.mse_scale == 1       # the experiment's loss is (t - a)^2, without the 1/2
     if _near(m, 2.0, tol):
-        explained.append("a factor 2: MSE instead of MSE/2 (the derivative of (t - a)^2, where the loss is "
+        explained.append("a factor 2: the derivative of (t - a)^2 doubled once more (the loss is already (t - a)^2, "
+                         "mse_scale 1)" if whole else
+                         "a factor 2: MSE instead of MSE/2 (the derivative of (t - a)^2, where the loss is "
                          "(t - a)^2 / 2; torch's MSELoss and nnfs' mean squared error have no 1/2, the suite's "
-                         "loss \"mean\" is MSELoss() / 2)" if mse else "a factor 2: an extra 2")
+                         "loss \"mean\" is MSELoss() / 2); if your loss is (t - a)^2 on purpose, check it with "
+                         "--mse-scale 1" if mse else "a factor 2: an extra 2")
     if _near(m, 0.5, tol):
-        explained.append("a factor 1/2: the derivative of (t - a)^2 / 2 halved once more" if mse
+        explained.append("a factor 1/2: MSE/2 where this experiment's loss is (t - a)^2 (mse_scale 1, torch's "
+                         "MSELoss): yours is the derivative of (t - a)^2 / 2; drop --mse-scale 1 if your loss "
+                         "halves" if whole else
+                         "a factor 1/2: the derivative of (t - a)^2 / 2 halved once more" if mse
                          else "a factor 1/2: halved once too often")
     n = round(1 / m) if m < 1 else 0
     if n > 1 and n != B and n != K and _near(m, 1 / n, tol):

@@ -20,26 +20,28 @@ import numpy as np
 
 
 def _output_scale(loss: str, n_outputs: int, batch: int, fprime: np.ndarray | None, reduction: str = "mean",
-                  bce_outputs: str = "mean") -> np.ndarray | float | None:
+                  bce_outputs: str = "mean", mse_scale: float = 0.5) -> np.ndarray | float | None:
     """d(dL/dZ_L)/d(-T): how the output layer's dL/dZ moves when the targets move (it is linear in T). The
-    loss's conventions: summed over the batch, no 1/B; BCE summed over the outputs, no 1/K."""
+    loss's conventions: summed over the batch, no 1/B; BCE summed over the outputs, no 1/K; MSE without its
+    1/2 (`mse_scale` 1), 2 (a - t)."""
     batch = batch if reduction == "mean" else 1
     if loss == "bce" and bce_outputs == "sum":
         n_outputs = 1
     if loss in ("sum", "mean"):
         if fprime is None:
             return None
-        return fprime / batch / (n_outputs if loss == "mean" else 1)
+        return fprime / batch / (n_outputs if loss == "mean" else 1) * (2 * mse_scale)
     if loss == "bce":
         return 1.0 / (n_outputs * batch)
     return 1.0 / batch     # cross_entropy: dL/dZ = (A - T) / B
 
 
 def target_mistakes(dZ: np.ndarray, T: np.ndarray, loss: str, fprime: np.ndarray | None,
-                    layer: int, reduction: str = "mean", bce_outputs: str = "mean") -> list[tuple[str, np.ndarray]]:
+                    layer: int, reduction: str = "mean", bce_outputs: str = "mean",
+                    mse_scale: float = 0.5) -> list[tuple[str, np.ndarray]]:
     """(sentence, the output layer's dL/dZ that the mistake computes), from the right dL/dZ and targets T."""
     B, K = T.shape
-    scale = _output_scale(loss, K, B, fprime, reduction, bce_outputs)
+    scale = _output_scale(loss, K, B, fprime, reduction, bce_outputs, mse_scale)
     if scale is None:
         return []
     out = []

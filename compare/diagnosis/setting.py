@@ -38,6 +38,7 @@ class Setting:
     bce_outputs: str = "mean"
     l2: float = 0.0
     l2_biases: bool = False
+    mse_scale: float = 0.5                           # the MSE losses' factor of (t - a)^2
     keywords: tuple[str, ...] | None = None          # the keywords the checked backward takes (None: all)
     forward_keywords: tuple[str, ...] | None = None  # and its forward
 

@@ -64,7 +64,8 @@ def _setting(e: Experiment, batch_size: int, ours: Stages) -> Setting:
     return Setting(batch_size=batch_size, n_outputs=e.sizes[-1], loss=e.loss, hidden_activation=e.hidden_activation,
                    output_activation=e.output_activation, leaky_slope=e.leaky_slope,
                    rtol=1e-6 if e.dtype == "float64" else 1e-3, reduction=e.reduction, bce_outputs=e.bce_outputs,
-                   l2=e.l2, l2_biases=e.l2_biases, keywords=ours.keywords, forward_keywords=ours.forward_keywords)
+                   l2=e.l2, l2_biases=e.l2_biases, mse_scale=e.mse_scale, keywords=ours.keywords,
+                   forward_keywords=ours.forward_keywords)
 
 
 def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], experiment: Experiment,

@@ -51,7 +51,8 @@ def capture_numpy(trainer, indices: np.ndarray) -> Stages:
     Zs, activations, dW, db = trainer.step(indices)
     weights, biases = trainer.parameters()
     loss = value(e.loss, Zs[-1], activations[-1], trainer.T[indices], reduction=e.reduction,
-                 bce_outputs=e.bce_outputs) + (l2_penalty(*before, e.l2, e.l2_biases) if before else 0.0)
+                 bce_outputs=e.bce_outputs, mse_scale=e.mse_scale) + (
+        l2_penalty(*before, e.l2, e.l2_biases) if before else 0.0)
     stages = Stages(_copies(Zs), _copies(activations), _copies(dW), _copies(db), weights, biases, loss=loss)
     stages.state = {k: np.array(v, dtype=np.float64) for k, v in numpy_state(trainer.optimizer, e).items()} or None
     stages.keywords = getattr(trainer, "user_keywords", None)

@@ -18,6 +18,7 @@ ORDERS = ("shuffle", "sequential", "replacement")
 DEFAULT_ORDER = {"batch": "sequential", "stochastic": "shuffle", "minibatch": "shuffle"}
 LOSSES = ("sum", "mean", "bce", "cross_entropy")
 REDUCTIONS = ("mean", "sum")           # over the batch (torch's `reduction`); `bce_outputs`: over BCE's outputs
+MSE_SCALES = (0.5, 1.0)                # the MSE losses' factor of (t - a)^2: the lesson's 1/2, or none (MSELoss)
 DTYPES = ("float64", "float32")
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
 OUTPUT_ACTIVATIONS = HIDDEN_ACTIVATIONS + ("softmax",)
@@ -86,6 +87,7 @@ class Experiment:
     bce_outputs: str = "mean"              # loss "bce" over several outputs: averaged (BCELoss) or "sum"
     l2: float = 0.0                        # the loss gains l2/2 x sum of squared weights (not weight_decay)
     l2_biases: bool = False                # the biases in that penalty too
+    mse_scale: float = 0.5                 # loss sum/mean per element: mse_scale (t - a)^2 (1: torch's MSELoss)
     device: str = "cpu"                    # torch side only
     source: str = field(default="", compare=False)  # where it came from, for messages
 
@@ -132,7 +134,7 @@ class Experiment:
     def convention_values(self) -> dict[str, str | float | bool]:
         """The loss's conventions as keys and values (every JSON output carries them, defaults included)."""
         return {"reduction": self.reduction, "bce_outputs": self.bce_outputs, "l2": self.l2,
-                "l2_biases": self.l2_biases}
+                "l2_biases": self.l2_biases, "mse_scale": self.mse_scale}
 
     def conventions(self) -> list[str]:
         """The loss's conventions that differ from torch's defaults, in words: `summed over the batch`, ..."""
@@ -141,6 +143,8 @@ class Experiment:
             out.append("summed over the batch")
         if self.loss == "bce" and self.bce_outputs == "sum":
             out.append("BCE summed over the outputs")
+        if self.mse_scale != 0.5:
+            out.append(f"MSE without the 1/2 (mse_scale {self.mse_scale:g})")
         if self.l2:
             out.append(f"l2 {self.l2:g}" + (" (biases too)" if self.l2_biases else ""))
         return out

@@ -53,7 +53,8 @@ def to_toml(e: Experiment) -> str:
         train["weight_decay_biases"] = False
     # the loss's conventions, written when they differ from torch's defaults (a recording made before they
     # existed renders the same)
-    for key, default in (("reduction", "mean"), ("bce_outputs", "mean"), ("l2", 0.0), ("l2_biases", False)):
+    for key, default in (("reduction", "mean"), ("bce_outputs", "mean"), ("l2", 0.0), ("l2_biases", False),
+                         ("mse_scale", 0.5)):
         if getattr(e, key) != default:
             train[key] = getattr(e, key)
     lines += [f"{k} = {_value(v)}" for k, v in train.items()]

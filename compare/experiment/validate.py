@@ -23,6 +23,7 @@ from compare.experiment.definition import (
     INIT_SCHEMES,
     LOSSES,
     MODES,
+    MSE_SCALES,
     ORDERS,
     OUTPUT_ACTIVATIONS,
     REDUCTIONS,
@@ -39,7 +40,8 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "train": ("lr", "epochs", "report_every", "mode", "order", "batch_size", "samples_per_epoch",
               "drop_last", "seed", "loss", "dtype", "momentum", "dampening", "nesterov", "weight_decay",
               "maximize", "device", "optimizer", "betas", "eps", "amsgrad", "alpha", "centered", "lr_decay",
-              "initial_accumulator_value", "weight_decay_biases", "reduction", "bce_outputs", "l2", "l2_biases"),
+              "initial_accumulator_value", "weight_decay_biases", "reduction", "bce_outputs", "l2", "l2_biases",
+              "mse_scale"),
 }
 MAX_EPOCHS = 10_000_000
 MAX_WIDTH = 100_000
@@ -131,6 +133,7 @@ def build(doc: Mapping[str, Any], where: Where, *, default_name: str = "experime
     device = choice(train.get("device", "cpu"), where("train.device"), DEVICES)
     decay_biases = boolean(train.get("weight_decay_biases", True), where("train.weight_decay_biases"))
     reduction, bce_outputs, l2, l2_biases = _conventions(train, loss, bias, where)
+    mse_scale = _mse_scale(train.get("mse_scale", 0.5), loss, where("train.mse_scale"))
     if output == "softmax" and loss != "cross_entropy":
         raise ExperimentError(f"{where('network.output_activation')}: softmax needs loss = \"cross_entropy\", "
                               f"found loss = \"{loss}\"")
@@ -190,7 +193,7 @@ def build(doc: Mapping[str, Any], where: Where, *, default_name: str = "experime
         init_weights=weights, init_biases=biases, init_scheme=scheme, mode=mode,
         order=order, batch_size=batch_size, samples_per_epoch=samples_per_epoch, drop_last=drop_last,
         seed=seed, loss=loss, dtype=dtype, **optimizer, device=device, reduction=reduction,
-        bce_outputs=bce_outputs, l2=l2, l2_biases=l2_biases, source=where(""))
+        bce_outputs=bce_outputs, l2=l2, l2_biases=l2_biases, mse_scale=mse_scale, source=where(""))
     if experiment.total_updates > MAX_UPDATES:
         key = "train.samples_per_epoch" if experiment.resolved_order == "replacement" else "train.epochs"
         raise fail(where(key), f"at most {MAX_UPDATES} updates in all (epochs x updates per epoch)",
@@ -219,6 +222,16 @@ def _conventions(train: Mapping[str, Any], loss: str, bias: bool, where: Where) 
         raise ExperimentError(f"{where('train.l2_biases')}: puts the biases in the L2 penalty, but l2 = 0 (no "
                               "penalty): set l2 = LAMBDA too")
     return reduction, bce_outputs, l2, l2_biases
+
+
+def _mse_scale(value: Any, loss: str, where: str) -> float:
+    """`mse_scale`: the MSE losses' factor of (t - a)^2, exactly 0.5 (the lesson's) or 1 (torch's MSELoss)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value not in MSE_SCALES:
+        raise fail(where, "0.5 (the loss (t - a)^2 / 2) or 1 (the loss (t - a)^2, torch's MSELoss)", value)
+    if value != 0.5 and loss not in ("sum", "mean"):
+        raise ExperimentError(f"{where}: applies to the MSE losses (\"sum\", \"mean\") only, but the loss is "
+                              f"\"{loss}\" (found mse_scale = {float(value):g})")
+    return float(value)
 
 
 def _check_targets(targets: np.ndarray, loss: str, where: str) -> None:

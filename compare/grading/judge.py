@@ -100,6 +100,10 @@ def prepare(rubric: Rubric, seed: int, reference: str) -> list[Prepared]:
                                                             [base] + [v.experiment for v in versions]):
                     raise ExperimentError(f"{where}: bce_outputs: neither this experiment nor a version of it "
                                           "uses loss \"bce\"")
+                if check.overrides.get("mse_scale", 0.5) != 0.5 and all(
+                        x.loss not in ("sum", "mean") for x in [base] + [v.experiment for v in versions]):
+                    raise ExperimentError(f"{where}: mse_scale: applies to the MSE losses only, and neither this "
+                                          "experiment nor a version of it uses loss \"sum\" or \"mean\"")
             else:
                 base = load_experiment(check.experiment, check.overrides)
         except ExperimentError as exc:
@@ -111,10 +115,12 @@ def prepare(rubric: Rubric, seed: int, reference: str) -> list[Prepared]:
 
 def _overridden(e: Experiment, overrides: dict[str, Any]) -> Experiment:
     """A suite experiment with a rubric's overrides, validated as any experiment file; `bce_outputs` applies
-    to the BCE ones only (as `check FILE.py --bce-outputs sum` applies it)."""
+    to the BCE ones only, `mse_scale` to the MSE ones only (as `check FILE.py --bce-outputs sum` applies it)."""
     import tomllib
     if overrides.get("loss", e.loss) != "bce":
         overrides = {k: v for k, v in overrides.items() if k != "bce_outputs"}
+    if overrides.get("loss", e.loss) not in ("sum", "mean"):
+        overrides = {k: v for k, v in overrides.items() if k != "mse_scale"}
 
     from compare.experiment.show import to_toml
     from compare.experiment.sources import experiment_from_document

@@ -46,13 +46,16 @@ def numpy_trace(experiment: Experiment) -> Trace:
                 X, T = trainer.X[indices], trainer.T[indices]
                 Zs, activations = forward(W0, b0, X, **acts)
                 deltas: list = []
-                backward(W0, Zs, activations, T, loss=e.loss, deltas=deltas, **acts)
+                backward(W0, Zs, activations, T, loss=e.loss, deltas=deltas, reduction=e.reduction,
+                         bce_outputs=e.bce_outputs, mse_scale=e.mse_scale, **acts)
                 s = capture_numpy(trainer, indices)
                 if not trainer.is_finite() or not np.isfinite(s.loss):
                     raise DivergenceError(f"{e.name}: the reference diverged at update {trainer.updates}",
                                           update=trainer.updates)
-                # the trace's dZ is dL/dZ of the batch mean; numpy_impl's deltas are per sample
-                trace.add(epoch, batch, indices, s, dZ=[np.asarray(d, dtype=np.float64) / len(indices) for d in deltas])
+                # the trace's dZ is dL/dZ of the batch loss; numpy_impl's deltas are per sample (the batch
+                # mean divides them by B, the batch sum of reduction "sum" does not)
+                n = len(indices) if e.reduction == "mean" else 1
+                trace.add(epoch, batch, indices, s, dZ=[np.asarray(d, dtype=np.float64) / n for d in deltas])
     arrays = trace.arrays(e, weights, biases, write_weights=False)
     return Trace(Path(LABEL), e, environment(e.dtype), [arrays[f"initial_W{l}"] for l in range(1, L + 1)],
                  [arrays[f"initial_b{l}"] for l in range(1, L + 1)], arrays)

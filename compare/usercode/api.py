@@ -33,7 +33,7 @@ def check(experiment: Experiment | str | None = None, backward: Any = None,
     `check("mine.py")` or `check(backward=fn)`: the check suite (as `python -m compare check FILE.py`),
     against the shipped recordings (torch never imported; `live=True` runs torch), a `SuiteReport`;
     `check("mine.py", l2=0.1)`: the suite with the loss's conventions (`reduction`, `bce_outputs`, `l2`,
-    `l2_biases`), against torch.
+    `l2_biases`, `mse_scale`), against torch.
     `check("mine.py", "exercise3", **overrides)` or `check("exercise3", backward=fn, **overrides)`: one
     experiment against torch, or against a recorded trace (`against="trace.npz"`), a `CheckReport`.
 

@@ -62,9 +62,11 @@ class Formulas:
 
     def loss(self) -> str:
         L, K, e = self.L, self.K, self.e
+        whole = e.mse_scale == 1       # mse_scale 1: (t - a)^2 without the 1/2 (torch's MSELoss)
         per_sample = {
-            "sum": "sum_k (t_k - a_k)^2 / 2",
-            "mean": f"sum_k (t_k - a_k)^2 / (2 K), K = {K}",
+            "sum": "sum_k (t_k - a_k)^2" + ("   (no 1/2: mse_scale 1)" if whole else " / 2"),
+            "mean": (f"sum_k (t_k - a_k)^2 / K, K = {K}   (no 1/2: mse_scale 1)" if whole else
+                     f"sum_k (t_k - a_k)^2 / (2 K), K = {K}"),
             "bce": (f"-(1/K) sum_k [t_k log a_k + (1 - t_k) log(1 - a_k)], K = {K}" if e.bce_outputs == "mean" else
                     "-sum_k [t_k log a_k + (1 - t_k) log(1 - a_k)], BCE summed over the outputs"),
             "cross_entropy": "-sum_k t_k log a_k",
@@ -85,10 +87,11 @@ class Formulas:
             return f"delta{l} = (delta{l + 1} W{l + 1}^T) * {self._df(l)}   (the chain rule, one layer down)"
         L = self.L
         head = f"delta{L} = dL_i/dZ{L} = "
+        two = "2 " if self.e.mse_scale == 1 else ""     # d/da (t - a)^2 = 2 (a - t): no 1/2 to cancel the 2
         if self.e.loss == "sum":
-            return head + f"(A{L} - T) * {self._df(L)}"
+            return head + f"{two}(A{L} - T) * {self._df(L)}"
         if self.e.loss == "mean":
-            return head + f"(A{L} - T) * {self._df(L)} / K   (K = {self.K})"
+            return head + f"{two}(A{L} - T) * {self._df(L)} / K   (K = {self.K})"
         if self.e.loss == "bce" and self.e.bce_outputs == "sum":
             return head + f"A{L} - T   (BCE summed over the outputs; the sigmoid's derivative cancels)"
         if self.e.loss == "bce":

@@ -65,7 +65,8 @@ def batch_loss(e: Experiment, weights: list, biases: list, X: np.ndarray, T: np.
     from numpy_impl.network import forward
     Zs, activations = forward(weights, biases, X, hidden_activation=e.hidden_activation,
                               output_activation=e.output_activation, leaky_slope=e.leaky_slope)
-    return value(e.loss, Zs[-1], activations[-1], T, reduction=e.reduction, bce_outputs=e.bce_outputs) + \
+    return value(e.loss, Zs[-1], activations[-1], T, reduction=e.reduction, bce_outputs=e.bce_outputs,
+                 mse_scale=e.mse_scale) + \
         l2_penalty(weights, biases, e.l2, e.l2_biases)
 
 

@@ -7,8 +7,8 @@ The user's `FILE.py` defines, in the seed layout and with plain NumPy arrays:
 
 `backward` (and `forward`) may also accept keyword arguments `loss`, `hidden_activation`,
 `output_activation`, `leaky_slope` (or `**kwargs`): then they receive the experiment's values (`leaky_slope`
-only when the experiment uses leaky_relu); a function that names `reduction`, `bce_outputs`, `l2` or
-`l2_biases` receives those too (through `**kwargs` they are not passed).
+only when the experiment uses leaky_relu); a function that names `reduction`, `bce_outputs`, `l2`,
+`l2_biases` or `mse_scale` receives those too (through `**kwargs` they are not passed).
 
     code = load_user_code("mine.py")                  # UserCodeError (exit 2) if it does not load
     user = UserBackprop(code, experiment)             # compare.usercode.backprop
@@ -44,7 +44,7 @@ from compare.usercode.not_brought import not_brought
 EXPERIMENT_KEYWORDS = ("loss", "hidden_activation", "output_activation", "leaky_slope")
 # the loss's conventions: passed to a function that names them, never through **kwargs (a file that passes its
 # **kwargs on to code written before them would break)
-CONVENTION_KEYWORDS = ("reduction", "bce_outputs", "l2", "l2_biases")
+CONVENTION_KEYWORDS = ("reduction", "bce_outputs", "l2", "l2_biases", "mse_scale")
 # our own packages: frames from these are never shown in a user's traceback
 _OUR_DIRS = tuple(str(Path(__file__).resolve().parents[2] / p) for p in ("compare", "numpy_impl", "torch_impl"))
 

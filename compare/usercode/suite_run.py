@@ -9,9 +9,9 @@ why; nothing is ever reported OK that was not run. A structure experiment (batch
 the file raises NotImplementedError (it supports ReLU/softmax only, or two layers only) runs in the closest
 setting and depth the file supports (`compare.usercode.suite.VERSIONS`), and says which.
 
-Conventions (`reduction`, `bce_outputs`, `l2`, `l2_biases`: `check FILE.py --l2 0.1`) apply to every
-experiment they fit (`bce_outputs` to the BCE ones); the shipped recordings have torch's default conventions,
-so those runs are against torch, live.
+Conventions (`reduction`, `bce_outputs`, `l2`, `l2_biases`, `mse_scale`: `check FILE.py --l2 0.1`) apply to
+every experiment they fit (`bce_outputs` to the BCE ones, `mse_scale` to the MSE ones); the shipped recordings
+have torch's default conventions, so those runs are against torch, live.
 """
 
 from __future__ import annotations
@@ -195,13 +195,16 @@ def _job(index: int) -> CaseResult:
 
 
 def with_conventions(case: Case, conventions: dict[str, Any]) -> Any:
-    """The case's experiment with the loss's conventions, where they fit it (`bce_outputs` on BCE only);
+    """The case's experiment with the loss's conventions, where they fit it (`bce_outputs` on BCE only,
+    `mse_scale` on the MSE losses only);
     ExperimentError (exit 2) naming the flag for a bad value."""
     conventions = dict(conventions)
     if not conventions:
         return case.experiment()
     if case.document["train"].get("loss") != "bce":
         conventions.pop("bce_outputs", None)
+    if case.document["train"].get("loss", "sum") not in ("sum", "mean"):
+        conventions.pop("mse_scale", None)
     from compare.experiment.sources import experiment_from_document
     return experiment_from_document(case.document, Path(f"suite/{case.name}.toml"), conventions,
                                     {k: "--" + k.replace("_", "-") for k in conventions})

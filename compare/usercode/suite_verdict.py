@@ -26,7 +26,8 @@ def _network(name: str, conventions: dict | None = None) -> str:
     e = case(name).experiment()
     act = e.hidden_activation if e.hidden_activation == e.output_activation else (
         f"{e.hidden_activation}/{e.output_activation}")
-    extra = "".join(f", {k} {v}" for k, v in (conventions or {}).items() if k != "bce_outputs" or e.loss == "bce")
+    extra = "".join(f", {k} {v:g}" if k == "mse_scale" else f", {k} {v}" for k, v in (conventions or {}).items()
+                    if (k != "bce_outputs" or e.loss == "bce") and (k != "mse_scale" or e.loss in ("sum", "mean")))
     return f"{'-'.join(map(str, e.sizes))} {act}, loss {e.loss}{extra}"
 
 
@@ -72,7 +73,8 @@ def coverage(report: SuiteReport) -> tuple[list[str], list[str]]:
     if any(e.leaky_slope != 0.01 and "leaky_relu" in (e.hidden_activation, e.output_activation) for e in ran):
         covered.append("a leaky_relu slope other than 0.01")
     if report.conventions:
-        covered.append("the loss's conventions " + ", ".join(f"{k} = {v!r}" for k, v in report.conventions.items()))
+        covered.append("the loss's conventions " + ", ".join(f"{k} = {v:g}" if k == "mse_scale" else f"{k} = {v!r}"
+                                                               for k, v in report.conventions.items()))
     moved: dict[str, list[str]] = {}
     for r in report.results:
         if r.ran and r.status in ("ok", "failed"):
