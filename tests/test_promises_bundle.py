@@ -19,17 +19,18 @@ from compare.usercode.load import UserCodeError
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "grading.md").read_text(encoding="utf-8")
-CAPS = re.search(r"at most (\d+) files, (\d+) MB in all, (\d+) levels deep,\s+each file at most (\d+) MB", DOC)
+CAPS = re.search(r"at most (\d+) files, ([\d,]+) entries looked at\s+\(folders and hidden ones included\), (\d+) MB "
+                 r"in all, (\d+) levels deep,\s+each file at most (\d+) MB", DOC)
 MB = 1 << 20
 RIGHT = "def backward(weights, biases, activations, targets):\n    return [], []\n"
 
 
 def test_the_doc_states_the_caps():
     assert CAPS, "docs/grading.md no longer states the folder caps in one sentence"
-    assert tuple(map(int, CAPS.groups())) == (256, 16, 8, 1)
+    assert tuple(int(x.replace(",", "")) for x in CAPS.groups()) == (256, 4096, 16, 8, 1)
 
 
-FILES, TOTAL_MB, LEVELS, FILE_MB = (int(x) for x in CAPS.groups())
+FILES, ENTRIES, TOTAL_MB, LEVELS, FILE_MB = (int(x.replace(",", "")) for x in CAPS.groups()) if CAPS else (0,) * 5
 
 
 def _folder(tmp_path: Path) -> Path:
@@ -55,6 +56,19 @@ def test_files_in_all(tmp_path, extra, ok):
         assert entry == "submission.py" and len(files) == FILES
     else:
         _refused(sub, f"more than {FILES} files")
+
+
+@pytest.mark.parametrize("hidden, ok", [(ENTRIES - 1, True), (ENTRIES, False)])
+def test_entries_looked_at(tmp_path, hidden, ok):
+    """Hidden entries are left out of the files but counted: the entry plus ENTRIES - 1 of them is the cap."""
+    sub = _folder(tmp_path)
+    for k in range(hidden):
+        (sub / f".h{k:04d}").write_text("")
+    if ok:
+        entry, files = read_submission(sub, "sub")
+        assert entry == "submission.py" and [name for name, _ in files] == ["submission.py"]
+    else:
+        _refused(sub, f"more than {ENTRIES} entries")
 
 
 @pytest.mark.parametrize("nested, ok", [(LEVELS - 1, True), (LEVELS, False)])
