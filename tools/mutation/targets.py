@@ -23,9 +23,13 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/usercode/check.py": ("tests/test_mutants_check.py", "tests/test_mutants_suite_verdict.py"),
     "compare/usercode/suite_run.py": ("tests/test_mutants_check.py", "tests/test_mutants_suite_verdict.py"),
     "compare/usercode/suite_verdict.py": ("tests/test_mutants_check.py", "tests/test_mutants_suite_verdict.py"),
+    "compare/usercode/suite_compare.py": ("tests/test_mutants_suite_compare.py",),
+    "compare/layers/elements.py": ("tests/test_mutants_layer_verdict.py",),
+    "compare/layers/results.py": ("tests/test_mutants_layer_verdict.py",),
     "compare/diagnosis/hints.py": ("tests/test_promises_hints.py",),
     "compare/diagnosis/mistakes.py": ("tests/test_promises_hints.py", "tests/test_hints.py",
                                       "tests/test_hints_more.py"),
+    "compare/diagnosis/location.py": ("tests/test_mutants_location.py",),
     "compare/grading/results.py": ("tests/test_mutants_results.py", "tests/test_promises_grading.py"),
     "compare/grading/rubric.py": ("tests/test_mutants_rubric.py", "tests/test_promises_grading.py"),
     "compare/grading/grade.py": ("tests/test_promises_grading.py",),
@@ -40,6 +44,9 @@ MODULES: dict[str, tuple[str, ...]] = {
 FUNCTIONS: dict[str, tuple[str, ...]] = {
     "compare/reporting/sections.py": ("exercise2", "seeds_summary", "proof"),
     # the factor and pattern tests every hint rests on (the formula rebuilders are pinned by tests/test_hints*)
+    "compare/usercode/suite_compare.py": ("tests/test_mutants_suite_compare.py",),
+    "compare/layers/elements.py": ("tests/test_mutants_layer_verdict.py",),
+    "compare/layers/results.py": ("tests/test_mutants_layer_verdict.py",),
     "compare/diagnosis/hints.py": ("same", "constant_factor", "_near", "factor_hints", "_ruled_out",
                                    "transposed_hint", "zero_hint"),
     # the size caps and the member count (the .npy header parsing is numpy's)
