@@ -7,10 +7,11 @@ from __future__ import annotations
 # tests first within a module.
 MODULES: dict[str, tuple[str, ...]] = {
     "numpy_impl/adam.py": ("tests/test_mutants_optimizers.py",),
-    "numpy_impl/optimizer.py": ("tests/test_mutants_optimizers.py",),
+    "numpy_impl/optimizer.py": ("tests/test_mutants_optimizers.py", "tests/test_mutants_param_groups.py"),
     "numpy_impl/rmsprop.py": ("tests/test_mutants_optimizers.py",),
     "numpy_impl/adagrad.py": ("tests/test_mutants_optimizers.py",),
-    "numpy_impl/param_groups.py": ("tests/test_mutants_optimizers.py", "tests/test_optimizer_options.py"),
+    "numpy_impl/param_groups.py": ("tests/test_mutants_param_groups.py", "tests/test_mutants_optimizers.py",
+                                   "tests/test_optimizer_options.py"),
     "numpy_impl/optimizers.py": ("tests/test_mutants_optimizers.py",),
     "torch_impl/optimizers.py": ("tests/test_mutants_optimizers.py",),
     "compare/running/tolerances.py": ("tests/test_mutants_tolerances.py",),
