@@ -36,8 +36,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/grading/grade.py": ("tests/test_promises_grading.py",),
     "compare/files/bounded.py": ("tests/test_promises_bounded.py",),
     "compare/exits.py": ("tests/test_edges_exits.py",),
-    "compare/reporting/sections.py": ("tests/test_promises_report.py",),
-    "compare/reporting/runs.py": ("tests/test_promises_report.py",),
+    "compare/reporting/sections.py": ("tests/test_mutants_report_sections.py", "tests/test_promises_report.py"),
+    "compare/reporting/runs.py": ("tests/test_mutants_report_sections.py", "tests/test_promises_report.py"),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
