@@ -35,7 +35,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/grading/rubric.py": ("tests/test_mutants_rubric.py", "tests/test_promises_grading.py"),
     "compare/grading/grade.py": ("tests/test_promises_grading.py",),
     "compare/files/bounded.py": ("tests/test_promises_bounded.py",),
-    "compare/exits.py": ("tests/test_edges_exits.py",),
+    "compare/exits.py": ("tests/test_mutants_exits.py", "tests/test_edges_exits.py"),
     "compare/reporting/sections.py": ("tests/test_mutants_report_sections.py", "tests/test_promises_report.py"),
     "compare/reporting/runs.py": ("tests/test_mutants_report_sections.py", "tests/test_promises_report.py"),
 }
