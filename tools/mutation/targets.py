@@ -33,7 +33,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/diagnosis/location.py": ("tests/test_mutants_location.py",),
     "compare/grading/results.py": ("tests/test_mutants_results.py", "tests/test_promises_grading.py"),
     "compare/grading/rubric.py": ("tests/test_mutants_rubric.py", "tests/test_promises_grading.py"),
-    "compare/grading/grade.py": ("tests/test_promises_grading.py",),
+    "compare/grading/grade.py": ("tests/test_mutants_grade.py", "tests/test_promises_grading.py"),
     "compare/grading/versions.py": ("tests/test_mutants_versions.py",),
     "compare/files/bounded.py": ("tests/test_promises_bounded.py",),
     "compare/exits.py": ("tests/test_mutants_exits.py", "tests/test_edges_exits.py"),
