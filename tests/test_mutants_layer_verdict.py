@@ -164,3 +164,29 @@ def test_a_backward_that_changes_its_cache_is_an_error_not_ok():
     # a disagreement too: the failure wins over the changed cache
     r = check_layer(LAYERS["affine"], _affine(touch_cache=True, nudge_db=[((0,), 1.0)]))
     assert r.status == "failed" and r.failure.item == "db"
+
+
+def test_the_lines_for_several_layers_an_error_a_skipped_one_and_notes():
+    from compare.layers.results import Failure, ItemResult, LayerResult
+    ok = LayerResult("affine", "ok", [ItemResult("out", 1e-17, 3e-16), ItemResult("dx", 2e-17, 5e-16)])
+    relu = LayerResult("relu", "ok", [ItemResult("dx", 0.0, 0.0)], notes=["relu_backward: dx at ties: 0 there"])
+    err = LayerResult("conv", "error", failure=Failure("conv_forward_naive", "out", "c1", "out has NaN at out[0]"))
+    skipped = LayerResult("lstm", "not checked", failure=Failure("", "", "", "not written yet"))
+    lines = table([ok, relu, err, skipped]).splitlines()
+    assert lines == ["  affine  OK           largest relative difference 5e-16 (out, dx)",
+                     "  relu    OK           largest relative difference 0 (dx)",
+                     "                       note: relu_backward: dx at ties: 0 there",
+                     "  conv    ERROR        out has NaN at out[0]",
+                     "  lstm    not checked  not written yet"]
+    assert summary([ok, relu, skipped], "f.py") == (
+        "layer check OK: f.py: 2 layers agree with torch, every output and gradient element within atol 1e-12 + "
+        "rtol 1e-09 x |torch| (largest relative difference 5e-16); not checked: lstm")
+    assert summary([skipped], "f.py").startswith("layer check OK: f.py: 0 layers agree")
+    assert explanation(ok) == "" and explanation(err) == "conv: out has NaN at out[0]"
+    j = to_json([ok, err], "f.py")
+    assert j["file"] == "f.py" and [x["status"] for x in j["layers"]] == ["ok", "error"]
+    assert j["layers"][0]["failure"] is None and j["layers"][0]["gradients"][1] == {
+        "name": "dx", "max_abs_diff": 2e-17, "max_rel_diff": 5e-16, "ok": True}
+    assert j["layers"][1]["failure"] == {"function": "conv_forward_naive", "item": "out", "case": "c1",
+                                         "message": "out has NaN at out[0]", "hints": [], "index": None,
+                                         "yours": None, "torch": None}

@@ -27,6 +27,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/usercode/suite_compare.py": ("tests/test_mutants_suite_compare.py",),
     "compare/layers/elements.py": ("tests/test_mutants_layer_verdict.py",),
     "compare/layers/results.py": ("tests/test_mutants_layer_verdict.py",),
+    "compare/layers/verdict.py": ("tests/test_mutants_layer_verdict.py",),
     "compare/diagnosis/hints.py": ("tests/test_promises_hints.py",),
     "compare/diagnosis/mistakes.py": ("tests/test_mutants_mistakes.py", "tests/test_promises_hints.py",
                                       "tests/test_hints.py", "tests/test_hints_more.py"),
@@ -49,6 +50,7 @@ FUNCTIONS: dict[str, tuple[str, ...]] = {
     "compare/usercode/suite_compare.py": ("tests/test_mutants_suite_compare.py",),
     "compare/layers/elements.py": ("tests/test_mutants_layer_verdict.py",),
     "compare/layers/results.py": ("tests/test_mutants_layer_verdict.py",),
+    "compare/layers/verdict.py": ("tests/test_mutants_layer_verdict.py",),
     "compare/diagnosis/hints.py": ("same", "constant_factor", "_near", "factor_hints", "_ruled_out",
                                    "transposed_hint", "zero_hint"),
     # the size caps and the member count (the .npy header parsing is numpy's)
