@@ -193,3 +193,36 @@ def test_a_swallowed_signal_is_raised_again_and_a_second_one_ends_the_process():
 def test_report_of_a_reader_gone_says_nothing_more_on_stdout():
     run = _child("code = exits.report(BrokenPipeError())\nprint('after')\nsys.stderr.write(str(code))\n")
     assert run.stdout == "" and run.stderr == "141"
+
+
+def test_after_a_users_code_returns_a_second_signal_is_an_exception_again():
+    """Outside a user's call (before any, and after one returned, nested or not) every signal raises
+    `Interrupted`: the process ends at once only while a user's code runs on after swallowing one."""
+    run = _child("n = 0\n"
+                 "with exits.signals_as_exceptions():\n"
+                 "    for block in range(3):\n"
+                 "        if block == 1:\n"
+                 "            with exits.user_code():\n                pass\n"
+                 "        if block == 2:\n"
+                 "            with exits.user_code():\n                with exits.user_code():\n"
+                 "                    pass\n"
+                 "        for _ in range(2):\n"
+                 "            try:\n                os.kill(os.getpid(), signal.SIGTERM)\n"
+                 "            except errors.Interrupted:\n                n += 1\n"
+                 "print('raised', n)\n")
+    assert run.returncode == 0 and run.stdout == "raised 6\n", run.stderr
+
+
+def test_two_different_signals_held_the_first_is_delivered():
+    seen = []
+    previous = {s: signal.signal(s, lambda signum, frame: seen.append(signum))
+                for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with exits.deferred_signals():
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signal.SIGTERM)
+        assert seen == [signal.SIGINT]
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
