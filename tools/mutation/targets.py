@@ -47,10 +47,6 @@ MODULES: dict[str, tuple[str, ...]] = {
 FUNCTIONS: dict[str, tuple[str, ...]] = {
     "compare/reporting/sections.py": ("exercise2", "seeds_summary", "proof"),
     # the factor and pattern tests every hint rests on (the formula rebuilders are pinned by tests/test_hints*)
-    "compare/usercode/suite_compare.py": ("tests/test_mutants_suite_compare.py",),
-    "compare/layers/elements.py": ("tests/test_mutants_layer_verdict.py",),
-    "compare/layers/results.py": ("tests/test_mutants_layer_verdict.py",),
-    "compare/layers/verdict.py": ("tests/test_mutants_layer_verdict.py",),
     "compare/diagnosis/hints.py": ("same", "constant_factor", "_near", "factor_hints", "_ruled_out",
                                    "transposed_hint", "zero_hint"),
     # the size caps and the member count (the .npy header parsing is numpy's)
