@@ -171,3 +171,16 @@ def test_dW_from_one_sample_only_each_sample_as_written_and_times_B():
         "your dW1 comes from the last sample of the batch only (row 1): the other 1 row of the batch are left out"]
     np.testing.assert_allclose(two[3][1], 2 * np.outer(A_prev[1], dZ[1]), rtol=1e-14)
     assert one_sample_dw(A_prev[:1], dZ[:1], 1) == []
+
+
+def test_the_error_summed_over_the_outputs_needs_several_outputs_and_a_squared_loss():
+    """One output: summing over it changes nothing (no mistake to name). BCE and cross-entropy: dL/dZ is not
+    f' times an error, so even with f' given the mistake is not rebuilt."""
+    Z, T = _batch(3, 1, seed=7)
+    dZ, _, fprime = _autograd(Z, T, "sum", "mean", "mean")
+    assert not any(t.startswith(SUMMED) for t, _ in target_mistakes(dZ, T, "sum", fprime, 2))
+    Z, T = _batch(3, 4, seed=8)
+    for loss in ("bce", "cross_entropy"):
+        dZ, _, _ = _autograd(Z, T, loss, "mean", "mean")
+        texts = [t for t, _ in target_mistakes(dZ, T, loss, np.full(Z.shape, 0.2), 2)]
+        assert len(texts) == 4 and not any(t.startswith(SUMMED) for t in texts), loss
