@@ -123,8 +123,10 @@ def test_a_zero_quantity_has_no_scale_and_any_difference_is_beyond():
 
 
 def test_integers_keys_shapes_and_dtypes_must_be_equal():
-    [d] = compare_recordings(_shipped(), _fresh(epoch=np.array([0, 1, 1, 2])))
-    assert d.beyond and str(d) == "`epoch` differs in 2 of 4 elements (no bound for whole numbers or text)"
+    [d] = compare_recordings(_shipped(), _fresh(epoch=np.array([0, 0, 1, 2])))
+    assert d.beyond and str(d) == "`epoch` differs in 1 of 4 elements (no bound for whole numbers or text)"
+    [d] = compare_recordings(_shipped(), _fresh(epoch=np.array([1, 1, 0, 1])))
+    assert str(d) == "`epoch` differs in 3 of 4 elements (no bound for whole numbers or text)"
     [d] = compare_recordings(_shipped(), _fresh(W1=np.array([[0.5, -2.0, 1.0, 0.25]])))
     assert d.beyond and str(d) == "`W1` is float64 (1, 4) in the fresh recording, float64 (2, 2) in the shipped one"
     [d] = compare_recordings(_shipped(), _fresh(loss=np.array([0.125, 0.0625], dtype=np.float32)))
@@ -168,3 +170,27 @@ def test_every_difference_is_listed_in_key_order_within_and_beyond():
     found = compare_recordings(_shipped(), _fresh(W1=W1, loss=loss, epoch=np.array([0, 0, 1, 2])))
     assert [d.key for d in found] == ["W1", "epoch", "loss"]
     assert _beyond(found) == ["epoch", "loss"]
+
+
+def test_a_fraction_of_an_ulp_is_printed_as_such():
+    W1 = _shipped()["W1"].copy()
+    W1[0, 0] = 0.5 + 3 * 2.0 ** -53         # 3 ulps of 0.5 = 0.75 of the scale's (2**-51)
+    [d] = compare_recordings(_shipped(), _fresh(W1=W1))
+    assert str(d).endswith("relative to its scale 2 (0.75 ulps; bound 16 ulps = 7.11e-15)"), str(d)
+
+
+def test_text_against_a_number_or_a_text_array_is_not_compared_as_one_text():
+    [d] = compare_recordings(_shipped(), _fresh(format=np.array(1.0)))
+    assert d.what == "is float64 () in the fresh recording, <U15 () in the shipped one" and d.beyond
+    shipped = {**_shipped(), "names": np.array(["ann", "bo"])}
+    [d] = compare_recordings(shipped, {**_fresh(), "names": np.array(["ann", "bob"])})
+    assert d.what == "differs in 1 of 2 elements (no bound for whole numbers or text)"
+    assert compare_recordings(shipped, {**_fresh(), "names": np.array(["ann", "bo"])}) == []
+
+
+def test_a_scalar_float_is_held_to_the_bound_not_compared_as_text():
+    shipped = {**_shipped(), "lr": np.array(0.5)}
+    [d] = compare_recordings(shipped, {**_fresh(), "lr": np.array(0.5 + 2.0 ** -52)})
+    assert d.what == "" and d.largest == 2.0 ** -52 and d.scale == 0.5 and not d.beyond
+    [d] = compare_recordings(shipped, {**_fresh(), "lr": np.array(0.25)})
+    assert d.what == "" and d.largest == 0.25 and d.beyond
