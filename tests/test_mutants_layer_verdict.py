@@ -190,3 +190,105 @@ def test_the_lines_for_several_layers_an_error_a_skipped_one_and_notes():
     assert j["layers"][1]["failure"] == {"function": "conv_forward_naive", "item": "out", "case": "c1",
                                          "message": "out has NaN at out[0]", "hints": [], "index": None,
                                          "yours": None, "torch": None}
+
+
+CASE = 'case "x (4, 2, 3)"'
+
+
+def test_the_disagreement_line_in_full():
+    r = check_layer(LAYERS["affine"], _affine(nudge_dw=[((2, 3), 1e-6)]))
+    f = r.failure
+    assert f.message == (f"affine_backward: dw disagrees with torch ({CASE}) at dw[2, 3] (dw: (D, M)): yours "
+                         f"{f.yours:.17g}, torch {f.torch:.17g}, |difference| 1e-06 (tolerance atol 1e-12 + rtol "
+                         "1e-09 x |torch|); 1 of 30 elements outside")
+    assert explanation(r).splitlines()[0] == f"affine: {f.message}" and "also outside" not in explanation(r)
+
+
+def _softmax_loss(nudge: float = 0.0):
+    def softmax_loss(x, y):
+        shifted = x - x.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))       # (N, C)
+        N = x.shape[0]
+        loss = -logp[np.arange(N), y].mean() + nudge
+        dx = np.exp(logp)
+        dx[np.arange(N), y] -= 1
+        return loss, dx / N
+    return {"softmax_loss": softmax_loss}
+
+
+def test_a_scalar_loss_is_one_element_with_no_index():
+    layer = LAYERS["softmax_loss"]
+    assert check_layer(layer, _softmax_loss()).status == "ok"
+    r = check_layer(layer, _softmax_loss(nudge=1e-6))
+    f = r.failure
+    assert r.status == "failed" and (f.item, f.index) == ("loss", "loss")
+    assert f.message == (f"softmax_loss: loss disagrees with torch (case \"{layer.cases[0].name}\") at loss: yours "
+                         f"{f.yours:.17g}, torch {f.torch:.17g}, |difference| 1e-06 (tolerance atol 1e-12 + rtol "
+                         "1e-09 x |torch|); 1 of 1 element outside")
+
+
+def test_a_wrong_shape_nan_or_infinity_is_an_error_named_with_the_shape():
+    def backward_returning(change):
+        fns = _affine()
+        right = fns["affine_backward"]
+
+        def affine_backward(dout, cache):
+            dx, dw, db = right(dout, cache)
+            return change(dx, dw, db)
+        return {**fns, "affine_backward": affine_backward}
+    r = check_layer(LAYERS["affine"], backward_returning(lambda dx, dw, db: (dx, dw.T, db)))
+    assert r.status == "error" and r.failure.message == (
+        f"affine_backward: dw has shape (5, 6); expected (6, 5) = (D, M) ({CASE})")
+    assert any("transposed" in h for h in r.failure.hints)
+
+    def nan_at(dx, dw, db):
+        dw = dw.copy()
+        dw[1, 2] = np.nan
+        return dx, dw, db
+    r = check_layer(LAYERS["affine"], backward_returning(nan_at))
+    assert r.status == "error" and r.failure.message == f"affine_backward: dw has NaN at dw[1, 2] ({CASE})"
+
+    def inf_at(dx, dw, db):
+        db = db.copy()
+        db[3] = -np.inf
+        return dx, dw, db
+    r = check_layer(LAYERS["affine"], backward_returning(inf_at))
+    assert r.failure.message == f"affine_backward: db has an infinity at db[3] ({CASE})"
+    # dw already outside the tolerance, then db not finite: an error, and no "also outside" line for it
+    r = check_layer(LAYERS["affine"], backward_returning(lambda dx, dw, db: (dx, dw + 1e-3, inf_at(dx, dw, db)[2])))
+    assert r.status == "error" and "also outside" not in explanation(r)
+    assert r.max_rel_diff > 0 and {i.name: i.ok for i in r.items}["dw"] is False
+
+
+def _relu(rule: str):
+    def relu_forward(x):
+        return np.maximum(0, x), x
+
+    def relu_backward(dout, cache):
+        x = cache
+        if rule == "ge":
+            return dout * (x >= 0)
+        if rule == "double":
+            return dout * ((x > 0) + 0.5 * (x == 0))       # half the gradient at 0: no known rule
+        return dout * (x > 0)
+    return {"relu_forward": relu_forward, "relu_backward": relu_backward}
+
+
+def test_another_rule_at_ties_is_a_note_not_a_disagreement():
+    layer = LAYERS["relu"]
+    ties = next(c.name for c in layer.cases if c.convention)
+    assert check_layer(layer, _relu("gt")).status == "ok" and check_layer(layer, _relu("gt")).notes == []
+    r = check_layer(layer, _relu("ge"))
+    hint = next(m.hint for m in layer.mistakes if m.case == ties)
+    assert r.status == "ok" and r.notes == [f"relu_backward: dx at ties (case \"{ties}\"): {hint}"]
+    assert "note: relu_backward: dx at ties" in table([r])
+    # a mistake at the ties that is no known rule: a disagreement there
+    r = check_layer(layer, _relu("double"))
+    assert r.status == "failed" and r.failure.case == ties and r.notes == []
+
+
+def test_no_items_no_relative_difference():
+    from compare.layers.results import LayerResult
+    assert LayerResult("conv", "error").max_rel_diff == 0.0
+    skipped = LayerResult("lstm", "not checked")
+    assert summary([skipped], "f.py").endswith("(largest relative difference 0); not checked: lstm")
