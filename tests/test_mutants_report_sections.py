@@ -54,10 +54,14 @@ def _writer(runs: dict, seeds: int = SEEDS):
     found: list = []
     w = SimpleNamespace(t=TEXT, r=runs, seeds=seeds, digits=None, f=lambda v: repr(float(v)),
                         vec=lambda vs: ", ".join(repr(float(v)) for v in np.ravel(vs)),
-                        table=lambda head, rows, numeric=(): found.append(("table", head, rows)),
-                        add=lambda *blocks: found.extend(blocks), heading=lambda *a: None,
-                        question=lambda s: None, run=lambda *a: None, loss_figure=lambda *a, **k: None,
-                        map_figure=lambda *a: None, label=lambda v, r, seeded=False: f"{v}{r.plan.seed}",
+                        table=lambda head, rows, numeric=(): found.append(("table", head, rows, numeric)),
+                        add=lambda *blocks: found.extend(blocks),
+                        heading=lambda level, key: found.append(("heading", level, key)),
+                        question=lambda s: None, run=lambda *a: None,
+                        loss_figure=lambda s, pairs, per_update=False: found.append(("loss", s, per_update)),
+                        map_figure=lambda s, panels: found.append(("map", s, [(v, o, seeded) for v, _, o, seeded
+                                                                               in panels])),
+                        label=lambda v, r, seeded=False: f"{v}{r.plan.seed}",
                         parity_figure=lambda s, series: found.append(("figure", s, [lab for lab, _ in series])),
                         command="python -m compare report")
     return w, found
@@ -144,7 +148,7 @@ def test_the_seeds_summary_rows_by_hand():
     runs = _seed_runs([2.0, 1.0, 6.0, 3.0], [(1, 0), (0, 0), (1, 0), (1, 0)], [1e-16, 7e-16, 2e-16, 0.0])
     w, found = _writer(runs, seeds=4)
     sections.seeds_summary(w, 18)
-    [(_, head, rows)] = [f for f in found if isinstance(f, tuple) and f[0] == "table"]
+    [(_, head, rows, numeric)] = [f for f in found if isinstance(f, tuple) and f[0] == "table"]
     assert head[2] == "loss at epoch 18, lowest ... highest" and head[3] == "(highest - lowest) / mean"
     assert [r[0] for r in rows] == [TEXT["variant_short"][v] for v in ("stochastic", "minibatch", "seed_sgd")]
     for k, row in enumerate(rows):
@@ -165,7 +169,7 @@ def test_the_seeds_summary_over_the_report_runs(results):
     _, out, _ = results
     w, found = _writer(out)
     sections.seeds_summary(w, 18)
-    [(_, _, rows)] = [f for f in found if isinstance(f, tuple) and f[0] == "table"]
+    [(_, _, rows, _)] = [f for f in found if isinstance(f, tuple) and f[0] == "table"]
     for row, v in zip(rows, ("stochastic", "minibatch", "seed_sgd")):
         losses = [out[f"exercise3/{v}/seed{s}"].loss_log[-1][1] for s in range(SEEDS)]
         assert row[2] == f"{min(losses)!r} ... {max(losses)!r}"
@@ -198,3 +202,32 @@ def test_a_results_properties_read_the_report_at_the_tables_epochs():
     assert r.curve == history.loss_log
     assert list(r.per_update) == [1e-17, 2e-17, 3e-17]
     assert r.outputs is history.outputs and r.predictions is history.predictions
+
+
+def _kinds(found, *kinds):
+    return [f[1:] for f in found if isinstance(f, tuple) and f[0] in kinds]
+
+
+def test_the_sections_structure_headings_figures_and_right_aligned_numbers():
+    """Sections 2-5 of the report are level 2 (their questions), their parts level 3; the proof and
+    "reproduce" are sections 6 and 7 (level 2). Exercise 2's loss figure is per update (the question compares
+    one update per sample with one per batch), its maps one output each, unseeded. Numbers are right-aligned:
+    the seed counts, the spread, the deviations and the per-seed final losses."""
+    runs = {"exercise2/stochastic": _fake("s", 0.1, per_epoch=2), "exercise2/batch": _fake("b", 0.2)}
+    w, found = _writer(runs)
+    sections.exercise2(w)
+    assert _kinds(found, "heading") == [(3, "numbers"), (3, "program_h"), (3, "figures")]
+    assert _kinds(found, "loss", "map") == [("exercise2", True),
+                                            ("exercise2", [("stochastic_seq", 0, False), ("batch", 0, False)])]
+    runs = _seed_runs([2.0, 1.0], [(1, 0), (0, 0)], [1e-16, 2e-16])
+    w, found = _writer(runs, seeds=2)
+    sections.seeds_summary(w, 18)
+    [(_, _, numeric)] = _kinds(found, "table")
+    assert numeric == (False, True, False, True, False, True)        # mode, seeds, range, spread, seen, deviation
+    per_seed = [t for b in found if hasattr(b, "summary") for t in b.blocks if hasattr(t, "rows")]
+    assert all(t.numeric == (True, False, True, False, False, True) for t in per_seed)   # seed, loss, deviation
+    keys = ["hiring/stochastic", "exercise1/stochastic", "exercise2/stochastic", "exercise2/batch",
+            "exercise3/batch"] + [f"exercise3/{v}/seed0" for v in ("stochastic", "minibatch", "seed_sgd")]
+    w, found = _writer({k: _fake(k, 0.1, seed=0) for k in keys})
+    sections.proof(w)
+    assert _kinds(found, "heading") == [(2, "parity_h"), (2, "reproduce_h")]
