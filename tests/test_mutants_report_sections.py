@@ -135,6 +135,15 @@ def test_faster_or_slower_follows_the_two_final_losses(sgd_loss, batch_loss, fas
     assert (sentence_faster in text) is faster and (sentence_slower in text) is not faster
 
 
+def test_the_ratio_of_updates_is_a_quotient():
+    """3 updates an epoch against 2: 1.5 times as many (not 6, not 1)."""
+    runs = {"exercise2/stochastic": _fake("s", 0.1, per_epoch=3, updates=60),
+            "exercise2/batch": _fake("b", 0.2, per_epoch=2, updates=40)}
+    w, found = _writer(runs)
+    sections.exercise2(w)
+    assert "it takes 1.5 times as many steps of the same learning rate" in " ".join(_paras(found))
+
+
 def _seed_runs(losses: list[float], predictions: list[tuple[int, ...]], devs: list[float]) -> dict:
     return {f"exercise3/{v}/seed{s}": _fake(f"{v}{s}", loss + 10 * k, prediction=predictions[s], dev=devs[s] * (k + 1),
                                             seed=s)
