@@ -240,3 +240,21 @@ def test_the_sections_structure_headings_figures_and_right_aligned_numbers():
     w, found = _writer({k: _fake(k, 0.1, seed=0) for k in keys})
     sections.proof(w)
     assert _kinds(found, "heading") == [(2, "parity_h"), (2, "reproduce_h")]
+
+
+def test_jobs_run_the_plans_in_processes_with_the_same_numbers_and_one_plan_here():
+    """--jobs 2 on two plans: the same numbers as in this process, the progress advanced by every update at
+    once (no per-plan description from the workers); one plan, or jobs left at 1: run here, plan by plan."""
+    plans = plan_runs(Settings(1, 4))[:2]
+    experiments = [p.experiment() for p in plans]
+    total = sum(e.total_updates for e in experiments)
+    here, there, one = Progress(), Progress(), Progress()
+    alone = run_all(plans, experiments, progress=here)
+    parallel = run_all(plans, experiments, progress=there, jobs=2)
+    single = run_all(plans[:1], experiments[:1], progress=one, jobs=2)
+    assert here.described == [p.key for p in plans] and there.described == [] and one.described == [plans[0].key]
+    assert here.advanced == there.advanced == total == 4 * 2
+    for key in alone:
+        assert alone[key].loss_log == parallel[key].loss_log
+        assert (alone[key].outputs == parallel[key].outputs).all()
+    assert single[plans[0].key].loss_log == alone[plans[0].key].loss_log
