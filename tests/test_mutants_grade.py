@@ -34,6 +34,15 @@ def _judge(behaviour):
             raise RuntimeError("judge broke")
         if what == "exit":
             os._exit(5)
+        if what == "orphan":          # a process of the submission's that outlives its judge
+            child = os.fork()
+            if child == 0:
+                os.closerange(3, 4096)    # as a sandboxed submission: none of the judge's pipes
+                time.sleep(60)
+                os._exit(0)
+            with open(os.environ["ORPHAN_PID_FILE"], "w") as f:
+                f.write(str(child))
+            os.kill(os.getpid(), signal.SIGKILL)
         time.sleep(what)
         return {"file": sub.name, "score": float(len(sub.name)), "max_score": 3.75, "verdict": "ok", "checks": []}
     return judged
@@ -68,6 +77,7 @@ def _lost(result, name, why):
         ("forward", 2.0, 0.0, "error", "visible"), ("batches", 1.5, 0.0, "error", "hidden"),
         ("long", 0.25, 0.0, "error", "visible")]
     assert all(c["message"] == f"not judged: {why}" and c["updates_checked"] == 0 for c in result["checks"])
+    assert result["output"] == "" and result["processes_ended"] == 0
 
 
 def test_a_killed_judge_costs_its_submission_alone(monkeypatch):
@@ -110,3 +120,36 @@ def test_in_a_sandbox_the_deadline_is_the_wall_bound_not_the_cpu_limit(monkeypat
     out = grade.grade_class(_subs("nap.py"), CHECKS, SimpleNamespace(sandbox="none", timeout=20.0, wall=0.2),
                             reference="numpy", jobs=1)
     assert out[0]["score"] == 6.0
+
+
+def test_a_process_left_by_a_killed_judge_is_ended(monkeypatch, tmp_path):
+    monkeypatch.setenv("ORPHAN_PID_FILE", str(tmp_path / "pid"))
+    out, _ = _grade(monkeypatch, {"stray.py": "orphan"}, ["stray.py", "ann.py"])
+    assert out[0]["verdict"] == "error" and out[1]["score"] == 6.0
+    pid = int((tmp_path / "pid").read_text())
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:                      # ended and reaped, not sleeping on for a minute
+        return
+    os.kill(pid, signal.SIGKILL)                    # left running: end it, then fail
+    pytest.fail(f"process {pid} of a killed judge's submission was left running")
+
+
+def test_without_fork_the_submissions_are_judged_here_one_after_another(monkeypatch):
+    monkeypatch.setattr(grade, "get_all_start_methods", lambda: ["spawn"])
+    out, done = _grade(monkeypatch, {"ann.py": 0.2}, ["ann.py", "bo.py", "cyrus.py"])
+    assert [r["file"] for r in out] == [r["file"] for r in done] == ["ann.py", "bo.py", "cyrus.py"]
+    assert [r["score"] for r in done] == [6.0, 5.0, 8.0]
+
+
+def test_a_torch_reference_makes_each_judge_use_one_thread(monkeypatch):
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        out, _ = _grade(monkeypatch, {}, ["ann.py"])
+        assert torch.get_num_threads() == 2           # a NumPy reference leaves torch alone
+        grade.grade_class(_subs("ann.py"), CHECKS, LIMITS, reference="torch", jobs=1)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
