@@ -57,7 +57,7 @@ def _grade(monkeypatch, behaviour, names, jobs=3):
 
 def test_results_come_in_the_submissions_order_whatever_order_the_judges_end(monkeypatch):
     names = ["ann.py", "bo.py", "cyrus.py", "di.py"]
-    out, done = _grade(monkeypatch, {"ann.py": 0.6, "bo.py": 0.3, "cyrus.py": 0.0, "di.py": 0.1}, names)
+    out, done = _grade(monkeypatch, {"ann.py": 1.5, "bo.py": 0.3, "cyrus.py": 0.0, "di.py": 0.1}, names)
     assert [r["file"] for r in out] == names
     assert [r["score"] for r in out] == [6.0, 5.0, 8.0, 5.0]
     assert sorted(r["file"] for r in done) == sorted(names) and len(done) == 4
