@@ -28,8 +28,8 @@ def _judge(behaviour):
     """A stand-in for grade_submission: `behaviour[name]` is a delay in seconds, "kill", "raise" or "exit"."""
     def judged(sub, checks, limits):
         what = behaviour.get(sub.name, 0.0)
-        if what == "kill":
-            os.kill(os.getpid(), signal.SIGKILL)
+        if what in ("kill", "hangup"):
+            os.kill(os.getpid(), signal.SIGKILL if what == "kill" else signal.SIGHUP)
         if what == "raise":
             raise RuntimeError("judge broke")
         if what == "exit":
@@ -153,3 +153,19 @@ def test_a_torch_reference_makes_each_judge_use_one_thread(monkeypatch):
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(threads)
+
+
+def test_a_judge_ended_by_sighup_is_named_by_its_signal(monkeypatch):
+    out, _ = _grade(monkeypatch, {"bo.py": "hangup"}, ["bo.py"])
+    _lost(out[0], "bo.py", "its judge process was killed by SIGHUP before it reported (signalled by the "
+                           "submission?)")
+
+
+def test_what_a_killed_judge_left_in_the_temporary_folder_is_removed(tmp_path, monkeypatch):
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    for name in ("grade-4242-a", "grade-4242-b", "grade-42-c", "grade-4243-a"):
+        (tmp_path / name / "sub").mkdir(parents=True)
+        (tmp_path / name / "sub" / "f.py").write_text("x = 1\n")
+    grade.remove_leftovers(4242)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grade-42-c", "grade-4243-a"]
