@@ -34,6 +34,12 @@ def _judge(behaviour):
             raise RuntimeError("judge broke")
         if what == "exit":
             os._exit(5)
+        if what in ("stuck", "deaf"):   # a long judge; "deaf" ignores SIGTERM
+            with open(os.path.join(os.environ["JUDGE_PIDS"], sub.name), "w") as f:
+                f.write(str(os.getpid()))
+            if what == "deaf":
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            time.sleep(20)
         if what == "orphan":          # a process of the submission's that outlives its judge
             child = os.fork()
             if child == 0:
@@ -169,3 +175,36 @@ def test_what_a_killed_judge_left_in_the_temporary_folder_is_removed(tmp_path, m
         (tmp_path / name / "sub" / "f.py").write_text("x = 1\n")
     grade.remove_leftovers(4242)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["grade-42-c", "grade-4243-a"]
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("how", ["stuck", "deaf"])
+def test_an_interrupted_grading_ends_its_judges_asking_first(monkeypatch, tmp_path, how):
+    """on_done raising (as our signal does) while two judges run: each is sent SIGTERM; one that ignores it
+    is killed after the grace (3 s here), not before, one that does not ends at once; none is left running."""
+    monkeypatch.setenv("JUDGE_PIDS", str(tmp_path))
+    monkeypatch.setattr(grade, "STOP_GRACE_S", 3.0)
+    monkeypatch.setattr(grade, "grade_submission", _judge({"a.py": 1.0, "b.py": how, "c.py": how}))
+
+    def stop(result):
+        raise RuntimeError("interrupted")
+    started = time.monotonic()
+    with pytest.raises(RuntimeError):
+        grade.grade_class(_subs("a.py", "b.py", "c.py"), CHECKS, LIMITS, reference="numpy", jobs=3, on_done=stop)
+    took = time.monotonic() - started
+    pids = [int((tmp_path / n).read_text()) for n in ("b.py", "c.py")]
+    alive = [pid for pid in pids if _running(pid)]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    assert alive == []
+    if how == "deaf":
+        assert 3.9 <= took < 10       # a.py took 1 s, then the grace was given, then the kill
+    else:
+        assert took < 3.5             # asked, it ended: no grace waited for
