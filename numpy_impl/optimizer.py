@@ -68,6 +68,8 @@ class SGD:
 
     def step(self, grads: list[np.ndarray]) -> None:
         """Update every parameter in place from its gradient (same order as `params`); `grads` untouched."""
+        if len(grads) != len(self.params):   # zip would leave the last parameters silently unchanged
+            raise ValueError(f"step: expected {len(self.params)} gradients (one per parameter), found {len(grads)}")
         for i, (p, g, decay) in enumerate(zip(self.params, grads, self.weight_decays)):
             if self.maximize:
                 g = -g

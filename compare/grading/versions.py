@@ -36,8 +36,8 @@ def drawn(check: Any, base: Any, where: str, key: list[int], reference: str) -> 
             return e, (numpy_trace(e) if reference == "numpy" else None)
         except DivergenceError:
             if check.seed is not None or not check.fresh:
-                raise ExperimentError(f"{where}: the reference diverges on this experiment (seed "
-                                      f"{draw_seed}); pick a smaller lr or fewer epochs") from None
+                raise ExperimentError(f"{where}: the reference diverges on this experiment (seed "   # its own
+                                      f"{e.seed}); pick a smaller lr or fewer epochs") from None     # when not drawn
     raise ExperimentError(f"{where}: the reference diverged on 8 draws; pick a smaller lr")
 
 

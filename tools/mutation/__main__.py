@@ -223,6 +223,12 @@ def main(argv: list[str] | None = None) -> int:
         for module, tests in MODULES.items():
             print(f"{module}: {' '.join(tests)}")
         return 0
+    misplaced = [m for m, names in FUNCTIONS.items()       # a test file listed as a function skips every mutant
+                 if m not in MODULES or any(n.endswith(".py") or "/" in n for n in names)]
+    if misplaced:
+        print(f"tools/mutation/targets.py: FUNCTIONS[{misplaced[0]!r}] must name a module of MODULES and the "
+              f"functions of it to mutate, found {FUNCTIONS[misplaced[0]]!r}", file=sys.stderr)
+        return 2
     unknown = [m for m in args.modules if m not in MODULES]    # bad input first, tool or no tool
     if unknown:
         print(f"unknown module {unknown[0]!r}: expected one of {', '.join(MODULES)} (tools/mutation/targets.py)",
