@@ -120,7 +120,9 @@ def test_in_a_sandbox_the_deadline_is_the_wall_bound_not_the_cpu_limit(monkeypat
     """bwrap counts CPU seconds: a submission that sleeps uses none, and the wall bound is what stops it."""
     monkeypatch.setattr(grade, "JUDGE_SLACK_S", 0.0)
     monkeypatch.setattr(grade, "grade_submission", _judge({"nap.py": 1.0}))
-    out = grade.grade_class(_subs("nap.py"), CHECKS, SimpleNamespace(sandbox="bwrap", timeout=0.2, wall=20.0),
+    monkeypatch.setattr("compare.sandbox.policy.build", lambda *args: None)   # no sandbox: the stand-in judges
+    policy = {"imports": ("numpy",), "memory_mb": 1024, "processes": 64}
+    out = grade.grade_class(_subs("nap.py"), CHECKS, SimpleNamespace(sandbox="bwrap", timeout=0.2, wall=20.0, **policy),
                             reference="numpy", jobs=1)
     assert out[0]["score"] == 6.0
     out = grade.grade_class(_subs("nap.py"), CHECKS, SimpleNamespace(sandbox="none", timeout=20.0, wall=0.2),
