@@ -116,6 +116,7 @@ def _fake(key: str, loss: float, *, per_epoch: int = 1, updates: int = 10, dev: 
     report = SimpleNamespace(max_abs_diff=dev, updates_checked=updates, tolerance=SimpleNamespace(
         describe=lambda: "atol 1e-12 + rtol 1e-09 x |torch|"), numpy=SimpleNamespace(updates=updates))
     return SimpleNamespace(plan=plan, report=report, final_loss=loss, loss_log=[(0, 9.0), (18, loss)],
+                           per_update=np.full(updates, dev),
                            predictions=np.array(prediction), outputs=np.array([0.5, 0.25]),
                            experiment=SimpleNamespace(updates_per_epoch=per_epoch, seed=seed))
 
