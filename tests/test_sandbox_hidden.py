@@ -95,6 +95,11 @@ def _stamps(folder: Path, rubric: Path, private: Path) -> dict[str, object]:
     out: dict[str, object] = {}
     for p in [private] + watched(folder, rubric):
         for f in ([p] if p.is_file() else p.rglob("*")):
+            # files only, no bytecode caches: tests running beside this one (pytest -n) import modules and
+            # write __pycache__ (a folder's time changes with them); the sandbox mounts all of it read-only
+            # alike, so a source file written, added or removed is the proof
+            if "__pycache__" in f.parts or f.is_dir() and not f.is_symlink():
+                continue
             st = f.lstat()
             out[str(f)] = (st.st_size, st.st_mtime_ns, st.st_ino)
             if f.is_file() and (f.is_relative_to(folder) or f in (rubric, private)) and st.st_size < 1 << 20:
