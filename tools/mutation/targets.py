@@ -35,7 +35,7 @@ MODULES: dict[str, tuple[str, ...]] = {
                                       "tests/test_hints.py", "tests/test_hints_more.py"),
     "compare/diagnosis/location.py": ("tests/test_mutants_location.py",),
     "compare/grading/results.py": ("tests/test_mutants_results.py", "tests/test_promises_grading.py",
-                                   "tests/test_promises_outputs.py"),
+                                   "tests/test_promises_outputs.py", "tests/test_mutants_results_layout.py"),
     "compare/grading/rubric.py": ("tests/test_mutants_rubric.py", "tests/test_promises_grading.py"),
     "compare/grading/grade.py": ("tests/test_mutants_grade.py", "tests/test_mutants_grade_killed.py",
                                  "tests/test_promises_grading.py"),
