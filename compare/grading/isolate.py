@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -39,6 +38,7 @@ from compare.grading import processes, wire
 from compare.grading.answers import decode, import_words, remote_exception, signature_keywords
 from compare.grading.bundle import read_submission
 from compare.grading.captured import Captured
+from compare.grading.endings import ended
 from compare.grading.limits import Limits, SubmissionEnded, child_command, child_environment
 from compare.usercode.load import UserCode, UserCodeError
 
@@ -197,18 +197,9 @@ class Isolated:
             return self._end("memory", f"ran out of memory ({self.limits.memory_mb} MB for all its processes "
                                        f"together) {what}")
         self._end("error", "")
-        if self._jail is not None and status > 128:   # bwrap passes on its child's death by a signal as 128+N
-            status = 128 - status
-        if status < 0:
-            sig = signal.Signals(-status).name if -status in signal.Signals._value2member_map_ else str(-status)
-            if -status == signal.SIGXCPU:   # the per-process CPU limit (a second above ours) struck before the
-                # grader's tick saw the group's CPU time pass the limit (a busy machine): the same limit, the same words
-                together = ", all its processes together" if getattr(self._jail, "group", None) else ""
-                return self._end("timeout", f"ran past its time limit ({self.limits.timeout:g} s of CPU time"
-                                            f"{together}) {what}")
-            return self._end("error", f"its process was killed by {sig} {what}")
-        return self._end("error", f"its process exited with status {status} {what} (sys.exit or os._exit in "
-                                  "the submission's code?)")
+        kind, reason = ended(status, bwrap=self._jail is not None, grouped=bool(getattr(self._jail, "group", None)),
+                             timeout=self.limits.timeout, what=what)
+        return self._end(kind, reason)
 
     def _send(self, header: dict, arrays: list[np.ndarray], what: str) -> None:
         try:   # non-blocking: a child that stops reading (its pipe shrunk, asleep) cannot hold us in a write
