@@ -88,3 +88,44 @@ def test_the_grader_killed_takes_every_judge_and_submission_along(tmp_path: Path
         for p in _alive(_descendants(proc.pid)):
             os.kill(p, signal.SIGKILL)
         proc.kill()
+
+
+def _children(pid: int) -> set[int]:
+    return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc's children lists are Linux's")
+def test_judges_that_cannot_end_on_sigterm_are_killed_and_their_folders_swept(tmp_path: Path) -> None:
+    """Judges stopped (SIGSTOP) cannot clean up on the grader's SIGTERM: after its grace (5 s) the grader
+    kills them, and then removes what they left, their temporary folders (`grade-<judge pid>-*`)."""
+    for k in range(2):
+        (tmp_path / f"s{k}.py").write_text(SLEEPER)
+    rubric = tmp_path / "r.toml"
+    rubric.write_text(RUBRIC)
+    proc = subprocess.Popen([sys.executable, "-m", "compare", "grade", str(tmp_path), "--rubric", str(rubric),
+                             "--jobs", "2", "--sandbox", "none", "--timeout", "60"],
+                            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        ends = time.monotonic() + 60
+        folders: list[Path] = []
+        while len(folders) < 2 and time.monotonic() < ends:   # each judge has made its folder and started
+            time.sleep(0.1)
+            judges = _children(proc.pid)
+            folders = [f for j in judges for f in Path("/tmp").glob(f"grade-{j}-*")]
+        assert len(folders) >= 2, (judges, folders)
+        time.sleep(0.5)
+        below = _descendants(proc.pid)
+        for j in judges:
+            os.kill(j, signal.SIGSTOP)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 143
+        assert [f for f in folders if f.exists()] == []
+        gone_by = time.monotonic() + DEADLINE_S
+        while _alive(below) and time.monotonic() < gone_by:
+            time.sleep(0.05)
+        assert _alive(below) == set()
+    finally:
+        for p in _alive(_descendants(proc.pid)):
+            os.kill(p, signal.SIGKILL)
+        proc.kill()
