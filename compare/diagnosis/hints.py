@@ -54,50 +54,52 @@ def factor_hints(ours: np.ndarray, theirs: np.ndarray, setting: Setting, name: s
     single = int(np.count_nonzero(np.abs(theirs) > 1e-3 * np.abs(theirs).max(initial=0.0))) == 1
     B, K, loss, tol = setting.batch_size, setting.n_outputs, setting.loss, setting.rtol
     m = abs(r)
-    explained = []
+    found: list[tuple[str, bool]] = []   # (an explanation, whether it is in the loss's derivative): one there is
+                                         # shared by every gradient, so ruled out where another one of the
+                                         # layer agrees (`delta_right`)
     summed = setting.reduction == "sum"     # the loss is the batch sum: no average over the batch to miss
-    if B > 1 and _near(m, B, tol):
-        explained.append(f"a factor of the batch size B = {B}: multiplied by B where the loss is already the sum "
-                         "over the batch" if summed else f"a factor of the batch size B = {B}: the average over "
-                         "the batch is missing (the sums over the samples are used as they are)")
+    if B > 1 and _near(m, B, tol):   # the batch average can be missing from one gradient's own formula
+        found.append((f"a factor of the batch size B = {B}: multiplied by B where the loss is already the sum over "
+                      "the batch" if summed else f"a factor of the batch size B = {B}: the average over the batch "
+                      "is missing (the sums over the samples are used as they are)", False))
     if B > 1 and _near(m, 1 / B, tol):
-        explained.append(f"a factor 1/B, B = {B} the batch size: averaged over the batch where this experiment sums "
-                         "the loss (reduction \"sum\")" if summed else
-                         f"a factor 1/B, B = {B} the batch size: averaged over the batch twice")
+        found.append((f"a factor 1/B, B = {B} the batch size: averaged over the batch where this experiment sums "
+                      "the loss (reduction \"sum\")" if summed else
+                      f"a factor 1/B, B = {B} the batch size: averaged over the batch twice", False))
     if K > 1 and _near(m, K, tol):
-        explained.append(f"a factor of the number of outputs K = {K}: the other loss convention: yours is the "
-                         f"gradient of loss \"sum\" (per sample, the sum over outputs of (t - a)^2 / 2); the "
-                         f"experiment uses loss \"{loss}\"" if loss == "mean" else
-                         f"a factor of the number of outputs K = {K}: an extra factor K")
+        found.append((f"a factor of the number of outputs K = {K}: the other loss convention: yours is the gradient "
+                      f"of loss \"sum\" (per sample, the sum over outputs of (t - a)^2 / 2); the experiment uses "
+                      f"loss \"{loss}\"" if loss == "mean" else
+                      f"a factor of the number of outputs K = {K}: an extra factor K", loss == "mean"))
     if K > 1 and _near(m, 1 / K, tol):
-        explained.append(f"a factor 1/K, K = {K} outputs: the other loss convention: yours is the gradient of "
-                         f"loss \"mean\" (also divided by the number of outputs); the experiment uses loss "
-                         f"\"{loss}\"" if loss == "sum" else f"a factor 1/K, K = {K} outputs: divided by K once "
-                         "too often")
+        found.append((f"a factor 1/K, K = {K} outputs: the other loss convention: yours is the gradient of loss "
+                      f"\"mean\" (also divided by the number of outputs); the experiment uses loss \"{loss}\""
+                      if loss == "sum" else f"a factor 1/K, K = {K} outputs: divided by K once too often",
+                      loss == "sum"))
     mse = loss in ("sum", "mean")
     whole = mse and setting.mse_scale == 1       # the experiment's loss is (t - a)^2, without the 1/2
     if _near(m, 2.0, tol):
-        explained.append("a factor 2: the derivative of (t - a)^2 doubled once more (the loss is already (t - a)^2, "
-                         "mse_scale 1)" if whole else
-                         "a factor 2: MSE instead of MSE/2 (the derivative of (t - a)^2, where the loss is "
-                         "(t - a)^2 / 2; torch's MSELoss and nnfs' mean squared error have no 1/2, the suite's "
-                         "loss \"mean\" is MSELoss() / 2); if your loss is (t - a)^2 on purpose, check it with "
-                         "--mse-scale 1" if mse else "a factor 2: an extra 2")
+        found.append(("a factor 2: the derivative of (t - a)^2 doubled once more (the loss is already (t - a)^2, "
+                      "mse_scale 1)" if whole else
+                      "a factor 2: MSE instead of MSE/2 (the derivative of (t - a)^2, where the loss is "
+                      "(t - a)^2 / 2; torch's MSELoss and nnfs' mean squared error have no 1/2, the suite's "
+                      "loss \"mean\" is MSELoss() / 2); if your loss is (t - a)^2 on purpose, check it with "
+                      "--mse-scale 1" if mse else "a factor 2: an extra 2", mse))
     if _near(m, 0.5, tol):
-        explained.append("a factor 1/2: MSE/2 where this experiment's loss is (t - a)^2 (mse_scale 1, torch's "
-                         "MSELoss): yours is the derivative of (t - a)^2 / 2; drop --mse-scale 1 if your loss "
-                         "halves" if whole else
-                         "a factor 1/2: the derivative of (t - a)^2 / 2 halved once more" if mse
-                         else "a factor 1/2: halved once too often")
+        found.append(("a factor 1/2: MSE/2 where this experiment's loss is (t - a)^2 (mse_scale 1, torch's "
+                      "MSELoss): yours is the derivative of (t - a)^2 / 2; drop --mse-scale 1 if your loss "
+                      "halves" if whole else
+                      "a factor 1/2: the derivative of (t - a)^2 / 2 halved once more" if mse
+                      else "a factor 1/2: halved once too often", mse))
     n = round(1 / m) if m < 1 else 0
     if n > 1 and n != B and n != K and _near(m, 1 / n, tol):
-        explained.append(f"divided by {n} where this batch has B = {B} sample{'s' if B > 1 else ''}: a batch size "
-                         "fixed in the code? (a last, partial batch is smaller)")
+        found.append((f"divided by {n} where this batch has B = {B} sample{'s' if B > 1 else ''}: a batch size "
+                      "fixed in the code? (a last, partial batch is smaller)", False))
     negative = ("deltas built from T - A (the seed writes the update as W + lr * delta) returned as gradients: "
                 "they point the other way from dL/dW")
     if delta_right:
         negative = "the sign in its own formula (the other gradient of this layer agrees, so delta is right)"
-        explained = [e for e in explained if "loss" not in e and "MSE" not in e and "(t - a)^2" not in e]
+    explained = [text for text, of_the_loss in found if not (delta_right and of_the_loss)]
     if r < 0 and _near(m, 1.0, tol):
         return [f"yours is the exact negative of torch's at every element of {name}: {negative}"]
     if explained:

@@ -31,7 +31,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/layers/elements.py": ("tests/test_mutants_layer_verdict.py",),
     "compare/layers/results.py": ("tests/test_mutants_layer_verdict.py",),
     "compare/layers/verdict.py": ("tests/test_mutants_layer_verdict.py",),
-    "compare/diagnosis/hints.py": ("tests/test_promises_hints.py",),
+    "compare/diagnosis/hints.py": ("tests/test_mutants_factor_words.py", "tests/test_promises_hints.py"),
     "compare/diagnosis/mistakes.py": ("tests/test_mutants_mistakes.py", "tests/test_promises_hints.py",
                                       "tests/test_hints.py", "tests/test_hints_more.py"),
     "compare/diagnosis/location.py": ("tests/test_mutants_location.py",),
