@@ -104,3 +104,8 @@ def test_delta_right_rules_out_the_loss_convention_and_the_mse_factor_only():
         "averaged over the batch where this experiment sums the loss (reduction \"sum\")")
     assert _words(3.0, delta_right=True, reduction="sum").endswith(
         "a factor of the batch size B = 3: multiplied by B where the loss is already the sum over the batch")
+
+
+def test_delta_right_keeps_a_batch_size_fixed_in_the_code():
+    assert _words(1 / 4, delta_right=True).endswith("divided by 4 where this batch has B = 3 samples: a batch size "
+                                                    "fixed in the code? (a last, partial batch is smaller)")
