@@ -51,6 +51,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     "numpy_impl/schedule.py": ("tests/test_mutants_trainer.py",),
     "compare/reporting/figures.py": ("tests/test_mutants_report_figures.py",),
     "compare/reporting/maps.py": ("tests/test_mutants_report_figures.py",),
+    "compare/running/optimizer_state.py": ("tests/test_mutants_state_layout.py",),
+    "compare/running/loops.py": ("tests/test_mutants_loops.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
