@@ -53,6 +53,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/reporting/maps.py": ("tests/test_mutants_report_figures.py",),
     "compare/running/optimizer_state.py": ("tests/test_mutants_state_layout.py",),
     "compare/running/loops.py": ("tests/test_mutants_loops.py",),
+    "numpy_impl/network.py": ("tests/test_mutants_network.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
