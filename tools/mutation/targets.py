@@ -54,6 +54,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/running/optimizer_state.py": ("tests/test_mutants_state_layout.py",),
     "compare/running/loops.py": ("tests/test_mutants_loops.py",),
     "numpy_impl/network.py": ("tests/test_mutants_network.py",),
+    "torch_impl/losses.py": ("tests/test_mutants_torch_losses.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
