@@ -55,6 +55,9 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/running/loops.py": ("tests/test_mutants_loops.py",),
     "numpy_impl/network.py": ("tests/test_mutants_network.py",),
     "torch_impl/losses.py": ("tests/test_mutants_torch_losses.py",),
+    "torch_impl/model.py": ("tests/test_mutants_torch_side.py",),
+    "torch_impl/layout.py": ("tests/test_mutants_torch_side.py",),
+    "torch_impl/data.py": ("tests/test_mutants_torch_side.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
