@@ -139,6 +139,33 @@ def test_gradients_evaluate_log_loss_parameters():
     assert trainer.theta.tolist() == [*W0[0].ravel(), *B0[0].ravel(), *W0[1].ravel(), *B0[1].ravel()]
 
 
+@dataclass(frozen=True)
+class OnlyL2(Bare):
+    l2: float = 0.3            # and no l2_biases: the biases stay out of the penalty, as torch's default
+
+
+def test_a_partial_config_reads_the_rest_as_torchs_defaults():
+    e = OnlyL2()
+    trainer = NumpyTrainer(e, W0, B0)
+    W, b, _ = torch_step(e, [0, 2], W0, B0)
+    trainer.step(np.array([0, 2]))
+    close(trainer.weights + trainer.biases, W + b)
+
+
+def test_log_loss_of_a_deeper_softmax_network():
+    """Cross-entropy reads the logits Z_L of the last layer (not of another one)."""
+    sizes = (3, 4, 5, 2)
+    rng = np.random.default_rng(8)
+    W = [rng.normal(size=(a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    b = [rng.normal(size=(1, n)) for n in sizes[1:]]
+    T1 = np.eye(2)[[0, 1, 1, 0, 1]]
+    e = Bare(sizes=sizes, loss="cross_entropy", output_activation="softmax", targets=T1)
+    trainer = NumpyTrainer(e, W, b)
+    z = np.tanh(np.tanh(X @ W[0] + b[0]) @ W[1] + b[1]) @ W[2] + b[2]
+    want = float(F.cross_entropy(torch.tensor(z), torch.tensor(T1)))
+    assert trainer.log_loss() == pytest.approx(want, rel=1e-13)
+
+
 def test_float32_and_is_finite():
     trainer = NumpyTrainer(Bare(dtype="float32"), W0, B0)
     assert trainer.theta.dtype == np.float32 and trainer.X.dtype == trainer.T.dtype == np.float32

@@ -58,6 +58,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "torch_impl/model.py": ("tests/test_mutants_torch_side.py",),
     "torch_impl/layout.py": ("tests/test_mutants_torch_side.py",),
     "torch_impl/data.py": ("tests/test_mutants_torch_side.py",),
+    "torch_impl/trainer.py": ("tests/test_mutants_torch_trainer.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
