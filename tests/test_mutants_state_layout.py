@@ -151,6 +151,14 @@ def test_full_layout_and_per_parameter_by_hand():
     assert flat[0] == 0.0 and weights[0].dtype == np.float64
 
 
+def test_a_config_without_the_bias_field_has_biases():
+    e = SimpleNamespace(optimizer="adam", sizes=SIZES, momentum=0.0, amsgrad=False, centered=False)
+    opt, model, params = torch_side("adam", {"lr": 0.1})
+    want = seed_layout([opt.state[p]["exp_avg"].numpy() for p in params])
+    np.testing.assert_allclose(st.torch_state(opt, model, e)["exp_avg"], want, rtol=1e-13, atol=1e-15)
+    assert st.full_layout([1, 2, 3, 4], e, counts=True).tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
 def test_labels_and_symbols_name_every_quantity():
     names = {n for name, _, fields in CONFIGS for n in st.state_names(experiment(name, fields))} | {"step"}
     assert names <= set(st.LABELS) and names <= set(st.SYMBOLS)
