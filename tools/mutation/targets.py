@@ -59,6 +59,9 @@ MODULES: dict[str, tuple[str, ...]] = {
     "torch_impl/layout.py": ("tests/test_mutants_torch_side.py",),
     "torch_impl/data.py": ("tests/test_mutants_torch_side.py",),
     "torch_impl/trainer.py": ("tests/test_mutants_torch_trainer.py",),
+    "compare/running/divergence.py": ("tests/test_mutants_divergence.py",),
+    "compare/running/parameters.py": ("tests/test_mutants_divergence.py",),
+    "compare/running/history.py": ("tests/test_mutants_divergence.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
