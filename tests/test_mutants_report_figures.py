@@ -43,7 +43,7 @@ def test_zeros_at_floor_only_the_zeros():
 
 
 @pytest.mark.parametrize("values,helps", [
-    ([[1.0, 100.0]], True), ([[1.0, 10.0]], False), ([[1.0, 10.5]], True), ([[0.0, 100.0]], False),
+    ([[1.0, 100.0]], True), ([[1.0, 10.0]], False), ([[2.0, 15.0]], False), ([[2.0, 25.0]], True), ([[1.0, 10.5]], True), ([[0.0, 100.0]], False),
     ([[-1.0, 100.0]], False), ([np.array([])], False), ([[1.0, 2.0], [50.0]], True), ([[1.0, 2.0], [9.0]], False),
     ([[50.0], [1.0, 2.0]], True), ([[2.0, 30.0], [], [5.0]], False),
 ])
@@ -55,12 +55,13 @@ def test_parity_floor_a_decade_below_the_smallest():
     a = Series("a", np.arange(3.0), np.array([0.0, 5.4e-20, 2.2e-16]))
     b = Series("b", np.arange(2.0), np.array([3e-16, 2.2e-16]))
     zeros = Series("c", np.arange(2.0), np.zeros(2))
-    assert figures.parity_floor([a], 1e-12) == pytest.approx(1e-21, rel=1e-12)
-    assert figures.parity_floor([b], 1e-12) == pytest.approx(1e-17, rel=1e-12)
-    assert figures.parity_floor([zeros, b], 1e-12) == pytest.approx(1e-17, rel=1e-12)
-    assert figures.parity_floor([zeros], 1e-12) == pytest.approx(1e-13, rel=1e-12)      # the tolerance's
-    assert figures.parity_floor([b], 1e-17) == pytest.approx(1e-18, rel=1e-12)
-    assert figures.parity_floor([Series("d", np.arange(1.0), np.array([1e-9]))], 1e-12) == pytest.approx(1e-13)
+    assert figures.parity_floor([a], 1e-12) == pytest.approx(1e-21, rel=1e-12, abs=0)
+    assert figures.parity_floor([b], 1e-12) == pytest.approx(1e-17, rel=1e-12, abs=0)
+    assert figures.parity_floor([zeros, b], 1e-12) == pytest.approx(1e-17, rel=1e-12, abs=0)
+    assert figures.parity_floor([zeros], 1e-12) == pytest.approx(1e-13, rel=1e-12, abs=0)      # the tolerance's
+    assert figures.parity_floor([b], 1e-17) == pytest.approx(1e-18, rel=1e-12, abs=0)
+    one = Series("d", np.arange(1.0), np.array([1e-9]))
+    assert figures.parity_floor([one], 1e-12) == pytest.approx(1e-13, rel=1e-12, abs=0)
 
 
 # ---- decision maps
