@@ -43,7 +43,8 @@ def test_zeros_at_floor_only_the_zeros():
 
 
 @pytest.mark.parametrize("values,helps", [
-    ([[1.0, 100.0]], True), ([[1.0, 10.0]], False), ([[2.0, 15.0]], False), ([[2.0, 25.0]], True), ([[1.0, 10.5]], True), ([[0.0, 100.0]], False),
+    ([[1.0, 100.0]], True), ([[1.0, 10.0]], False), ([[2.0, 15.0]], False), ([[2.0, 25.0]], True),
+    ([[1.0, 10.5]], True), ([[0.0, 100.0]], False),
     ([[-1.0, 100.0]], False), ([np.array([])], False), ([[1.0, 2.0], [50.0]], True), ([[1.0, 2.0], [9.0]], False),
     ([[50.0], [1.0, 2.0]], True), ([[2.0, 30.0], [], [5.0]], False),
 ])
