@@ -123,6 +123,22 @@ def test_defaults_are_the_lessons():
         np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-13)
 
 
+def test_default_leaky_slope_is_torchs():
+    """leaky_relu layers with no slope given: torch's LeakyReLU default, 0.01, in both passes."""
+    Wt = [torch.tensor(w, requires_grad=True) for w in W]
+    bt = [torch.tensor(b, requires_grad=True) for b in B]
+    a = torch.tensor(X)
+    for w, b in zip(Wt, bt):
+        a = F.leaky_relu(a @ w + b)
+    (((torch.tensor(T_REAL) - a) ** 2).sum(dim=1) / 2).mean().backward()
+    acts = {"hidden_activation": "leaky_relu", "output_activation": "leaky_relu"}
+    Zs, activations = forward(W, B, X, **acts)
+    np.testing.assert_allclose(activations[-1], a.detach().numpy(), rtol=1e-13, atol=1e-15)
+    dW, db = backward(W, Zs, activations, T_REAL, **acts)
+    for got, want in zip(dW + db, [w.grad.numpy() for w in Wt] + [b.grad.numpy() for b in bt]):
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-13)
+
+
 def test_float32_stays_float32():
     X32 = X.astype(np.float32)
     W32, B32 = [w.astype(np.float32) for w in W], [b.astype(np.float32) for b in B]
