@@ -109,8 +109,19 @@ def exploding(lr):
     return dataclasses.replace(e, lr=lr)
 
 
+def first(named):
+    """'name[i, j] = value' of the first non-finite number of the (name, array) pairs, by hand."""
+    for name, array in named:
+        for (i, j), v in np.ndenumerate(array):
+            if not np.isfinite(v):
+                return f"{name}[{i}, {j}] = {float(v)!r}"
+    return None
+
+
 def first_bad_update(e):
-    """The first update after which a parameter is not finite, by hand (identity layers, SGD)."""
+    """The first update after which a parameter is not finite, by hand (identity layers, loss "sum", SGD);
+    and what each side names: NumPy the first non-finite stage of the update (Z1, A1, ..., dW_L, db_L, ...,
+    dW1, db1) or else parameter; torch the batch loss when it is not finite, else the first parameter."""
     W, b = start(e)
     X, T = e.inputs, e.targets
     update = 0
@@ -120,32 +131,40 @@ def first_bad_update(e):
                 A = [X[[row]]]
                 for w, v in zip(W, b):
                     A.append(A[-1] @ w + v)
+                loss = float(((A[-1] - T[[row]]) ** 2).sum() / 2)
                 delta = A[-1] - T[[row]]
+                grads = []
                 for l in range(len(W) - 1, -1, -1):
                     gW, gb = A[l].T @ delta, delta
+                    grads += [(f"dW{l + 1}", gW), (f"db{l + 1}", gb)]
                     delta = delta @ W[l].T
                     W[l] = W[l] - e.lr * gW
                     b[l] = b[l] - e.lr * gb
                 update += 1
-                if not all(np.isfinite(p).all() for p in W + b):
-                    return update, epoch, batch, row
+                params = [(f"{k}{l + 1}", p) for l in range(len(W)) for k, p in (("W", W[l]), ("b", b[l]))]
+                if not all(np.isfinite(p).all() for _, p in params):
+                    stages = [(f"{k}{l}", A[l]) for l in range(1, len(A)) for k in ("Z", "A")] + grads
+                    numpy_found = first(stages) or first(params)
+                    torch_found = f"the batch loss is {loss!r}" if not np.isfinite(loss) else \
+                        f"first non-finite value {first(params)}"
+                    return (update, epoch, batch, row), f"first non-finite value {numpy_found}", torch_found
     raise AssertionError("never diverged")
 
 
-@pytest.mark.parametrize("lr,when", [(1e150, (2, 0, 1, 1)), (1e4, (4, 0, 3, 3))])
-def test_divergence_named_on_both_sides(lr, when):
+@pytest.mark.parametrize("lr,when,finite_loss", [(1e150, (2, 0, 1, 1), False), (1e4, (4, 0, 3, 3), False),
+                                                  (1.5e308, (1, 0, 0, 0), True)])
+def test_divergence_named_on_both_sides(lr, when, finite_loss):
     e = exploding(lr)
-    update, epoch, batch, row = first_bad_update(e)
-    assert (update, epoch, batch, row) == when
+    (update, epoch, batch, row), numpy_found, torch_found = first_bad_update(e)
+    assert (update, epoch, batch, row) == when and torch_found.startswith("first") is finite_loss
     where = f"training diverged at update {update} (epoch {epoch}, batch {batch}, samples [{row}]): "
+    tail = f"; the learning rate (lr {lr:g}) is probably too large for this network and data"
     with pytest.raises(DivergenceError) as numpy_error:
         loops.train_numpy(e, *start(e))
-    assert str(numpy_error.value).startswith(where + "first non-finite value ")
-    assert f"lr {lr:g})" in str(numpy_error.value) and numpy_error.value.update == update
+    assert str(numpy_error.value) == where + numpy_found + tail and numpy_error.value.update == update
     with pytest.raises(DivergenceError) as torch_error:
         loops.train_torch(e, *start(e))
-    assert str(torch_error.value).startswith(where) and torch_error.value.update == update
-    assert "first non-finite value W" in str(torch_error.value) or "the batch loss is" in str(torch_error.value)
+    assert str(torch_error.value) == where + torch_found + tail and torch_error.value.update == update
 
 
 def test_a_finite_run_never_diverges_and_logs_at_report_epochs():
