@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from tests.test_mutants_trainer import B0, SIZES, W0, Bare, Full, T, X, close, torch_step
-from torch_impl.trainer import TorchTrainer
+from torch_impl.trainer import TorchTrainer, torch_device
 
 
 @dataclass(frozen=True)
@@ -114,3 +114,41 @@ def test_float32():
     trainer = TorchTrainer(TorchBare(dtype="float32"), W0, B0)
     assert trainer.flat.dtype == torch.float32 and trainer.X.dtype == torch.float32
     assert trainer.outputs().dtype == np.float32
+
+
+@dataclass(frozen=True)
+class Partial(TorchBare):
+    """Some conventions given, the rest (bias, l2_biases) read with torch's defaults."""
+    l2: float = 0.3
+    weight_decay_biases: bool = False
+    optimizer_options: dict = field(default_factory=lambda: {"lr": 0.3, "weight_decay": 0.4})
+
+
+def test_a_partial_config_reads_the_rest_as_torchs_defaults():
+    e = Partial()
+    trainer = TorchTrainer(e, W0, B0)
+    W, b, _ = torch_step(e, [0, 2], W0, B0)
+    trainer.step(torch.tensor(X[[0, 2]]), torch.tensor(T[[0, 2]]))
+    got_W, got_b = trainer.parameters()
+    close(got_W + got_b, W + b)
+
+
+def test_flat_parameters_is_a_live_view_on_the_cpu():
+    trainer = TorchTrainer(TorchBare(), W0, B0)
+    flat = trainer.flat_parameters()
+    trainer.step(torch.tensor(X[[1]]), torch.tensor(T[[1]]))
+    got_W, got_b = trainer.parameters()
+    assert flat.tolist() == [*got_W[0].T.ravel(), *got_b[0].ravel(), *got_W[1].T.ravel(), *got_b[1].ravel()]
+
+
+def test_torch_device(monkeypatch):
+    assert torch_device("cpu") == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert torch_device("cuda") == torch.device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for built, words in ((None, "without"), ("12.1", "with")):
+        monkeypatch.setattr(torch.version, "cuda", built)
+        with pytest.raises(ValueError) as error:
+            torch_device("cuda")
+        assert str(error.value) == (f"device cuda: CUDA is not available on this machine (torch "
+                                    f"{torch.__version__}, built {words} CUDA)")
