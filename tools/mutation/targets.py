@@ -64,6 +64,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/running/history.py": ("tests/test_mutants_divergence.py",),
     "compare/reporting/per_update.py": ("tests/test_mutants_per_update.py",),
     "torch_impl/init.py": ("tests/test_mutants_torch_init.py",),
+    "compare/experiment/initial.py": ("tests/test_mutants_initial.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
