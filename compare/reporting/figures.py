@@ -160,6 +160,24 @@ def spread_of(losses: np.ndarray) -> np.ndarray:
     return (losses.max(axis=0) - losses.min(axis=0)) / losses.mean(axis=0)        # (points,)
 
 
+def band_of(first: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(lowest, mean, highest) over the seeds at each point of `first`: (seeds, points); None for one seed
+    (no band: its one line is drawn alone)."""
+    if first.shape[0] < 2:
+        return None
+    return first.min(axis=0), first.mean(axis=0), first.max(axis=0)               # (points,) each
+
+
+def spread_drawn(spread: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The spread as its panel draws it: an exact 0 at FLOOR, on a log scale unless every point is 0."""
+    return np.maximum(spread, FLOOR), bool(np.max(spread) > 0)
+
+
+def zeros_at(y: np.ndarray, floor: float) -> np.ndarray:
+    """`y` with every exact 0 (and nothing else) at `floor`, where a log axis can draw it."""
+    return np.where(y > 0, y, floor)
+
+
 def seed_spread(path: Path, title: str, first: np.ndarray, x: np.ndarray, losses: np.ndarray,
                 words: tuple[str, ...], font: str | None = None) -> bool:
     """One random mode over its seeds. Above, the loss after every update of the first epochs
@@ -170,15 +188,14 @@ def seed_spread(path: Path, title: str, first: np.ndarray, x: np.ndarray, losses
     the end (only with two seeds or more). `words`: (x label, top title, loss label (linear, log), spread
     label, band label, mean label). Returns whether a band was drawn."""
     xlabel, top_title, loss_labels, spread_label, band_label, mean_label = words
-    band = first.shape[0] > 1
-    spread = spread_of(losses)                                                        # (points,)
+    shown = band_of(first)
+    band = shown is not None
     with figure(path, font, size=(5.4, 6.0 if band else 3.6), nrows=2 if band else 1) as (fig, axes):
         top = axes[0]
         steps = np.arange(first.shape[1])
-        if band:
-            top.fill_between(steps, first.min(axis=0), first.max(axis=0), color="tab:blue", alpha=0.25, lw=0,
-                             label=band_label)
-        top.plot(steps, first.mean(axis=0), color="tab:blue", lw=1.3, label=mean_label)
+        if shown is not None:
+            top.fill_between(steps, shown[0], shown[2], color="tab:blue", alpha=0.25, lw=0, label=band_label)
+        top.plot(steps, first[0] if shown is None else shown[1], color="tab:blue", lw=1.3, label=mean_label)
         if band:
             top.legend(loc="best")
         log = log_helps([first.ravel()])
@@ -187,8 +204,9 @@ def seed_spread(path: Path, title: str, first: np.ndarray, x: np.ndarray, losses
         top.set(xlabel=xlabel, ylabel=loss_labels[log], title=top_title)
         if band:
             bottom = axes[1]
-            bottom.plot(x, np.maximum(spread, FLOOR), color="tab:purple", lw=1.4)
-            if np.max(spread) > 0:
+            spread, log = spread_drawn(spread_of(losses))                                # (points,)
+            bottom.plot(x, spread, color="tab:purple", lw=1.4)
+            if log:
                 bottom.set_yscale("log")
             bottom.set(xlabel=xlabel, ylabel=spread_label)
         for ax in axes:
@@ -211,7 +229,7 @@ def parity(path: Path, title: str, series: Sequence[Series], atol: float, xlabel
     floor = parity_floor(series, atol)
     with figure(path, font, size=(5.4, 4.2 + (0.35 * len(series) if len(series) > 1 else 0))) as (fig, (ax,)):
         for i, s in enumerate(series):
-            ax.plot(s.x, np.where(s.y > 0, s.y, floor), lw=0.8, ls=STYLES[i % len(STYLES)], alpha=0.85, label=s.label)
+            ax.plot(s.x, zeros_at(s.y, floor), lw=0.8, ls=STYLES[i % len(STYLES)], alpha=0.85, label=s.label)
         ax.axhline(atol, color="red", ls="--", lw=1.2, label=tolerance_label)
         ax.set_yscale("log")
         ax.set(xlabel=xlabel, ylabel=ylabel, title=title)

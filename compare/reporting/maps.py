@@ -82,6 +82,29 @@ def crosses_half(out: np.ndarray) -> bool:
     return bool(out.min() < 0.5 < out.max())
 
 
+def colour_range(scale: Scale) -> tuple[float, float, bool]:
+    """(low, high, diverging): what the colour bar spans, the scale's range (widened by 1e-6 each way where
+    the outputs are one value: a colour scale needs a width), diverging around 0.5 only where 0.5 is inside."""
+    low, high = scale.low, scale.high
+    if high - low < 1e-12:
+        low, high = low - 1e-6, high + 1e-6
+    return low, high, scale.diverging and low < 0.5 < high
+
+
+def contour_levels(out: np.ndarray) -> list[float]:
+    """The labelled contour lines' values: round numbers strictly inside the output's own range, 0.5 left to
+    the boundary line."""
+    from matplotlib import ticker
+    own_low, own_high = float(out.min()), float(out.max())
+    return [v for v in ticker.MaxNLocator(7).tick_values(own_low, own_high)
+            if own_low < v < own_high and abs(v - 0.5) > 1e-9]
+
+
+def classes_of(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates (rows) of class 0 (target < 0.5) and of class 1 (target >= 0.5)."""
+    return np.flatnonzero(column < 0.5), np.flatnonzero(column >= 0.5)
+
+
 def decision_map(path: Path, experiment: Experiment, panel: Panel, words: MapWords,
                  font: str | None = None, scale: Scale | None = None) -> tuple[list[str], MapFacts]:
     """The output of `panel`'s network over the square, the candidates by name and class, drawn into `path`
@@ -89,28 +112,20 @@ def decision_map(path: Path, experiment: Experiment, panel: Panel, words: MapWor
     from matplotlib import colors, ticker
     g1, g2, out = output_grid(experiment, panel)
     boundary = crosses_half(out)
-    scale = scale or Scale.of([out])
-    low, high = scale.low, scale.high
-    if high - low < 1e-12:
-        low, high = low - 1e-6, high + 1e-6
-    diverging = scale.diverging and low < 0.5 < high
+    low, high, diverging = colour_range(scale or Scale.of([out]))
     norm = colors.TwoSlopeNorm(0.5, low, high) if diverging else colors.Normalize(low, high)
     X, T = experiment.inputs, experiment.targets
     with figure(path, font, size=(5.0, 5.3)) as (fig, (ax,)):
         image = ax.imshow(out, origin="lower", extent=(-PAD, 1 + PAD, -PAD, 1 + PAD), norm=norm, aspect="equal",
                           cmap="RdBu_r" if diverging else "viridis")
-        own_low, own_high = float(out.min()), float(out.max())
-        levels = [v for v in ticker.MaxNLocator(7).tick_values(own_low, own_high)
-                  if own_low < v < own_high and abs(v - 0.5) > 1e-9]
+        levels = contour_levels(out)
         if levels:
             lines = ax.contour(g1, g2, out, levels=levels, colors="k", linewidths=0.5, alpha=0.55)
             ax.clabel(lines, fontsize=8, fmt=lambda v: f"{v:.6g}")
         if boundary:
             ax.contour(g1, g2, out, levels=[0.5], colors="k", linewidths=2.0)
             ax.plot([], [], color="k", lw=2.0, label=words.boundary)
-        column = T[:, panel.output]
-        for cls, marker in ((0, "o"), (1, "^")):
-            rows = np.flatnonzero(column >= 0.5) if cls else np.flatnonzero(column < 0.5)
+        for cls, marker, rows in zip((0, 1), ("o", "^"), classes_of(T[:, panel.output])):
             if rows.size:
                 ax.scatter(X[rows, 0], X[rows, 1], marker=marker, s=80, c="white", edgecolors="k", linewidths=1.2,
                            zorder=3, clip_on=False, label=words.classes[cls])

@@ -46,6 +46,26 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/exits.py": ("tests/test_mutants_exits.py", "tests/test_edges_exits.py"),
     "compare/reporting/sections.py": ("tests/test_mutants_report_sections.py", "tests/test_promises_report.py"),
     "compare/reporting/runs.py": ("tests/test_mutants_report_sections.py", "tests/test_promises_report.py"),
+    "numpy_impl/losses.py": ("tests/test_mutants_losses.py",),
+    "numpy_impl/activations.py": ("tests/test_mutants_activations.py",),
+    "numpy_impl/trainer.py": ("tests/test_mutants_trainer.py",),
+    "numpy_impl/schedule.py": ("tests/test_mutants_trainer.py",),
+    "compare/reporting/figures.py": ("tests/test_mutants_report_figures.py",),
+    "compare/reporting/maps.py": ("tests/test_mutants_report_figures.py",),
+    "compare/running/optimizer_state.py": ("tests/test_mutants_state_layout.py",),
+    "compare/running/loops.py": ("tests/test_mutants_loops.py",),
+    "numpy_impl/network.py": ("tests/test_mutants_network.py",),
+    "torch_impl/losses.py": ("tests/test_mutants_torch_losses.py",),
+    "torch_impl/model.py": ("tests/test_mutants_torch_side.py",),
+    "torch_impl/layout.py": ("tests/test_mutants_torch_side.py",),
+    "torch_impl/data.py": ("tests/test_mutants_torch_side.py",),
+    "torch_impl/trainer.py": ("tests/test_mutants_torch_trainer.py",),
+    "compare/running/divergence.py": ("tests/test_mutants_divergence.py",),
+    "compare/running/parameters.py": ("tests/test_mutants_divergence.py",),
+    "compare/running/history.py": ("tests/test_mutants_divergence.py",),
+    "compare/reporting/per_update.py": ("tests/test_mutants_per_update.py",),
+    "torch_impl/init.py": ("tests/test_mutants_torch_init.py",),
+    "compare/experiment/initial.py": ("tests/test_mutants_initial.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
@@ -58,6 +78,9 @@ FUNCTIONS: dict[str, tuple[str, ...]] = {
     # the size caps and the member count (the .npy header parsing is numpy's)
     "compare/files/bounded.py": ("open_regular", "read_bytes", "read_text", "_check_directory", "load", "nbytes",
                                  "_size"),
+    # the numbers a figure shows (the rest is drawing: sizes, colours, line widths)
+    "compare/reporting/figures.py": ("log_helps", "spread_of", "band_of", "spread_drawn", "zeros_at", "parity_floor"),
+    "compare/reporting/maps.py": ("of", "output_grid", "crosses_half", "colour_range", "contour_levels", "classes_of"),
 }
 
 # cosmic-ray's operators that are not a realistic one-line bug here, or that only restate another mutant:
