@@ -47,10 +47,10 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/reporting/runs.py": ("tests/test_mutants_report_sections.py", "tests/test_promises_report.py"),
     "compare/layers/check.py": ("tests/test_mutants_layer_check.py", "tests/test_mutants_layer_verdict.py",
                                 "tests/test_layers_input.py"),
-    "compare/layers/returns.py": ("tests/test_mutants_layer_check.py", "tests/test_mutants_layer_verdict.py",
-                                  "tests/test_layers_input.py"),
-    "compare/layers/calls.py": ("tests/test_mutants_layer_check.py", "tests/test_mutants_layer_verdict.py",
-                                "tests/test_layers_input.py"),
+    "compare/layers/returns.py": ("tests/test_mutants_layer_returns.py", "tests/test_mutants_layer_check.py",
+                                  "tests/test_mutants_layer_verdict.py", "tests/test_layers_input.py"),
+    "compare/layers/calls.py": ("tests/test_mutants_layer_calls.py", "tests/test_mutants_layer_check.py",
+                                "tests/test_mutants_layer_verdict.py", "tests/test_layers_input.py"),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
