@@ -51,6 +51,7 @@ MODULES: dict[str, tuple[str, ...]] = {
                                   "tests/test_mutants_layer_verdict.py", "tests/test_layers_input.py"),
     "compare/layers/calls.py": ("tests/test_mutants_layer_calls.py", "tests/test_mutants_layer_check.py",
                                 "tests/test_mutants_layer_verdict.py", "tests/test_layers_input.py"),
+    "compare/layers/dropout.py": ("tests/test_mutants_layer_dropout.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
