@@ -52,6 +52,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/layers/calls.py": ("tests/test_mutants_layer_calls.py", "tests/test_mutants_layer_check.py",
                                 "tests/test_mutants_layer_verdict.py", "tests/test_layers_input.py"),
     "compare/layers/dropout.py": ("tests/test_mutants_layer_dropout.py",),
+    "compare/layers/run.py": ("tests/test_mutants_layer_run.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
