@@ -20,7 +20,7 @@ TRAIN, TEST, ONLY_MODE = "train, N=6", "test mode", "train, only mode given"
 
 
 def _bn(momentum_of=None, store=True, test_touch=None, nudge_out=0.0, test_pop=None, var_factor=1.0,
-        only_mode_mean=None):
+        only_mode_mean=None, given_var_factor=1.0):
     """cs231n's batchnorm, right by default; each argument puts one mistake in."""
     def batchnorm_forward(x, gamma, beta, bn_param):
         eps, m = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
@@ -45,6 +45,8 @@ def _bn(momentum_of=None, store=True, test_touch=None, nudge_out=0.0, test_pop=N
             if only_mode_mean is not None and "momentum" not in bn_param:
                 bn_param["running_mean"] = only_mode_mean(mu)
         bn_param["running_var"] = m * rv + (1 - m) * var * var_factor
+        if "running_var" in bn_param and "momentum" in bn_param:       # the first case only
+            bn_param["running_var"] *= given_var_factor
         return out, (xhat, 1 / np.sqrt(var + eps), gamma)
 
     def batchnorm_backward(dout, cache):
@@ -118,6 +120,9 @@ def test_a_wrong_running_mean_no_mistake_explains_gets_no_hint_and_the_rest_is_c
     mu, given = rec.inputs["x"].mean(0), rec.inputs["bn_param.running_mean"]
     assert np.abs(np.array(f.yours) - (0.5 * given + 0.5 * mu)).min() < 1e-15
     assert [i.name for i in r.items] == ["out", "running_mean", "running_var", "dx", "dgamma", "dbeta"]
+    # running_var, wrong in the same case, is compared after it
+    r = check_layer(BN, _bn(momentum_of=lambda m: 0.5, given_var_factor=3.0))
+    assert r.failure.item == "running_mean" and {i.name: i.ok for i in r.items}["running_var"] is False
 
 
 def test_a_wrong_running_var_after_a_right_running_mean_is_found():

@@ -53,6 +53,8 @@ MODULES: dict[str, tuple[str, ...]] = {
                                 "tests/test_mutants_layer_verdict.py", "tests/test_layers_input.py"),
     "compare/layers/dropout.py": ("tests/test_mutants_layer_dropout.py",),
     "compare/layers/run.py": ("tests/test_mutants_layer_run.py",),
+    "compare/layers/hints.py": ("tests/test_mutants_layer_hints.py", "tests/test_layers_hints.py"),
+    "compare/layers/gates.py": ("tests/test_mutants_layer_hints.py", "tests/test_layers_hints.py"),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
