@@ -187,3 +187,29 @@ def test_the_backward_gets_the_cache_the_forward_returned_last_after_two_outputs
                                           "lstm_step_backward": lstm_step_backward})
     assert r.status == "failed" and (r.failure.function, r.failure.item) == ("lstm_step_backward", "dx")
     assert {i.name: i.ok for i in r.items}["next_c"] is True
+
+
+def _softmax_loss(change_x=False, loss_as=float):
+    def softmax_loss(x, y):
+        z = x - x.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))       # (N, C)
+        N = x.shape[0]
+        dx = np.exp(logp)
+        dx[np.arange(N), y] -= 1
+        if change_x:
+            x -= x.max(axis=1, keepdims=True)
+        return loss_as(-logp[np.arange(N), y].mean()), dx / N
+    return {"softmax_loss": softmax_loss}
+
+
+def test_a_loss_is_read_as_one_number_and_its_inputs_must_stay():
+    layer = LAYERS["softmax_loss"]
+    assert check_layer(layer, _softmax_loss()).status == "ok"
+    assert check_layer(layer, _softmax_loss(loss_as=lambda v: np.array([v]))).status == "ok"
+    r = check_layer(layer, _softmax_loss(loss_as=lambda v: np.array([v, v])))
+    assert r.status == "error" and r.failure.message == (
+        "softmax_loss: loss is an array of 2 float64; expected one number")
+    r = check_layer(layer, _softmax_loss(change_x=True))
+    assert r.status == "error" and (r.failure.function, r.failure.item) == ("softmax_loss", "x")
+    assert r.failure.message.startswith("softmax_loss changed its argument x in place (case \"N=5, C=4\")")
+    assert [i.name for i in r.items] == ["loss", "dx"] and all(i.ok for i in r.items)
