@@ -82,6 +82,10 @@ def test_a_file_defining_no_layer_is_refused_and_a_star_import_is_named(tmp_path
         check_file(star)
     assert str(caught.value).endswith("; it imports them with `from cs231n.layers import *`: check the file that "
                                       "defines them")
+    both = _file(tmp_path, "from cs231n.layers import *\nfrom cs231n.fast_layers import *\n")
+    with pytest.raises(ExperimentError) as caught:           # the first one named
+        check_file(both)
+    assert "; it imports them with `from cs231n.layers import *`: check" in str(caught.value)
     with pytest.raises(ExperimentError) as caught:           # --layer: the plan's own words, no star hint
         check_file(star, only="relu")
     assert "import *" not in str(caught.value)
@@ -113,6 +117,9 @@ def test_a_function_another_process_could_not_give_is_an_error_naming_the_interf
     assert results[0].failure.message == ("`relu_backward` is int, not a function; expected relu_forward(x) and "
                                           "relu_backward(dout, cache)")
     assert results[1].failure.message == ("`softmax_loss` is NoneType, not a function; expected softmax_loss(x, y)")
+    (result,) = check_file(path, only="relu", remote={"relu_forward": "`relu_forward` is str, not a function",
+                                                      "relu_backward": "relu_backward(a, b, c) does not take 2"})
+    assert result.failure.message.startswith("`relu_forward` is str, not a function; expected relu_forward(x)")
     with pytest.raises(KeyError):
         check_file(path, remote={"relu_forward": lambda x: (x, x)})
 
