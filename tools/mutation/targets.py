@@ -55,6 +55,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/layers/run.py": ("tests/test_mutants_layer_run.py",),
     "compare/layers/hints.py": ("tests/test_mutants_layer_hints.py", "tests/test_layers_hints.py"),
     "compare/layers/gates.py": ("tests/test_mutants_layer_hints.py", "tests/test_layers_hints.py"),
+    "compare/layers/recorded.py": ("tests/test_mutants_layer_recorded.py",),
+    "compare/layers/unwritten.py": ("tests/test_mutants_layer_recorded.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
