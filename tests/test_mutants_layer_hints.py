@@ -208,3 +208,19 @@ def test_an_lstm_with_its_gates_in_another_order_is_named_through_the_sequence()
     gates = next(m for m in layer.mistakes if m.kind == "gates")
     assert gates.hint in hints_for(layer, case, rec, "h", np.stack(hs, axis=1))
     assert hints_for(layer, case, rec, "h", rec.ref["h"].copy()) == []
+
+
+def test_small_numbers_of_the_opposite_sign_and_an_extra_axis_before_a_kept_one():
+    m = Mistake("f", ("dw",), "F", kind="factor", arg="N")
+    small = np.array([[0.5, -0.25], [0.125, 0.0]])                              # every |value| under 1
+    assert _hints(m, -small, ref=small) == ["dw has the opposite sign of torch's at every element"]
+    column = np.array([[1.0], [2.0], [3.0]])                                   # (3, 1)
+    assert _hints(m, column[None], ref=column) == [
+        "the numbers are right, the shape is not: (1, 3, 1) where the interface has (3, 1): the summed axis kept "
+        "as a 1 (a sum or mean with keepdims=True)"]
+
+
+def test_no_padding_no_crop_hint_even_for_empty_arrays():
+    m = Mistake("c", ("dw",), "C", kind="crop", arg="pad")
+    empty = np.zeros((2, 3, 0, 0))
+    assert _hints(m, empty, ref=empty.copy(), numbers={"pad": 0.0}) == []
