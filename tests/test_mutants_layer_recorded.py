@@ -5,10 +5,12 @@ written here."""
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from compare.layers.recorded import cases_from_arrays, load_cases
 from compare.layers.table import LAYERS
@@ -48,6 +50,23 @@ def test_the_cases_are_as_many_as_the_layers_and_read_from_a_file(tmp_path):
     assert len(load_cases(one, tmp_path)) == 1
     shipped = load_cases(LAYERS["affine"])
     assert len(shipped) == 1 and shipped[0].inputs["x"].shape == (4, 2, 3) and shipped[0].ref["dw"].shape == (6, 5)
+
+
+def test_a_recording_is_frozen_and_never_unpickled(tmp_path):
+    rec = cases_from_arrays(TWO, _arrays())[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rec.torch = "another"                                            # type: ignore[misc]
+    np.savez(tmp_path / "relu.npz", **_arrays(), **{"0/in/y": np.array([{"a": 1}], dtype=object)})
+    with pytest.raises(ValueError, match="allow_pickle"):
+        load_cases(TWO, tmp_path)
+
+
+def test_a_new_recording_agrees_within_1e_12_relative_to_max_1_and_the_value():
+    from compare.layers.record.__main__ import differences
+    shipped = {"0/ref/a": np.array([0.5, 2.0]), "torch": np.array("2.13.0")}
+    assert differences({"0/ref/a": np.array([0.5 + 0.9e-12, 2.0 + 1.8e-12]), "torch": np.array("x")}, shipped) == []
+    assert differences({"0/ref/a": np.array([0.5 + 1.2e-12, 2.0])}, shipped) == ["0/ref/a: differs by 1.2e-12"]
+    assert differences({"0/ref/a": np.array([0.5, 2.0 + 2.5e-12])}, shipped) == ["0/ref/a: differs by 2.5e-12"]
 
 
 def _file(tmp_path, text: str):
