@@ -178,3 +178,43 @@ def test_a_file_that_is_not_python_has_none(tmp_path):
     bad = tmp_path / "latin.py"
     bad.write_bytes(b"# \xe9\ndef f():\n    pass\n")
     assert unwritten_functions(bad) == frozenset()
+
+
+def test_a_comment_inside_a_block_opens_no_new_one(tmp_path):
+    path = _file(tmp_path, f"""
+        def commented(x):
+            {START}
+            out = x
+            # now the cache
+            {END}
+            return out
+        """)
+    assert unwritten_functions(path) == frozenset()
+
+
+def test_a_marker_above_a_function_is_not_its_own(tmp_path):
+    path = _file(tmp_path, f"""
+        import numpy as np
+        {START}
+        def b(x):
+            {END}
+            {START}
+            pass
+            {END}
+            return None
+        """)
+    assert unwritten_functions(path) == frozenset({"b"})
+
+
+def test_files_are_read_up_to_16_mib_as_the_layer_files_names_are():
+    import tempfile
+    from pathlib import Path
+
+    from compare.layers.discover import defined_names
+    head = f"def f(x):\n    {START}\n    pass\n    {END}\n    return None\n#".encode()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "big.py"
+        path.write_bytes(head + b"x" * ((16 << 20) - len(head)))                # 16 MiB exactly
+        assert unwritten_functions(path) == frozenset({"f"}) and defined_names(path) == {"f"}
+        path.write_bytes(head + b"x" * ((16 << 20) - len(head) + 1))            # one byte more
+        assert unwritten_functions(path) == frozenset() and defined_names(path) == set()
