@@ -173,3 +173,15 @@ def test_a_signature_that_cannot_take_the_interfaces_arguments(layer, name, sign
     with pytest.raises(UserCodeError) as caught:
         layer_functions(_module(**fns), LAYERS[layer])
     assert str(caught.value) == words
+
+
+def test_a_folder_that_cannot_be_listed_is_not_a_layer_submission(tmp_path, monkeypatch):
+    from pathlib import Path
+    (tmp_path / "sub").mkdir()
+    _file(tmp_path / "sub", "def relu_forward(x):\n    pass\n", "layers.py")
+    assert is_layer_submission(tmp_path / "sub")
+
+    def unreadable(self):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(Path, "iterdir", unreadable)
+    assert is_layer_submission(tmp_path / "sub") is False

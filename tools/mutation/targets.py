@@ -57,7 +57,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/layers/gates.py": ("tests/test_mutants_layer_hints.py", "tests/test_layers_hints.py"),
     "compare/layers/recorded.py": ("tests/test_mutants_layer_recorded.py",),
     "compare/layers/unwritten.py": ("tests/test_mutants_layer_recorded.py",),
-    "compare/layers/discover.py": ("tests/test_mutants_layer_discover.py", "tests/test_mutants_layer_run.py"),
+    "compare/layers/discover.py": ("tests/test_mutants_layer_discover.py", "tests/test_mutants_layer_run.py",
+                                   "tests/test_mutants_layer_recorded.py"),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
