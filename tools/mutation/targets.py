@@ -66,6 +66,20 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/reporting/per_update.py": ("tests/test_mutants_per_update.py",),
     "torch_impl/init.py": ("tests/test_mutants_torch_init.py",),
     "compare/experiment/initial.py": ("tests/test_mutants_initial.py",),
+    "compare/layers/check.py": ("tests/test_mutants_layer_check.py", "tests/test_mutants_layer_verdict.py",
+                                "tests/test_layers_input.py"),
+    "compare/layers/returns.py": ("tests/test_mutants_layer_returns.py", "tests/test_mutants_layer_check.py",
+                                  "tests/test_mutants_layer_verdict.py", "tests/test_layers_input.py"),
+    "compare/layers/calls.py": ("tests/test_mutants_layer_calls.py", "tests/test_mutants_layer_check.py",
+                                "tests/test_mutants_layer_verdict.py", "tests/test_layers_input.py"),
+    "compare/layers/dropout.py": ("tests/test_mutants_layer_dropout.py",),
+    "compare/layers/run.py": ("tests/test_mutants_layer_run.py",),
+    "compare/layers/hints.py": ("tests/test_mutants_layer_hints.py", "tests/test_layers_hints.py"),
+    "compare/layers/gates.py": ("tests/test_mutants_layer_hints.py", "tests/test_layers_hints.py"),
+    "compare/layers/recorded.py": ("tests/test_mutants_layer_recorded.py",),
+    "compare/layers/unwritten.py": ("tests/test_mutants_layer_recorded.py",),
+    "compare/layers/discover.py": ("tests/test_mutants_layer_discover.py", "tests/test_mutants_layer_run.py",
+                                   "tests/test_mutants_layer_recorded.py"),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
