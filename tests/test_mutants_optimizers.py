@@ -49,6 +49,8 @@ CASES = [
     ("adagrad", {"lr": 0.1, "lr_decay": 0.3}),
     ("adagrad", {"lr": 0.1, "initial_accumulator_value": 0.5, "eps": 1e-3}),
     ("adagrad", {"lr": 0.1, "weight_decay": 0.1, "maximize": True}),
+    ("rmsprop", {"lr": 0.01, "weight_decay": 1.0}),      # a decay of exactly 1: `!= 0` is not `!= 1`
+    ("adagrad", {"lr": 0.1, "weight_decay": 1.0}),
 ]
 
 
