@@ -35,6 +35,11 @@ def serve(path: str, timeout: float, tests: list[str]) -> None:
     try:
         import torch  # noqa: F401
         torch.set_num_threads(1)
+        # what a torch optimizer's first construction imports lazily (torch._dynamo: about 3 s of CPU), once
+        # here rather than in every mutant's child
+        import torch._dynamo  # noqa: F401
+        import torch.optim  # noqa: F401
+        import torch.utils.data  # noqa: F401
     except ImportError:
         pass
     import matplotlib
