@@ -44,6 +44,10 @@ def serve(path: str, timeout: float, tests: list[str]) -> None:
         pass
     import matplotlib
     matplotlib.use("Agg")
+    try:        # its pytest plugin imports it at every session's end: about 1 s of CPU a mutant otherwise
+        import hypothesis  # noqa: F401
+    except ImportError:
+        pass
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
     server.listen(1)
