@@ -224,8 +224,8 @@ def _without_l2(hint: Any, ours: list[np.ndarray], theirs: list[np.ndarray], par
 
 def _specific(hints: list[str]) -> bool:
     """Whether a hint names a formula or a factor (not only where to look)."""
-    where_only = ("the layers above", "agrees, so delta", "also wrong", "only layer")
-    return any(not h.startswith(where_only) for h in hints)
+    where_only = ("the layers above", "also wrong", "only layer")
+    return any(not (h.startswith(where_only) or " agrees, so delta" in h) for h in hints)   # "db3 agrees, so ..."
 
 
 def _nan_hint(mine: np.ndarray, name: str) -> list[str]:

@@ -48,6 +48,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/usercode/trace.py": ("tests/test_mutants_trace_load.py", "tests/test_mutants_trace.py"),
     "compare/usercode/gradcheck.py": ("tests/test_mutants_gradcheck.py",),
     "compare/usercode/rulecheck.py": ("tests/test_mutants_rulecheck.py",),
+    "compare/diagnosis/stagecheck.py": ("tests/test_mutants_stagecheck.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
@@ -60,6 +61,9 @@ FUNCTIONS: dict[str, tuple[str, ...]] = {
     # the size caps and the member count (the .npy header parsing is numpy's)
     "compare/files/bounded.py": ("open_regular", "read_bytes", "read_text", "_check_directory", "load", "nbytes",
                                  "_size"),
+    # the stage, layer, element and numbers of the first disagreement (the hints' own text: compare/diagnosis)
+    "compare/diagnosis/stagecheck.py": ("describe", "violations", "_worst", "first_disagreement",
+                                        "_state_disagreement", "_record", "_nan_hint", "_specific"),
 }
 
 # cosmic-ray's operators that are not a realistic one-line bug here, or that only restate another mutant:
