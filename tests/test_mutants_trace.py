@@ -143,6 +143,22 @@ def test_batch_schedules_record_load_and_size_as_they_are(tmp_path, changes, per
     assert numeric + text <= trace_bytes(e) <= numeric + 3 * text + 4 * (20 * P + 4096)
 
 
+def test_a_recording_is_written_compressed(recorded):
+    import zipfile
+    _, path, _ = recorded
+    with zipfile.ZipFile(path) as z:
+        assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_DEFLATED}
+
+
+def test_the_size_covers_an_experiment_whose_text_is_most_of_it():
+    """blobs: 1000 samples of data written into the experiment's text, 2,778 weights written out."""
+    e = load_experiment("blobs", {"epochs": 1, "mode": "batch"})
+    arrays = record(e, *initial_parameters(e))
+    held = sum(a.nbytes for a in arrays.values())
+    assert str(arrays["experiment"][()]).count("\n") > 10 and arrays["experiment"].nbytes > 1_500_000
+    assert held <= trace_bytes(e) <= 2 * held
+
+
 def test_a_run_too_large_to_read_back_is_refused_before_training(monkeypatch):
     big = dataclasses.replace(E, epochs=10_000_000)      # 2e7 updates of 15 parameters, 4e7 samples of 5 widths
     numbers = 8 * (20_000_000 * (2 * 15 + 4) + 40_000_000 * (2 * 5 + 1) + 15)
