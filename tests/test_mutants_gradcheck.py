@@ -173,6 +173,18 @@ def test_kinks_are_relu_or_leaky_relu_anywhere(activations, kinks):
     assert gradcheck(e, with_torch=False).kinks is kinks
 
 
+def test_a_loss_of_exactly_zero_has_a_floor_of_1e_15_not_zero():
+    """Identity layers from zero weights on zero targets: the loss and every gradient are 0 at every update."""
+    e = load_experiment("exercise3", {"mode": "batch", "epochs": 3, "activation": "identity"})
+    e = dataclasses.replace(e, init_weights=tuple(np.zeros(np.shape(w)) for w in e.init_weights),
+                            init_biases=tuple(np.zeros(np.shape(c)) for c in e.init_biases),
+                            targets=np.zeros(np.shape(e.targets)))
+    report = gradcheck(e, with_torch=False)
+    assert report.ok and [c.loss for c in report.checks] == [0.0, 0.0, 0.0]
+    assert [c.floor for c in report.checks] == [1e-15] * 3
+    assert all(v == 0.0 for c in report.checks for v in c.errors.values())
+
+
 def test_no_update_checked_is_not_ok():
     from compare.usercode.gradcheck import GradcheckReport
     r = GradcheckReport(load_experiment("hiring"), "numpy_impl")
@@ -216,6 +228,8 @@ def test_who_is_right_by_the_finite_differences():
                          [np.array([[0.0, 1.0]]), np.array([[1.0]]), np.array([[7.0]])], [np.ones((1, 2)), one[0],
                                                                                           one[0]], 1e-3, "numpy")
     assert (many["parameter"], many["element"], np.isnan(many["numpy"])) == ("b1", [0, 0], True)
+    tie = _who_is_right(["W1", "W2"], [np.array([[2.0]])] * 2, [np.array([[1.0]])] * 2, one * 2, 1e-3, "numpy")
+    assert tie["parameter"] == "W1"
     many = _who_is_right(["W1", "W2"], [np.array([[0.0, 5.0]]), np.array([[1.0]])],
                          [np.array([[0.0, 1.0]]), np.array([[7.0]])], [np.ones((1, 2)), one[0]], 1e-3, "numpy")
     assert (many["parameter"], many["element"], many["error_numpy"]) == ("W2", [0, 0], 0.0)
