@@ -47,7 +47,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/reporting/runs.py": ("tests/test_mutants_report_sections.py", "tests/test_promises_report.py"),
     "compare/usercode/trace.py": ("tests/test_mutants_trace_load.py", "tests/test_mutants_trace.py"),
     "compare/usercode/gradcheck.py": ("tests/test_mutants_gradcheck.py",),
-    "compare/usercode/rulecheck.py": ("tests/test_mutants_rulecheck.py",),
+    "compare/usercode/rulecheck.py": ("tests/test_mutants_rulecheck.py", "tests/test_mutants_rulecheck_order.py"),
     "compare/diagnosis/stagecheck.py": ("tests/test_mutants_stagecheck.py",),
 }
 
