@@ -133,6 +133,22 @@ def test_the_step_when_the_forward_and_every_gradient_agree():
     assert "yours has inf in b3: look for a division by zero, a log of 0 or an overflowing exp" in f.hints
 
 
+def test_a_step_twice_torchs_is_said_once_and_the_table_shows_both_sides():
+    ours = copy.deepcopy(THEIRS)
+    ours.weights[1] = BEFORE[0][1] + 2 * (THEIRS.weights[1] - BEFORE[0][1])
+    f = first(ours)
+    assert f.hints[0].startswith("your step = torch's step x 2 at every element of the step of W2: a factor 2")
+    assert "torch's MSELoss" in f.hints[0] and f.hints[0].count("step") == 3, f.hints[0]
+    assert f.hints[1] == ("the forward pass and every gradient agree: the optimizer's update differs (2 update(s)/"
+                          "epoch x 10000 epochs, lr 0.1, float64, seed 0)") and len(f.hints) == 2
+    table = f.message.splitlines()[-5:]
+    assert table[0] == f"    {'element':>10}  {'numpy':>24}  {'torch':>24}"
+    for line, (r, c) in zip(table[1:], [(0, 0), (0, 1), (1, 0), (1, 1)]):
+        mark = "  <--" if (r, c) == (0, 0) else ""
+        a, b = ours.weights[1][r, c], THEIRS.weights[1][r, c]
+        assert line == f"    [{r}, {c}]{'':>4}  {a:>24.17g}  {b:>24.17g}{mark}"
+
+
 def with_state(step_mine, m_mine, e=E):
     theirs = copy.deepcopy(THEIRS)
     theirs.state = {"step": np.arange(1.0, 7.0), "exp_avg": np.linspace(-1, 1, 15)}
@@ -145,6 +161,7 @@ def test_the_optimizers_state_when_the_weights_agree():
     m = np.linspace(-1, 1, 15)
     assert first(*with_state(np.arange(1.0, 7.0), m)) is None
     assert first(copy.deepcopy(THEIRS), with_state(np.arange(1.0, 7.0), m)[1]) is None    # ours keeps none
+    assert first(with_state(np.arange(1.0, 7.0), m)[0]) is None                           # torch's: none
     steps = np.arange(1.0, 7.0)
     steps[3] += 1                                        # b2's count (W1 b1 W2 b2 W3 b3)
     steps[0] += 1                                        # and W1's: b2 is named, its layer is nearer the output

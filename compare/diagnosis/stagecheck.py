@@ -129,7 +129,7 @@ def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], 
             if mask.any():
                 name = f"{p}{l}"
                 hints = _nan_hint(mine, name)
-                hints += [h.replace("yours", "your step").replace("torch's", "torch's step")
+                hints += [h.replace("yours", "your step", 1).replace("torch's", "torch's step", 1)
                           for h in factor_hints(mine - start, ref_after - start, setting, f"the step of {name}")[:1]]
                 hints.append("the forward pass and every gradient agree: the optimizer's update differs "
                              f"({e.describe().split(', ', 4)[-1]})")
