@@ -159,6 +159,27 @@ def test_the_size_covers_an_experiment_whose_text_is_most_of_it():
     assert held <= trace_bytes(e) <= 2 * held
 
 
+def test_the_size_covers_weights_written_out_at_their_longest():
+    """xor's drawn weights (xavier-uniform), 2-64-64-1: the recording writes out 4,417 numbers. At their
+    longest (a 24-character repr and ", ") the text must still be within the size computed before."""
+    from compare.diagnosis.stages import Stages
+
+    e = dataclasses.replace(load_experiment("xor", {"epochs": 1, "mode": "batch"}), sizes=(2, 64, 64, 1))
+    assert e.init_scheme == "xavier-uniform" and len(repr(-2.2250738585072014e-308)) == 24
+    shapes = list(zip(e.sizes[:-1], e.sizes[1:]))
+    weights = [np.full(s, -2.2250738585072014e-308) for s in shapes]
+    biases = [np.full((1, s[1]), -2.2250738585072014e-308) for s in shapes]
+    rows = [np.zeros((4, s[1])) for s in shapes]
+    builder = TraceBuilder(3)
+    builder.add(0, 0, np.arange(4), Stages(rows, [np.zeros((4, 2))] + rows, weights, biases, weights, biases,
+                                           dZ=rows, loss=0.5))
+    arrays = builder.arrays(e, weights, biases)
+    assert sum(a.nbytes for a in arrays.values()) <= trace_bytes(e)
+    real = record(e, *initial_parameters(e))                  # the drawn ones: 21 characters each
+    held = sum(a.nbytes for a in real.values())
+    assert held <= trace_bytes(e) <= 1.5 * held
+
+
 def test_a_run_too_large_to_read_back_is_refused_before_training(monkeypatch):
     big = dataclasses.replace(E, epochs=10_000_000)      # 2e7 updates of 15 parameters, 4e7 samples of 5 widths
     numbers = 8 * (20_000_000 * (2 * 15 + 4) + 40_000_000 * (2 * 5 + 1) + 15)
