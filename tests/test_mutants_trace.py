@@ -236,6 +236,13 @@ def test_a_run_that_diverges_records_nothing_and_says_where():
     assert caught.value.update == 1 and str(caught.value).startswith(
         "training diverged at update 1 (epoch 0, batch 0, samples [0]): NaN or inf in the weights; nothing "
         "recorded;")
+    # an output of 1e200: its square overflows, its gradient does not (weights stay finite): the batch loss says so
+    one = load_experiment("exercise3", {"sizes": [2, 1], "activation": "identity", "mode": "batch", "epochs": 2})
+    one = dataclasses.replace(one, init_weights=(np.full((2, 1), 1e200),), init_biases=(np.zeros((1, 1)),), lr=1e-10)
+    with pytest.raises(DivergenceError, match=r"^training diverged at update 1 \(epoch 0, batch 0, samples \[0, 1, "
+                                              r"2, .*\]\): the batch loss is inf; nothing recorded;") as caught:
+        record(one, *initial_parameters(one))
+    assert caught.value.update == 1
     batch = load_experiment("exercise3", {"mode": "batch", "epochs": 2, "lr": 1e300, "activation": "relu"})
     with pytest.raises(DivergenceError, match=r"^training diverged at epoch 0 \(update 1\): the loss is inf; "
                                               "nothing recorded;"):

@@ -119,6 +119,8 @@ def test_the_sizes_and_the_schedule_are_the_experiments(tmp_path, arrays):
     assert message(p, arrays, epoch=np.zeros((5, 2), dtype=np.int64)) == damaged(p, "5 updates recorded; its "
                                                                                    "experiment has 6")
     assert message(p, arrays, drop=("epoch",)) == damaged(p, "missing `epoch`")
+    assert message(p, arrays, epoch=np.zeros((6, 2), dtype=np.int64)) == damaged(p, "`epoch` has shape (6, 2), "
+                                                                                   "expected (6,)")
     assert message(p, arrays, batch=arrays["batch"][:5]) == damaged(p, "`batch` has shape (5,), expected (6,)")
     assert message(p, arrays, offsets=arrays["offsets"][:6]) == damaged(p, "`offsets` has shape (6,), "
                                                                           "expected (7,)")
