@@ -90,6 +90,20 @@ def test_the_loss_and_its_central_differences_against_autograd():
     assert numerical_gradient(e, W, b, X, T, h=0.25)[0][1][0, 1] == pytest.approx(by_hand, rel=1e-12, abs=0)
 
 
+def test_the_loss_of_logits_reads_the_last_z():
+    """Softmax outputs with cross-entropy: the loss is computed from the logits Z_L (torch's cross_entropy)."""
+    from compare.experiment.initial import initial_parameters
+    e = load_experiment("blobs", {"epochs": 1})
+    W, b = initial_parameters(e)
+    X, T = np.array(e.inputs)[:7], np.array(e.targets)[:7]
+    A = torch.tensor(X)
+    for l, (w, c) in enumerate(zip(W, b)):
+        Z = A @ torch.tensor(w) + torch.tensor(c)
+        A = torch.relu(Z) if l < len(W) - 1 else Z
+    expected = torch.nn.functional.cross_entropy(A, torch.tensor(T).argmax(1)).item()
+    assert batch_loss(e, W, b, X, T) == pytest.approx(expected, rel=1e-13, abs=0)
+
+
 def along_the_run(e):
     """The batches (DataLoader order) and the weights each update starts from: plain SGD by autograd."""
     from torch_impl.data import make_loader
@@ -213,11 +227,18 @@ def test_who_is_right_by_the_finite_differences():
     assert who(2.0, 1.0, 1.0)["supports"] == "torch" and who(1.0, 2.0, 1.0)["supports"] == "yours"
     assert who(2.0, 3.0, 1.0)["supports"] == "neither clearly"
     # both >= 1e-7: one side must be 100 times closer (|a - n| / (|a| + |n|) = 1/3 for a = 2, n = 1)
-    for scale, supports in ((0.99, "torch"), (1.01, "neither clearly")):
+    for scale, supports in ((0.995, "torch"), (1.005, "neither clearly")):
         err = scale / 300
         d = 2 * err / (1 - err)                                   # |t - 1| / (t + 1) = err for t = 1 + d
         assert who(2.0, 1.0 + d, 1.0)["supports"] == supports
         assert who(1.0 + d, 2.0, 1.0)["supports"] == {"torch": "yours"}.get(supports, supports)
+    # errors exactly at 1e-7 (below the floor of 1 the error is |a - n| itself), and one side exactly 100x closer
+    def supports(a, t):
+        return who(a, t, 0.0, floor=1.0)["supports"]
+    assert [supports(5e-6, 1e-7), supports(1e-7, 5e-8), supports(1e-7, 5e-6), supports(5e-8, 1e-7)] == [
+        "neither clearly", "torch", "neither clearly", "yours"]
+    assert [supports(1e-8, 5e-8), supports(5e-8, 1e-8), supports(0.005, 0.5), supports(0.5, 0.005)] == [
+        "neither clearly"] * 4
     found = who(2.0, 1.0, 1.5)
     assert found == {"parameter": "W1", "element": [0, 0], "yours": 2.0, "torch": 1.0, "numeric": 1.5,
                      "error_yours": 0.5 / 3.5, "error_torch": 0.5 / 2.5, "supports": "neither clearly"}
