@@ -160,11 +160,11 @@ def test_the_size_covers_an_experiment_whose_text_is_most_of_it():
 
 
 def test_the_size_covers_weights_written_out_at_their_longest():
-    """xor's drawn weights (xavier-uniform), 2-64-64-1: the recording writes out 4,417 numbers. At their
-    longest (a 24-character repr and ", ") the text must still be within the size computed before."""
+    """xor's drawn weights (xavier-uniform) written out: 2-128-128-1 at their longest (a 24-character repr and
+    ", ", 17,025 numbers) within the size computed before recording; 2-64-64-1 as drawn (21 characters)."""
     from compare.diagnosis.stages import Stages
 
-    e = dataclasses.replace(load_experiment("xor", {"epochs": 1, "mode": "batch"}), sizes=(2, 64, 64, 1))
+    e = dataclasses.replace(load_experiment("xor", {"epochs": 1, "mode": "batch"}), sizes=(2, 128, 128, 1))
     assert e.init_scheme == "xavier-uniform" and len(repr(-2.2250738585072014e-308)) == 24
     shapes = list(zip(e.sizes[:-1], e.sizes[1:]))
     weights = [np.full(s, -2.2250738585072014e-308) for s in shapes]
@@ -174,8 +174,10 @@ def test_the_size_covers_weights_written_out_at_their_longest():
     builder.add(0, 0, np.arange(4), Stages(rows, [np.zeros((4, 2))] + rows, weights, biases, weights, biases,
                                            dZ=rows, loss=0.5))
     arrays = builder.arrays(e, weights, biases)
+    assert arrays["experiment"].nbytes > 4 * 26 * 17_000
     assert sum(a.nbytes for a in arrays.values()) <= trace_bytes(e)
-    real = record(e, *initial_parameters(e))                  # the drawn ones: 21 characters each
+    e = dataclasses.replace(e, sizes=(2, 64, 64, 1))
+    real = record(e, *initial_parameters(e))
     held = sum(a.nbytes for a in real.values())
     assert held <= trace_bytes(e) <= 1.5 * held
 
