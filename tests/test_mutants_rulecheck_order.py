@@ -4,6 +4,7 @@ state a rule never keeps, the classic mistakes' hints at update 1 (zero moments,
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from compare.errors import ParityError
@@ -76,3 +77,59 @@ def test_a_state_that_is_not_numbers_is_one_line():
     for bad in ({}, "abc"):
         with pytest.raises(UserCodeError, match=r"^adam: config\['m'\] is not numbers$"):
             check_rule(lambda w, dw, c, bad=bad: (w, {**c, "m": bad, "v": w, "t": 1}), "adam", experiment("adam"))
+
+
+def test_the_step_counter_off_by_one_and_adamws_own_decay_are_recognised():
+    def t_after_use(w, dw, config):          # bias correction with t before it is counted: nan at update 1
+        config.setdefault("m", 0 * w)
+        config.setdefault("v", 0 * w)
+        config.setdefault("t", 0)
+        b1, b2 = config["beta1"], config["beta2"]
+        config["m"] = b1 * config["m"] + (1 - b1) * dw
+        config["v"] = b2 * config["v"] + (1 - b2) * dw * dw
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = (config["m"] / (1 - b1 ** config["t"])) / (np.sqrt(config["v"] / (1 - b2 ** config["t"]))
+                                                              + config["epsilon"])
+        config["t"] += 1
+        return w - config["learning_rate"] * step, config
+    found = failure(t_after_use, "adam", experiment("adam"))
+    assert found["update"] == 1 and any("the step counter is off by one" in h for h in found["hints"]), found
+
+    def adamw_without_correction(w, dw, config):     # AdamW's decay right, no bias correction
+        config.setdefault("m", 0 * w)
+        config.setdefault("v", 0 * w)
+        config["t"] = config.get("t", 0) + 1
+        b1, b2 = config["beta1"], config["beta2"]
+        config["m"] = b1 * config["m"] + (1 - b1) * dw
+        config["v"] = b2 * config["v"] + (1 - b2) * dw * dw
+        decayed = w * (1 - config["learning_rate"] * config["weight_decay"])
+        return decayed - config["learning_rate"] * config["m"] / (np.sqrt(config["v"]) + config["epsilon"]), config
+    found = failure(adamw_without_correction, "adamw", experiment("adamw", weight_decay=0.1))
+    assert found["update"] == 1 and any("no bias correction" in h for h in found["hints"]), found["hints"]
+
+
+def test_a_step_count_wrong_for_one_parameter_only_is_named_there():
+    found = failure(named(calls(lambda n, u, w, c: (w, {**c, "t": c["t"] + 1} if n == "b3" else c)), "adam"),
+                    "adam", experiment("adam"))
+    assert (found["state"], found["parameter"], found["yours"], found["torch"]) == ("step", "b3", 2.0, 1.0)
+
+
+@pytest.mark.parametrize("scale, ok", [(0.8, True), (1.25, False)])
+def test_the_parameters_tolerance_is_relative_to_torchs_value(scale, ok):
+    """One element, |w| about 0.5 (not 1, where |w| and 1 / |w| agree): 1e-12 + 1e-9 |torch|, at the last update."""
+    picked = []
+
+    def nudge(n, u, w, c):
+        if (n, u) == ("W2", 4):
+            k = np.unravel_index(int(np.argmin(np.abs(w))), w.shape)
+            assert 0.05 < abs(w[k]) < 0.7, w
+            w = w.copy()
+            w[k] += scale * (1e-12 + 1e-9 * abs(w[k]))
+            picked.append(f"[{k[0]}, {k[1]}]")
+        return w, c
+    rule = named(calls(nudge), "adam")
+    if ok:
+        assert check_rule(rule, "adam", experiment("adam")).max_abs_diff > 0.8 * 1e-9 * 0.05
+    else:
+        found = failure(rule, "adam", experiment("adam"))
+        assert (found["parameter"], found["element"]) == ("W2", picked[0])
