@@ -133,3 +133,17 @@ def test_the_parameters_tolerance_is_relative_to_torchs_value(scale, ok):
     else:
         found = failure(rule, "adam", experiment("adam"))
         assert (found["parameter"], found["element"]) == ("W2", picked[0])
+
+
+def test_a_first_moment_never_kept_leaves_the_others_checked():
+    private: list[dict] = [{} for _ in range(6)]
+    count = [0]
+
+    def adam(w, dw, config):
+        mine = private[count[0] % 6]
+        count[0] += 1
+        mine.update({k: v for k, v in config.items() if k != "m"})
+        next_w, mine = SOLUTION["adam"](w, dw, mine)
+        return next_w, {**config, "v": mine["v"], "t": mine["t"]}
+    report = check_rule(adam, "adam", experiment("adam"))
+    assert report.unchecked_state == ["m"] and set(report.state_max_abs_diff) == {"exp_avg_sq", "step"}
