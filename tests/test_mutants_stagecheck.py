@@ -54,6 +54,8 @@ def test_the_tolerance_mask_at_its_edge_and_for_nan_inf_and_shapes():
     assert violations(np.array([[np.nan, np.inf, 2.0]]), np.array([[1.0, 1.0, 2.0]]), TOL).tolist() == [[True, True,
                                                                                                           False]]
     assert violations(np.zeros((2, 1)), np.zeros((1, 2)), TOL).tolist() == [[True, True]]
+    # exactly at the bound: |1e-12 - 0| is atol itself, within
+    assert not violations(np.array([[1e-12]]), np.array([[0.0]]), TOL).any()
 
 
 def test_every_stage_agreeing_is_none():
@@ -108,6 +110,7 @@ def test_a_wrong_gradient_later_in_the_run_without_a_formula_to_blame():
         assert "your file has no forward: ours was used, so your backward received torch's activations" in f.message
     single = first(ours, site=UpdateSite(2, 0, 1, [1]))
     assert single.hints[0].endswith("(its 1 sample, its size)")
+    assert first(ours, site=UpdateSite(2, 0, 1, [1, 3])).hints[0].endswith("(its 2 samples, its size)")
     assert not any("agreed: look for" in h for h in first(ours, site=dataclasses.replace(SITE, update=1)).hints)
 
 
@@ -180,6 +183,11 @@ def test_the_optimizers_state_when_the_weights_agree():
     far[0] += 1.0
     f = first(*with_state(np.arange(1.0, 7.0), far))
     assert (f.parameter, f.array, f.element, f.theirs) == ("W3", "m_W3", (1, 0), m[13])
+    middle = m.copy()
+    middle[0] += 1.0                                     # W1[0, 0]
+    middle[11] += 1.0                                    # b2[0, 1]: named, its layer nearer the output
+    f = first(*with_state(np.arange(1.0, 7.0), middle))
+    assert (f.parameter, f.array, f.element, f.layer) == ("b2", "m_b2", (0, 1), 2)
 
 
 def test_float32_state_is_held_to_the_state_tolerance_unless_one_is_given():
