@@ -152,6 +152,25 @@ def test_a_step_twice_torchs_is_said_once_and_the_table_shows_both_sides():
         assert line == f"    [{r}, {c}]{'':>4}  {a:>24.17g}  {b:>24.17g}{mark}"
 
 
+def test_a_step_half_torchs_with_two_outputs_keeps_the_explanations_words():
+    ours = copy.deepcopy(THEIRS)
+    ours.weights[1] = BEFORE[0][1] + 0.5 * (THEIRS.weights[1] - BEFORE[0][1])
+    f = first(ours, e=dataclasses.replace(E, sizes=(2, 2, 2, 2)))       # K = 2 outputs, loss "sum"
+    assert f.hints[0].startswith("your step = torch's step x 0.5 at every element of the step of W2")
+    assert "the other loss convention: yours is the gradient of loss \"mean\"" in f.hints[0], f.hints[0]
+
+
+def test_the_inputs_are_not_a_stage_and_a_rounding_exactly_at_one_in_a_million():
+    ours = copy.deepcopy(THEIRS)
+    ours.activations[0] = ours.activations[0] + 1.0
+    assert first(ours) is None                           # X is the batch's data on both sides, never compared
+    theirs = copy.deepcopy(THEIRS)
+    theirs.weights[2][0, 0] = 1e6
+    ours = copy.deepcopy(theirs)
+    ours.weights[2][0, 0] = 999_999.0                    # |diff| = 1 = 1e-6 x 1e6 exactly
+    assert any("started this update 1e-13 apart" in h for h in first(ours, theirs, drift=1e-13).hints)
+
+
 def with_state(step_mine, m_mine, e=E):
     theirs = copy.deepcopy(THEIRS)
     theirs.state = {"step": np.arange(1.0, 7.0), "exp_avg": np.linspace(-1, 1, 15)}
@@ -188,6 +207,12 @@ def test_the_optimizers_state_when_the_weights_agree():
     middle[11] += 1.0                                    # b2[0, 1]: named, its layer nearer the output
     f = first(*with_state(np.arange(1.0, 7.0), middle))
     assert (f.parameter, f.array, f.element, f.layer) == ("b2", "m_b2", (0, 1), 2)
+    low = m.copy()
+    low[5] += 1.0                                        # b1[0, 1] only: layer 1 is compared too
+    assert first(*with_state(np.arange(1.0, 7.0), low)).array == "m_b1"
+    steps = np.arange(1.0, 7.0)
+    steps[0] += 1                                        # W1's count only
+    assert first(*with_state(steps, m)).array == "t_W1"
 
 
 def test_float32_state_is_held_to_the_state_tolerance_unless_one_is_given():
@@ -217,3 +242,18 @@ def test_a_difference_the_size_of_the_drift_says_rounding_grew():
     assert not any("apart" in h for h in first(big, drift=3e-13).hints)
     edge = changed("weights", 2, (0, 0), 0.999e-6 * abs(THEIRS.weights[2][0, 0]))
     assert any("apart" in h for h in first(edge, drift=3e-13).hints)
+
+
+def test_gradients_right_for_another_loss_are_named_from_this_batchs_targets():
+    """exercise3's first weights on samples [3, 0, 2]; yours: the gradients of loss "bce" (numpy_impl's)."""
+    from numpy_impl.network import backward, forward
+    W = [np.array(w) for w in E.init_weights]
+    b = [np.array(c).reshape(1, -1) for c in E.init_biases]
+    X, T = np.asarray(E.inputs)[SITE.samples], np.asarray(E.targets)[SITE.samples]
+    Zs, acts = forward(W, b, X)
+    dW, db = backward(W, Zs, acts, T, loss="sum")
+    theirs = Stages(Zs, acts, dW, db, [w - 0.1 * g for w, g in zip(W, dW)], [c - 0.1 * g for c, g in zip(b, db)])
+    yW, yb = backward(W, Zs, acts, T, loss="bce")
+    ours = dataclasses.replace(copy.deepcopy(theirs), dW=yW, db=yb)
+    f = first_disagreement(ours, theirs, (W, b), E, TOL, SITE)
+    assert f.stage == "gradient" and any("your gradients are right for loss \"bce\"" in h for h in f.hints), f.hints
