@@ -152,6 +152,14 @@ def test_a_step_twice_torchs_is_said_once_and_the_table_shows_both_sides():
         assert line == f"    [{r}, {c}]{'':>4}  {a:>24.17g}  {b:>24.17g}{mark}"
 
 
+def test_a_bias_step_twice_torchs_is_measured_from_the_bias_it_started_at():
+    ours = copy.deepcopy(THEIRS)
+    ours.biases[1] = BEFORE[1][1] + 2 * (THEIRS.biases[1] - BEFORE[1][1])
+    f = first(ours)
+    assert f.parameter == "b2" and f.hints[0].startswith("your step = torch's step x 2 at every element of the "
+                                                         "step of b2"), f.hints
+
+
 def test_a_step_half_torchs_with_two_outputs_keeps_the_explanations_words():
     ours = copy.deepcopy(THEIRS)
     ours.weights[1] = BEFORE[0][1] + 0.5 * (THEIRS.weights[1] - BEFORE[0][1])
@@ -237,7 +245,7 @@ def test_a_difference_the_size_of_the_drift_says_rounding_grew():
         "the two sides started this update 3e-13 apart (within tolerance: rounding carried over from earlier "
         f"updates); a relative difference of {rel:.1g} is that rounding grown, most likely, not a wrong formula: "
         "this run amplifies rounding (see its parity curve, `--out DIR`)")
-    assert not any("apart" in h for h in first(tiny).hints)
+    assert not any("apart" in h for h in first(tiny).hints) and first(tiny).drift == 0.0
     big = changed("weights", 2, (0, 0), 2e-6 * abs(THEIRS.weights[2][0, 0]))
     assert not any("apart" in h for h in first(big, drift=3e-13).hints)
     edge = changed("weights", 2, (0, 0), 0.999e-6 * abs(THEIRS.weights[2][0, 0]))
