@@ -129,7 +129,7 @@ def first_disagreement(ours: Stages, theirs: Stages, before: tuple[list, list], 
             if mask.any():
                 name = f"{p}{l}"
                 hints = _nan_hint(mine, name)
-                hints += [h.replace("yours", "your step").replace("torch's", "torch's step")
+                hints += [h.replace("yours", "your step", 1).replace("torch's", "torch's step", 1)
                           for h in factor_hints(mine - start, ref_after - start, setting, f"the step of {name}")[:1]]
                 hints.append("the forward pass and every gradient agree: the optimizer's update differs "
                              f"({e.describe().split(', ', 4)[-1]})")
@@ -224,8 +224,8 @@ def _without_l2(hint: Any, ours: list[np.ndarray], theirs: list[np.ndarray], par
 
 def _specific(hints: list[str]) -> bool:
     """Whether a hint names a formula or a factor (not only where to look)."""
-    where_only = ("the layers above", "agrees, so delta", "also wrong", "only layer")
-    return any(not h.startswith(where_only) for h in hints)
+    where_only = ("the layers above", "also wrong", "only layer")
+    return any(not (h.startswith(where_only) or " agrees, so delta" in h) for h in hints)   # "db3 agrees, so ..."
 
 
 def _nan_hint(mine: np.ndarray, name: str) -> list[str]:

@@ -127,7 +127,9 @@ def trace_bytes(e: Experiment) -> int:
                     e.updates_per_epoch * e.effective_batch_size)
     parameters = sum(n_in * n_out + n_out for n_in, n_out in zip(e.sizes[:-1], e.sizes[1:]))
     activations = sum(e.sizes[1:])
-    text = 4 * (2 * len(to_toml(e)) + 20 * parameters + 4096)   # the experiment (weights written out), environment
+    # the experiment, its weights written out (at most 26 characters each: the longest repr of a float64, 24,
+    # and ", "), the environment
+    text = 4 * (2 * len(to_toml(e)) + 26 * parameters + 4096)
     return 8 * (U * 2 * parameters + S * 2 * activations + parameters + 4 * U + S) + text
 
 

@@ -80,6 +80,10 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/layers/unwritten.py": ("tests/test_mutants_layer_recorded.py",),
     "compare/layers/discover.py": ("tests/test_mutants_layer_discover.py", "tests/test_mutants_layer_run.py",
                                    "tests/test_mutants_layer_recorded.py"),
+    "compare/usercode/trace.py": ("tests/test_mutants_trace_load.py", "tests/test_mutants_trace.py"),
+    "compare/usercode/gradcheck.py": ("tests/test_mutants_gradcheck.py",),
+    "compare/usercode/rulecheck.py": ("tests/test_mutants_rulecheck.py", "tests/test_mutants_rulecheck_order.py"),
+    "compare/diagnosis/stagecheck.py": ("tests/test_mutants_stagecheck.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
@@ -95,6 +99,9 @@ FUNCTIONS: dict[str, tuple[str, ...]] = {
     # the numbers a figure shows (the rest is drawing: sizes, colours, line widths)
     "compare/reporting/figures.py": ("log_helps", "spread_of", "band_of", "spread_drawn", "zeros_at", "parity_floor"),
     "compare/reporting/maps.py": ("of", "output_grid", "crosses_half", "colour_range", "contour_levels", "classes_of"),
+    # the stage, layer, element and numbers of the first disagreement (the hints' own text: compare/diagnosis)
+    "compare/diagnosis/stagecheck.py": ("describe", "violations", "_worst", "first_disagreement",
+                                        "_state_disagreement", "_record", "_nan_hint", "_specific"),
 }
 
 # cosmic-ray's operators that are not a realistic one-line bug here, or that only restate another mutant:

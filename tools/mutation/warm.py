@@ -35,10 +35,19 @@ def serve(path: str, timeout: float, tests: list[str]) -> None:
     try:
         import torch  # noqa: F401
         torch.set_num_threads(1)
+        # what a torch optimizer's first construction imports lazily (torch._dynamo: about 3 s of CPU), once
+        # here rather than in every mutant's child
+        import torch._dynamo  # noqa: F401
+        import torch.optim  # noqa: F401
+        import torch.utils.data  # noqa: F401
     except ImportError:
         pass
     import matplotlib
     matplotlib.use("Agg")
+    try:        # its pytest plugin imports it at every session's end: about 1 s of CPU a mutant otherwise
+        import hypothesis  # noqa: F401
+    except ImportError:
+        pass
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
     server.listen(1)
