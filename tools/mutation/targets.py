@@ -45,6 +45,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/exits.py": ("tests/test_mutants_exits.py", "tests/test_edges_exits.py"),
     "compare/reporting/sections.py": ("tests/test_mutants_report_sections.py", "tests/test_promises_report.py"),
     "compare/reporting/runs.py": ("tests/test_mutants_report_sections.py", "tests/test_promises_report.py"),
+    "compare/grading/timelimit.py": ("tests/test_mutants_timelimit.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
