@@ -47,6 +47,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/reporting/runs.py": ("tests/test_mutants_report_sections.py", "tests/test_promises_report.py"),
     "compare/grading/timelimit.py": ("tests/test_mutants_timelimit.py",),
     "compare/grading/judge.py": ("tests/test_mutants_judge_submission.py", "tests/test_mutants_judge.py"),
+    "compare/grading/child.py": ("tests/test_mutants_child.py", "tests/test_mutants_child_serve.py"),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
