@@ -48,6 +48,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/grading/timelimit.py": ("tests/test_mutants_timelimit.py",),
     "compare/grading/judge.py": ("tests/test_mutants_judge_submission.py", "tests/test_mutants_judge.py"),
     "compare/grading/child.py": ("tests/test_mutants_child.py", "tests/test_mutants_child_serve.py"),
+    "compare/sandbox/policy.py": ("tests/test_mutants_policy.py",),
+    "compare/sandbox/cgroups.py": ("tests/test_mutants_cgroups.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
@@ -60,6 +62,8 @@ FUNCTIONS: dict[str, tuple[str, ...]] = {
     # the size caps and the member count (the .npy header parsing is numpy's)
     "compare/files/bounded.py": ("open_regular", "read_bytes", "read_text", "_check_directory", "load", "nbytes",
                                  "_size"),
+    # the limits written to a control group and what is read back (the rest: finding, moving, killing, sweeping)
+    "compare/sandbox/cgroups.py": ("create", "_v2", "_v1", "_parents", "cpu_seconds", "out_of_memory"),
 }
 
 # cosmic-ray's operators that are not a realistic one-line bug here, or that only restate another mutant:
