@@ -50,6 +50,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/grading/child.py": ("tests/test_mutants_child.py", "tests/test_mutants_child_serve.py"),
     "compare/sandbox/policy.py": ("tests/test_mutants_policy.py",),
     "compare/sandbox/cgroups.py": ("tests/test_mutants_cgroups.py",),
+    "compare/grading/bundle.py": ("tests/test_promises_bundle.py",),
+    "compare/grading/answers.py": ("tests/test_mutants_answers.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
