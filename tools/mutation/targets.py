@@ -46,6 +46,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/reporting/sections.py": ("tests/test_mutants_report_sections.py", "tests/test_promises_report.py"),
     "compare/reporting/runs.py": ("tests/test_mutants_report_sections.py", "tests/test_promises_report.py"),
     "compare/grading/timelimit.py": ("tests/test_mutants_timelimit.py",),
+    "compare/grading/limits.py": ("tests/test_mutants_limits.py",),
     "compare/grading/judge.py": ("tests/test_mutants_judge_submission.py", "tests/test_mutants_judge.py"),
     "compare/grading/child.py": ("tests/test_mutants_child.py", "tests/test_mutants_child_serve.py"),
     "compare/sandbox/policy.py": ("tests/test_mutants_policy.py",),
