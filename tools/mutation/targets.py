@@ -51,7 +51,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/grading/child.py": ("tests/test_mutants_child.py", "tests/test_mutants_child_serve.py"),
     "compare/sandbox/policy.py": ("tests/test_mutants_policy.py",),
     "compare/sandbox/cgroups.py": ("tests/test_mutants_cgroups.py",),
-    "compare/grading/bundle.py": ("tests/test_promises_bundle.py",),
+    "compare/grading/bundle.py": ("tests/test_mutants_bundle.py", "tests/test_promises_bundle.py"),
     "compare/grading/answers.py": ("tests/test_mutants_answers.py",),
 }
 
