@@ -186,6 +186,9 @@ def test_not_implemented_falls_back_to_versions_or_is_skipped_where_optional(stu
         f'(suite = "all" grades the experiments a submission supports): {NIE}')
     q = _p()
     assert judge._graded(_code(), q) == _base(q, verdict="error", message=NIE)
+    stub.what["raise"] = UserCodeError(NIE, "Traceback:\n  line 3\n")
+    assert judge._graded(_code(), p)["message"].endswith(f"supports): {NIE}")
+    stub.what["raise"] = UserCodeError(NIE)
     stub.what["raise"] = UserCodeError("mine.py: backward raised ValueError: no")
     assert judge._graded(_code(), _p(versions=("v",), optional=True))["verdict"] == "error" and len(fell) == 1
     stub.what.pop("raise")

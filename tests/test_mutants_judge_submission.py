@@ -101,6 +101,12 @@ def test_no_check_could_be_judged_so_the_verdict_is_error(world):
     assert (got["score"], got["max_score"], got["verdict"], got["reason"]) == (0.0, 1.75, "error", "batches: ")
 
 
+def test_the_reason_is_the_first_failed_checks_first_line(world):
+    world.rows["forward"] = _row("forward", "fail", 0.0, "off at update 1\nmore")
+    world.rows["long"] = _row("long", "error", 0.0, "")
+    assert _grade(world)["reason"] == "forward: off at update 1"
+
+
 def test_skipped_checks_leave_the_maximum_and_the_verdict(world):
     world.rows["long"] = _row("long", "skipped", 0.0, "not graded", max_score=0.0)
     got = _grade(world)
