@@ -88,6 +88,15 @@ def test_the_switch_to_the_submissions_user_for_good(child):
 
 
 @needs_root
+def test_even_user_id_0_asked_loses_every_capability_it_could_regain(child):
+    def run():
+        child._switch_user(0)
+        return [list(os.getresuid()), _status("CapBnd")]
+    code, out = _forked(run)
+    assert code == 0 and json.loads(out.splitlines()[-1]) == [[0, 0, 0], "0000000000000000"], out
+
+
+@needs_root
 def test_no_switch_asked_leaves_root_as_it_is(child):
     def run():
         child._switch_user(-1)

@@ -11,6 +11,8 @@ import math
 import os
 import resource
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -193,8 +195,64 @@ def test_the_allowed_modules_and_the_own_files_import_others_do_not(speak):
     send({"op": "load", "files": files, "entry": "quits.py", "allowed": None}, blobs)
     reply, _ = receive()
     assert reply["ok"] is False and reply["error"]["type"] == "SystemExit"
+    files, blobs = _files(("first.py", FIRST))       # the guard asks before any other finder
+    send({"op": "load", "files": files, "entry": "first.py", "allowed": ["numpy"]}, blobs)
+    reply, _ = receive()
+    assert reply["ok"] is True and reply["backward"] == "C" * 80 and reply["forward"] == "C" * 80
+    send({"op": "call", "fn": "backward", "counts": [None, 2]}, [np.zeros(1), np.ones(2), np.ones(3)])
+    reply, arrays = receive()
+    assert reply["ok"], reply
+    assert [a.tolist() for a in arrays] == [[0.0], [1.0, 1.0], [1.0, 1.0, 1.0]]
     send({"op": "exit"})
     assert end() == 0
+
+
+FIRST = b"""import sys
+if type(sys.meta_path[0]).__name__ != "_Guard":
+    raise ImportError("the guard is not first")
+
+class """ + b"C" * 100 + b""":
+    def __call__(self, x, pair):
+        return [x, pair[0], pair[1]]
+
+backward = forward = """ + b"C" * 100 + b"""()
+"""
+
+
+def test_the_allowed_modules_folder_comes_after_the_submissions_own(tmp_path):
+    """As the grader starts it in a sandbox: SITE (its last argument) on the path, after the submission's
+    folder; its stdout the grader's pipe, framed."""
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    (site_dir / "sitemod.py").write_text("VALUE = 7\n")
+    (tmp_path / "work").mkdir()
+    to_child, from_grader = os.pipe()
+    to_grader, from_child = os.pipe()
+    proc = subprocess.Popen([sys.executable, "-I", "-B", "-u", str(HERE / "child.py"), str(to_child),
+                             str(from_child), "1024", "60", "100000", "-1", str(site_dir)],
+                            pass_fds=(to_child, from_child), cwd=tmp_path / "work", stdin=subprocess.DEVNULL)
+    os.close(to_child)
+    os.close(from_child)
+    try:
+        deadline = time.monotonic() + 60
+        assert wire.read_message(to_grader, deadline)[0]["op"] == "ready"
+        files, blobs = _files(("mine.py", b"import sys, sitemod\nimport numpy as np\n"
+                                          b"def backward(w, b, a, t):\n"
+                                          b"    return np.array([sitemod.VALUE, sys.path.index(SITE),"
+                                          b" sys.path[0].endswith('submission')])\n"
+                                          b"SITE = " + repr(str(site_dir)).encode() + b"\n"))
+        wire.write_message(from_grader, {"op": "load", "files": files, "entry": "mine.py", "allowed": None}, blobs)
+        assert wire.read_message(to_grader, deadline)[0]["ok"] is True
+        wire.write_message(from_grader, {"op": "call", "fn": "backward", "counts": [0, 0, 0, None]}, [np.zeros(1)])
+        reply, arrays = wire.read_message(to_grader, deadline)
+        assert reply["ok"] and arrays[0].tolist() == [7, 1, 1], (reply, arrays)
+        wire.write_message(from_grader, {"op": "exit"})
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(from_grader)
+        os.close(to_grader)
 
 
 def test_the_limits_the_process_sets_on_itself(tmp_path):
