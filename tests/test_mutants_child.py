@@ -109,6 +109,19 @@ def test_no_switch_asked_leaves_root_as_it_is(child):
 def test_a_switch_that_did_not_happen_ends_the_process_with_70(child):
     def run():
         os.setresuid = lambda *ids: None      # the kernel refused, silently
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)   # what reaches the pipe is stderr alone
+        child._switch_user(65534)
+        return "went on"
+    code, out = _forked(run)
+    assert (code, out) == (70, "sandbox: could not switch to the submission's user id\n")
+
+
+@needs_root
+def test_a_switch_the_kernel_refuses_aloud_ends_the_process_with_70_too(child):
+    def run():
+        def refuse(*ids):
+            raise PermissionError(1, "Operation not permitted")
+        os.setresgid = refuse
         child._switch_user(65534)
         return "went on"
     code, out = _forked(run)
