@@ -60,6 +60,17 @@ def test_the_folders_packages_come_from(tmp_path, monkeypatch):
     assert "" not in found and os.path.realpath("") not in found        # the current folder is not a site
 
 
+def test_the_interpreter_is_the_base_one_even_where_a_venv_copied_it(tmp_path, monkeypatch):
+    base, copy = tmp_path / "base_python", tmp_path / "venv_python"
+    base.write_text("")
+    copy.write_text("")
+    monkeypatch.setattr(sys, "_base_executable", str(base), raising=False)
+    monkeypatch.setattr(sys, "executable", str(copy))
+    assert policy.interpreter() == str(base.resolve())
+    monkeypatch.setattr(sys, "_base_executable", None)
+    assert policy.interpreter() == str(copy.resolve())
+
+
 def test_the_interpreter_is_the_real_one_behind_a_venv():
     assert policy.interpreter() == os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
     assert os.path.isfile(policy.interpreter()) and not os.path.islink(policy.interpreter())
@@ -74,7 +85,7 @@ def test_the_limits_it_carries(built):
     assert (built.memory_mb, built.processes, built.cores, built.work_mb) == (700, 5, 1.0, 64)
     assert built.network is False and built.site == "/sandbox/site" and built.work == "/tmp"
     assert set(built.namespaces) == {"pid", "mount", "net", "ipc", "uts", "cgroup"}
-    assert built.allowed == ("numpy",) and built.visible_modules[:1] and "numpy" in built.visible_modules
+    assert built.allowed == ("numpy",) and built.visible_modules == ("numpy",)     # numpy.libs is numpy's too
     assert policy.build(("numpy",), 700, 5) is policy.build(("numpy",), 700, 5)
 
 
@@ -92,6 +103,8 @@ def test_the_system_folders_are_mounted_or_linked_as_the_host_has_them(built):
     assert any(policy._under(os.path.realpath(sys.base_prefix), h) for h in hosts)
     assert any(policy._under(built.interpreter, h) for h in hosts) and built.interpreter == policy.interpreter()
     assert len([h for h in hosts if h == os.path.realpath(sys.base_prefix)]) <= 1
+    if any(policy._under(built.interpreter, h) for h in hosts if h != built.interpreter):
+        assert (built.interpreter, built.interpreter) not in built.readonly     # already inside a mount
     numpy_mounts = [(h, i) for h, i in built.readonly if i.startswith("/sandbox/site/")]
     assert ("/sandbox/site/numpy" in [i for _, i in numpy_mounts])
     import numpy
@@ -112,3 +125,19 @@ def test_every_package_folder_under_a_mount_is_hidden_and_none_twice(built):
             for d in dirs:
                 if d in ("site-packages", "dist-packages"):
                     assert any(policy._under(os.path.join(here, d), h) for h in built.hidden), (here, d)
+
+
+def test_our_own_packages_are_hidden_where_a_mounted_folder_holds_them(tmp_path, monkeypatch):
+    system = tmp_path / "sys"
+    repo = system / "repo"
+    for name in ("compare/sandbox", "numpy_impl", "other"):
+        (repo / name).mkdir(parents=True)
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    monkeypatch.setattr(policy, "SYSTEM", (str(system), str(tmp_path / "link"), str(tmp_path / "absent")))
+    monkeypatch.setattr(policy, "__file__", str(repo / "compare" / "sandbox" / "policy.py"))
+    got = policy.build.__wrapped__(("numpy",), 256, 2)
+    assert (str(system), str(system)) in got.readonly
+    assert (str(tmp_path / "real"), str(tmp_path / "link")) in got.symlinks
+    assert str(repo / "compare") in got.hidden and str(repo / "numpy_impl") in got.hidden
+    assert str(repo / "other") not in got.hidden and not any("torch_impl" in h for h in got.hidden)
