@@ -82,6 +82,7 @@ def test_v2_falls_back_to_the_root_and_gives_up_cleanly(tmp_path, fake):
     (tmp_path / "grader").mkdir()                                   # no cgroup.procs: not a group
     group = ControlGroup._v2(tmp_path, "/grader", "compare-sbx-1-3", 2, 4, 1.0)
     assert group.paths == {"": tmp_path / "compare-sbx-1-3"}
+    assert (tmp_path / "cgroup.subtree_control").read_text() == "memory pids"      # enabled: nothing written
     assert (tmp_path / "compare-sbx-1-3" / "cpu.max").read_text() == "100000 100000"
     (tmp_path / "compare-sbx-1-4").mkdir()                          # the name taken: nothing made
     assert ControlGroup._v2(tmp_path, None, "compare-sbx-1-4", 2, 4, 1.0) is None
@@ -107,6 +108,32 @@ def test_v1_one_group_in_each_hierarchy(tmp_path, fake):
     assert read == {"memory.limit_in_bytes": str(MB700), "memory.memsw.limit_in_bytes": str(MB700),
                     "pids.max": "19", "cpu.cfs_period_us": "100000", "cpu.cfs_quota_us": "50000",
                     "memory.swap.max": "", "cpu.max": ""}
+
+
+def test_v1_in_the_graders_own_group_else_at_the_root(tmp_path, fake):
+    mounts = _v1_mounts(tmp_path, ("memory", "pids", "cpu"))
+    for c in ("memory", "pids"):
+        (tmp_path / c / "grader").mkdir()
+        (tmp_path / c / "grader" / "cgroup.procs").write_text("")
+    (tmp_path / "pids" / "grader" / "compare-sbx-1-30").mkdir()        # taken there: made at the root instead
+    group = ControlGroup._v1(mounts, {"memory": "/grader", "pids": "/grader"}, "compare-sbx-1-30", 1, 2, 1.0)
+    assert group.paths == {"memory": tmp_path / "memory" / "grader" / "compare-sbx-1-30",
+                           "pids": tmp_path / "pids" / "compare-sbx-1-30", "cpu": tmp_path / "cpu" / "compare-sbx-1-30"}
+    assert not (tmp_path / "memory" / "compare-sbx-1-30").exists()
+    assert (group.paths["cpu"] / "cpu.cfs_quota_us").read_text() == "100000"
+
+
+def test_v1_a_limit_that_cannot_be_written_leaves_nothing(tmp_path, fake, monkeypatch):
+    mounts = _v1_mounts(tmp_path)
+    real = cgroups._write
+
+    def write(path, text):
+        if Path(path).name == "pids.max":
+            raise PermissionError(13, "Permission denied")
+        real(path, text)
+    monkeypatch.setattr(cgroups, "_write", write)
+    assert ControlGroup._v1(mounts, {}, "compare-sbx-1-31", 1, 2, 1.0) is None
+    assert not any((tmp_path / c / "compare-sbx-1-31").exists() for c in mounts)
 
 
 def test_v1_without_memory_or_pids_is_none(tmp_path, fake):
@@ -172,7 +199,7 @@ def test_out_of_memory_read_back(tmp_path):
     (tmp_path / "e").mkdir()
     assert _group(tmp_path / "e", 1, {"memory": v1}).out_of_memory() is True
     old = {"memory.oom_control": "oom_kill_disable 0\nunder_oom 0\n", "memory.failcnt": "{}"}
-    for fails, expected in (("3", True), ("0", False)):
+    for fails, expected in (("1", True), ("0", False)):
         where = tmp_path / f"f{fails}"
         where.mkdir()
         assert _group(where, 1, {"memory": {k: v.format(fails) for k, v in old.items()}}).out_of_memory() is expected
