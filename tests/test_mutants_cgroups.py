@@ -91,6 +91,14 @@ def test_v2_falls_back_to_the_root_and_gives_up_cleanly(tmp_path, fake):
     assert ControlGroup._v2(empty, None, "compare-sbx-1-5", 2, 4, 1.0) is None
 
 
+def test_v2_a_parent_whose_controllers_cannot_be_read_is_passed_over(tmp_path, fake):
+    _v2_parent(tmp_path, "memory pids")
+    (tmp_path / "grader").mkdir()
+    (tmp_path / "grader" / "cgroup.procs").write_text("")          # a group, but no cgroup.subtree_control
+    group = ControlGroup._v2(tmp_path, "/grader", "compare-sbx-1-6", 2, 4, 1.0)
+    assert group.paths == {"": tmp_path / "compare-sbx-1-6"} and not (tmp_path / "grader" / "compare-sbx-1-6").exists()
+
+
 def _v1_mounts(root: Path, controllers=("memory", "pids", "cpu", "cpuacct")) -> dict[str, Path]:
     mounts = {}
     for c in controllers:
