@@ -144,6 +144,20 @@ def test_v1_a_limit_that_cannot_be_written_leaves_nothing(tmp_path, fake, monkey
     assert not any((tmp_path / c / "compare-sbx-1-31").exists() for c in mounts)
 
 
+def test_v1_without_swap_accounting_or_a_cpu_hierarchy(tmp_path, fake, monkeypatch):
+    mounts = _v1_mounts(tmp_path, ("memory", "pids", "cpuacct"))
+    real = cgroups._write
+
+    def write(path, text):
+        if Path(path).name == "memory.memsw.limit_in_bytes":
+            raise FileNotFoundError(2, "No such file or directory")    # swap not accounted: no such file
+        real(path, text)
+    monkeypatch.setattr(cgroups, "_write", write)
+    group = ControlGroup._v1(mounts, {}, "compare-sbx-1-32", 5, 2, 1.0)
+    assert set(group.paths) == {"memory", "pids", "cpuacct"}
+    assert (group.paths["memory"] / "memory.limit_in_bytes").read_text() == str(5 * 1024 * 1024)
+
+
 def test_v1_without_memory_or_pids_is_none(tmp_path, fake):
     mounts = _v1_mounts(tmp_path, ("memory", "cpu"))
     assert ControlGroup._v1(mounts, {}, "compare-sbx-1-21", 700, 19, 1.0) is None
