@@ -116,3 +116,27 @@ def test_a_folder_without_an_entry(tmp_path):
     sub.mkdir()
     (sub / "notes.txt").write_bytes(b"")
     assert _refused(sub).startswith("sub: ")
+
+
+def test_a_link_to_a_folder_is_a_link_not_a_folder(tmp_path):
+    sub = _folder(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (sub / "linked").symlink_to(tmp_path / "elsewhere")
+    assert _refused(sub) == "sub/linked: is a symbolic link, expected a Python file"
+
+
+def test_a_folder_that_became_a_link_while_it_was_read(tmp_path, monkeypatch):
+    import errno
+
+    from compare.grading import bundle
+    sub = _folder(tmp_path)
+    (sub / "inner").mkdir()
+    real_open = os.open
+
+    def swapped(path, flags, *args, **kwargs):
+        if path == "inner":
+            raise OSError(errno.ELOOP, os.strerror(errno.ELOOP))
+        return real_open(path, flags, *args, **kwargs)
+    monkeypatch.setattr(bundle.os, "open", swapped)
+    assert _refused(sub) == (f"sub/inner: cannot be read ({os.strerror(errno.ELOOP)}: a folder that became a link "
+                             "while it was read?)")
