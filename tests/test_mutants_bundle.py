@@ -140,3 +140,15 @@ def test_a_folder_that_became_a_link_while_it_was_read(tmp_path, monkeypatch):
     monkeypatch.setattr(bundle.os, "open", swapped)
     assert _refused(sub) == (f"sub/inner: cannot be read ({os.strerror(errno.ELOOP)}: a folder that became a link "
                              "while it was read?)")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="open descriptors are counted in /proc (Linux)")
+def test_a_refused_folder_leaves_no_descriptor_open(tmp_path):
+    sub = _folder(tmp_path)
+    for name in ("a", "b"):
+        (sub / name).mkdir()
+        (sub / name / "x.py").write_bytes(b"")
+    os.mkfifo(sub / "pipe")                 # refused while a/ and b/ still wait to be read
+    before = sorted(os.listdir("/proc/self/fd"))
+    assert _refused(sub) == "sub/pipe: is a FIFO (named pipe), expected a Python file"
+    assert sorted(os.listdir("/proc/self/fd")) == before
