@@ -83,8 +83,8 @@ def _text(data: bytes, shown: str) -> None:
         raise UserCodeError(f"{shown}: {exc.msg}") from None
     except UnicodeDecodeError as exc:
         name = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else encoding
-        raise UserCodeError(f"{shown}: is not {name} text (byte {exc.start}: {data[exc.start:exc.start + 1]!r})"
-                            ) from None
+        at = exc.start + (3 if encoding == "utf-8-sig" else 0)   # utf-8-sig counts from after its byte-order mark
+        raise UserCodeError(f"{shown}: is not {name} text (byte {at}: {data[at:at + 1]!r})") from None
 
 
 def _walk(folder: Path, shown: str) -> list[tuple[str, bytes]]:

@@ -61,13 +61,13 @@ class Budget:
 
         main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGALRM, on_alarm) if main else None
-        if main:
-            signal.setitimer(signal.ITIMER_REAL, max(self.left, 1e-3))
         dog = threading.Timer(max(self.left, 0.0) + GRACE, watchdog)
         dog.daemon = True
-        dog.start()
         started = time.monotonic()
-        try:
+        try:   # armed inside: an alarm due at once (little time left) still cancels the watchdog on its way out
+            dog.start()
+            if main:
+                signal.setitimer(signal.ITIMER_REAL, max(self.left, 1e-3))
             yield
         finally:
             dog.cancel()

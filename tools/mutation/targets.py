@@ -84,6 +84,14 @@ MODULES: dict[str, tuple[str, ...]] = {
     "compare/usercode/gradcheck.py": ("tests/test_mutants_gradcheck.py",),
     "compare/usercode/rulecheck.py": ("tests/test_mutants_rulecheck.py", "tests/test_mutants_rulecheck_order.py"),
     "compare/diagnosis/stagecheck.py": ("tests/test_mutants_stagecheck.py",),
+    "compare/grading/timelimit.py": ("tests/test_mutants_timelimit.py",),
+    "compare/grading/limits.py": ("tests/test_mutants_limits.py",),
+    "compare/grading/judge.py": ("tests/test_mutants_judge_submission.py", "tests/test_mutants_judge.py"),
+    "compare/grading/child.py": ("tests/test_mutants_child.py", "tests/test_mutants_child_serve.py"),
+    "compare/sandbox/policy.py": ("tests/test_mutants_policy.py",),
+    "compare/sandbox/cgroups.py": ("tests/test_mutants_cgroups.py",),
+    "compare/grading/bundle.py": ("tests/test_mutants_bundle.py", "tests/test_promises_bundle.py"),
+    "compare/grading/answers.py": ("tests/test_mutants_answers.py",),
 }
 
 # Where only some functions (or classes) of a module compute a verdict or a number, only they are mutated:
@@ -102,6 +110,8 @@ FUNCTIONS: dict[str, tuple[str, ...]] = {
     # the stage, layer, element and numbers of the first disagreement (the hints' own text: compare/diagnosis)
     "compare/diagnosis/stagecheck.py": ("describe", "violations", "_worst", "first_disagreement",
                                         "_state_disagreement", "_record", "_nan_hint", "_specific"),
+    # the limits written to a control group and what is read back (the rest: finding, moving, killing, sweeping)
+    "compare/sandbox/cgroups.py": ("create", "_v2", "_v1", "_parents", "cpu_seconds", "out_of_memory"),
 }
 
 # cosmic-ray's operators that are not a realistic one-line bug here, or that only restate another mutant:
