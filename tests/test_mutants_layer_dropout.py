@@ -134,8 +134,14 @@ def test_test_mode_is_the_identity_and_its_mistakes_are_named():
     assert f.hints == ("in test mode dropout is the identity (out = x, dx = dout)",)
 
 
-def test_a_train_failure_is_not_given_the_test_modes_hint():
+def test_a_train_failure_is_told_of_test_mode_only_where_test_mode_is_wrong_too():
+    """Every case's out hints join the first failure of out, each true of its own case's numbers: a file that
+    scales by p in train mode and multiplies by p in test mode (cs231n 2017's convention) hears of both."""
     r = check_layer(DROPOUT, _dropout(out=lambda x, m, p: x * m * p, test=lambda x, p: x * p))
+    f = r.failure
+    assert f.case == TRAIN and len(f.hints) == 2 and f.hints[0].startswith("kept units multiplied by p")
+    assert f.hints[1] == "in test mode dropout is the identity (out = x, dx = dout)"
+    r = check_layer(DROPOUT, _dropout(out=lambda x, m, p: x * m * p))       # test mode right: no word of it
     f = r.failure
     assert f.case == TRAIN and len(f.hints) == 1 and f.hints[0].startswith("kept units multiplied by p")
 

@@ -41,9 +41,9 @@ def dropout_case(layer: Layer, case: Case, rec: Recorded, functions: dict[str, C
         _kept_fraction(layer, case, keep, p, tally)
     scale = 1 / p if train else 1.0
     ref_out = np.where(keep, x * scale, 0.0)
-    # hints for this case's own failure only (an earlier case's stays as it was said)
-    if tally.compare(case, rec, layer.forward, "out", out, ref_out).ok is False \
-            and (tally.failure.item, tally.failure.case) == ("out", case.name) \
+    # hints from every case whose out is wrong join the first failure of out: each is true of its own case's
+    # numbers (a 2017-style file is told both that it keeps 1 - p and that test mode is the identity)
+    if tally.compare(case, rec, layer.forward, "out", out, ref_out).ok is False and tally.failure.item == "out" \
             and not (train and keep.all()):          # nothing dropped: _kept_fraction said so
         _hint(tally, layer, case, out, {"scaled-by-p": np.where(keep, x * p, 0.0), "not-scaled": np.where(keep, x, 0.0),
                                          "test-masked": None})
