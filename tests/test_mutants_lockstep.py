@@ -234,3 +234,12 @@ def test_a_report_of_no_update_has_no_deviation():
     from compare.lockstep.harness import ParityReport
     report = ParityReport(None, None, None, None, 0, np.ones(3))
     assert report.max_abs_diff == 0.0 and report.ok and not report.resync
+
+
+def test_a_huge_but_finite_numpy_weight_beside_a_finite_torch_is_a_disagreement():
+    """Only a non-finite side beside a huge other side is a divergence (rounding decides which side overflows
+    first); a NumPy weight made huge (1e200, past the overflow limit of a 3-layer product) while torch stays
+    small and finite is a bug of the NumPy side, said as a disagreement at its update."""
+    with pytest.raises(ParityError) as caught:
+        run_parity(_experiment(), numpy_factory=_wrong_at(2, index=1, delta=1e200))
+    assert caught.value.failure.update == 2
