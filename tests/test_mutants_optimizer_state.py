@@ -90,6 +90,7 @@ def test_the_state_check_names_different_state_names(monkeypatch):
     failure = run.state_failure(UpdateSite(1, 0, 0, [0]))
     assert failure.message.endswith("stage optimizer state: numpy keeps exp_avg, torch exp_avg, exp_avg_sq, step")
     assert (failure.element, failure.ours, failure.theirs) == ((0, 0), 0.0, 0.0)
+    assert (failure.stage, failure.layer, failure.parameter, failure.array) == ("optimizer state", 0, "", "")  # none
 
 
 def test_resync_copies_the_optimizer_state_too():
@@ -160,3 +161,13 @@ def test_every_state_quantity_is_checked_after_one_that_passes_by_the_relative_r
     assert run.state_failure(UpdateSite(1, 0, 0, [0])) is None
     run.numpy.optimizer.state[0]["step"] += 1
     assert "step count" in run.state_failure(UpdateSite(1, 0, 0, [0])).message
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adagrad"])
+def test_layers_without_biases_compare_their_step_counts_per_held_parameter(optimizer):
+    """`bias = false`: the optimizer holds the weights only; each side's step counts are laid out one number per
+    parameter of the seed layout (0 for an absent bias on both sides), and the run agrees at every update."""
+    e = _experiment(optimizer=optimizer, lr=0.01, bias=False)
+    report = run_parity(e)
+    assert report.updates_checked == e.total_updates
+    assert report.state_max_abs_diff["step"] == 0.0
