@@ -80,8 +80,11 @@ def _fits(m: Mistake, rec: Recorded, item: str, yours: np.ndarray, ref: np.ndarr
         p = int(rec.numbers.get(m.arg, 0))
         grown = ref.shape[:-2] + (ref.shape[-2] + 2 * p, ref.shape[-1] + 2 * p)
         return p > 0 and yours.shape == grown and same(yours[..., p:-p, p:-p], ref, RTOL)
-    if m.kind == "flip":          # a kernel: two spatial axes at least (a 1-D item has none to flip)
-        return ref.ndim >= 2 and not same(ref, ref[..., ::-1, ::-1], RTOL) and same(yours, ref[..., ::-1, ::-1], RTOL)
+    if m.kind == "flip":
+        if ref.ndim < 2:          # a kernel has two spatial axes at least: a 1-D item has none to flip
+            return False
+        flipped = ref[..., ::-1, ::-1]
+        return not same(ref, flipped, RTOL) and same(yours, flipped, RTOL)
     if m.kind == "gates":
         return read_in_another_order(rec.inputs, item, yours, lambda a, b: same(a, b, RTOL))
     if m.kind == "blocks":

@@ -204,9 +204,9 @@ def seed_spread(path: Path, title: str, first: np.ndarray, x: np.ndarray, losses
         top.set(xlabel=xlabel, ylabel=loss_labels[log], title=top_title)
         if band:
             bottom = axes[1]
-            spread, log = spread_drawn(spread_of(losses))                                # (points,)
+            spread, spread_log = spread_drawn(spread_of(losses))                         # (points,)
             bottom.plot(x, spread, color="tab:purple", lw=1.4)
-            if log:
+            if spread_log:
                 bottom.set_yscale("log")
             bottom.set(xlabel=xlabel, ylabel=spread_label)
         for ax in axes:
